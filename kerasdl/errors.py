@@ -1,0 +1,13 @@
+"""Errors that the command line reports as one line with exit code 2."""
+
+
+class UserInputError(Exception):
+    """Bad input from the user: a missing or corrupt file, a wrong shape, a bad flag.
+
+    The CLI prints ``error: <message>`` on one line and exits with code 2, without a
+    traceback. Library callers get an ordinary exception they can catch.
+    """
+
+
+class ExportParityError(RuntimeError):
+    """An exported artifact does not reproduce the Keras model's outputs."""
