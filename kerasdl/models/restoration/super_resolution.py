@@ -1,0 +1,209 @@
+"""Single-image super-resolution builders: SRCNN, ESPCN, EDSR.
+
+Every builder maps a low-resolution image ``(h, w, channels)`` with values in [0, 1] to
+the ``scale``-times larger image, so an app can swap them freely. Spatial sizes are left
+``None`` by default: the models are fully convolutional and run on any image size.
+"""
+
+import keras
+from keras import layers
+
+from kerasdl.layers import BicubicUpsampling, PixelShuffle
+from kerasdl.models.inputs import image_input, model_inputs
+from kerasdl.registry import register_model
+
+SUPPORTED_SCALES = (2, 3, 4)
+
+
+def _check(scale, channels):
+    if scale not in SUPPORTED_SCALES:
+        raise ValueError(f"scale must be one of {SUPPORTED_SCALES}; Received: scale={scale!r}")
+    if channels not in (1, 3):
+        raise ValueError(f"channels must be 1 (luminance) or 3 (RGB); Received: channels={channels!r}")
+
+
+def _lr_input(input_tensor, input_shape, channels):
+    x = image_input(
+        input_tensor=input_tensor, input_shape=input_shape, default_shape=(None, None, channels), name="lr"
+    )
+    if x.shape[-1] != channels:
+        raise ValueError(
+            f"the input's channel count must equal channels={channels}; Received: input shape {tuple(x.shape)}"
+        )
+    return x
+
+
+def _output(x):
+    # float32 output so mixed-precision training keeps the loss and exported images exact.
+    return layers.Activation("linear", dtype="float32", name="hr")(x)
+
+
+def sub_pixel_upsampler(x, *, scale, filters, name):
+    """ESPCN/EDSR upsampler: conv to ``filters * r**2`` channels, then pixel shuffle by ``r``.
+
+    Scale 4 is two x2 stages, as in EDSR.
+    """
+    stages = [2, 2] if scale == 4 else [scale]
+    for i, r in enumerate(stages):
+        x = layers.Conv2D(filters * r * r, 3, padding="same", name=f"{name}_conv{i + 1}")(x)
+        x = PixelShuffle(r, name=f"{name}_shuffle{i + 1}")(x)
+    return x
+
+
+@register_model(family="super_resolution")
+def srcnn(
+    *,
+    scale=3,
+    channels=1,
+    input_tensor=None,
+    input_shape=None,
+    filters=(64, 32),
+    kernel_sizes=(9, 1, 5),
+    name="srcnn",
+):
+    """SRCNN: patch extraction, non-linear mapping and reconstruction on a bicubic upscale.
+
+    Follows "Image Super-Resolution Using Deep Convolutional Networks" (Dong et al., 2014):
+    the 9-1-5 network with 64 and 32 filters. The bicubic pre-upsampling the paper does
+    outside the network is the model's first layer here, so SRCNN takes the
+    low-resolution image like every other builder.
+
+    Args:
+        scale: upscaling factor, 2, 3 or 4.
+        channels: 1 for the luminance (Y) channel, as in the paper, or 3 for RGB.
+        input_tensor: optional Keras tensor to use as the input.
+        input_shape: optional ``(h, w, channels)``; defaults to ``(None, None, channels)``.
+        filters: the two hidden layers' widths ``(n1, n2)``.
+        kernel_sizes: the three kernel sizes ``(f1, f2, f3)``.
+        name: the model's name.
+
+    Returns:
+        A ``keras.Model`` from ``(h, w, channels)`` to ``(scale*h, scale*w, channels)``.
+
+    Example:
+        >>> model = srcnn(scale=3)
+        >>> model.output_shape
+        (None, None, None, 1)
+    """
+    _check(scale, channels)
+    lr = _lr_input(input_tensor, input_shape, channels)
+    f1, f2, f3 = kernel_sizes
+    n1, n2 = filters
+    x = BicubicUpsampling(scale, name="bicubic")(lr)
+    x = layers.Conv2D(n1, f1, padding="same", activation="relu", name="patch_extraction")(x)
+    x = layers.Conv2D(n2, f2, padding="same", activation="relu", name="nonlinear_mapping")(x)
+    x = layers.Conv2D(channels, f3, padding="same", name="reconstruction")(x)
+    return keras.Model(model_inputs(lr), _output(x), name=name)
+
+
+@register_model(family="super_resolution")
+def espcn(
+    *,
+    scale=3,
+    channels=1,
+    input_tensor=None,
+    input_shape=None,
+    filters=(64, 32),
+    kernel_sizes=(5, 3, 3),
+    activation="tanh",
+    name="espcn",
+):
+    """ESPCN: convolutions in low-resolution space, then one sub-pixel convolution.
+
+    Follows "Real-Time Single Image and Video Super-Resolution Using an Efficient Sub-Pixel
+    Convolutional Neural Network" (Shi et al., 2016): (f1, n1) = (5, 64), (f2, n2) = (3, 32),
+    f3 = 3, tanh, and a last layer with ``channels * scale**2`` maps rearranged by
+    :class:`~kerasdl.layers.PixelShuffle`.
+
+    Args:
+        scale: upscaling factor, 2, 3 or 4.
+        channels: 1 for the luminance (Y) channel, as in the paper, or 3 for RGB.
+        input_tensor: optional Keras tensor to use as the input.
+        input_shape: optional ``(h, w, channels)``; defaults to ``(None, None, channels)``.
+        filters: the two hidden layers' widths.
+        kernel_sizes: the three kernel sizes.
+        activation: the hidden layers' activation.
+        name: the model's name.
+
+    Returns:
+        A ``keras.Model`` from ``(h, w, channels)`` to ``(scale*h, scale*w, channels)``.
+
+    Example:
+        >>> model = espcn(scale=2, channels=3)
+    """
+    _check(scale, channels)
+    lr = _lr_input(input_tensor, input_shape, channels)
+    k1, k2, k3 = kernel_sizes
+    n1, n2 = filters
+    x = layers.Conv2D(n1, k1, padding="same", activation=activation, name="feature_conv1")(lr)
+    x = layers.Conv2D(n2, k2, padding="same", activation=activation, name="feature_conv2")(x)
+    x = layers.Conv2D(channels * scale * scale, k3, padding="same", name="sub_pixel_conv")(x)
+    x = PixelShuffle(scale, name="pixel_shuffle")(x)
+    return keras.Model(model_inputs(lr), _output(x), name=name)
+
+
+def residual_block(x, *, filters, residual_scale, name):
+    """EDSR's residual block: conv-ReLU-conv, no batch norm, scaled, plus the input."""
+    r = layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"{name}_conv1")(x)
+    r = layers.Conv2D(filters, 3, padding="same", name=f"{name}_conv2")(r)
+    if residual_scale != 1.0:
+        r = layers.Rescaling(residual_scale, name=f"{name}_scale")(r)
+    return layers.Add(name=f"{name}_add")([x, r])
+
+
+@register_model(family="super_resolution")
+def edsr(
+    *,
+    scale=3,
+    channels=3,
+    input_tensor=None,
+    input_shape=None,
+    num_blocks=16,
+    filters=64,
+    residual_scale=1.0,
+    bicubic_skip=False,
+    name="edsr",
+):
+    """EDSR: a deep residual network without batch norm, upsampled at the end.
+
+    Follows "Enhanced Deep Residual Networks for Single Image Super-Resolution" (Lim et al.,
+    2017). The defaults are EDSR-baseline (16 blocks, 64 filters, residual scaling 1);
+    the paper's large model is ``num_blocks=32, filters=256, residual_scale=0.1``.
+    ``bicubic_skip=True`` adds the bicubic upscale of the input to the output (the global
+    residual of VDSR), so training starts from bicubic quality: much faster convergence
+    on a small compute budget.
+
+    Args:
+        scale: upscaling factor, 2, 3 or 4.
+        channels: 3 for RGB (as in the paper) or 1 for luminance.
+        input_tensor: optional Keras tensor to use as the input.
+        input_shape: optional ``(h, w, channels)``; defaults to ``(None, None, channels)``.
+        num_blocks: number of residual blocks (depth).
+        filters: feature maps in every block (width).
+        residual_scale: factor on each block's residual branch.
+        bicubic_skip: add the bicubic upscale of the input to the output.
+        name: the model's name.
+
+    Returns:
+        A ``keras.Model`` from ``(h, w, channels)`` to ``(scale*h, scale*w, channels)``.
+
+    Example:
+        >>> model = edsr(scale=4, num_blocks=8, filters=32)
+    """
+    _check(scale, channels)
+    if not isinstance(num_blocks, int) or num_blocks < 1:
+        raise ValueError(f"num_blocks must be a positive int; Received: num_blocks={num_blocks!r}")
+    if not isinstance(filters, int) or filters < 1:
+        raise ValueError(f"filters must be a positive int; Received: filters={filters!r}")
+    lr = _lr_input(input_tensor, input_shape, channels)
+    head = layers.Conv2D(filters, 3, padding="same", name="head_conv")(lr)
+    x = head
+    for i in range(num_blocks):
+        x = residual_block(x, filters=filters, residual_scale=residual_scale, name=f"block{i + 1}")
+    x = layers.Conv2D(filters, 3, padding="same", name="body_conv")(x)
+    x = layers.Add(name="body_add")([head, x])
+    x = sub_pixel_upsampler(x, scale=scale, filters=filters, name="upsampler")
+    x = layers.Conv2D(channels, 3, padding="same", name="tail_conv")(x)
+    if bicubic_skip:
+        x = layers.Add(name="bicubic_add")([x, BicubicUpsampling(scale, name="bicubic")(lr)])
+    return keras.Model(model_inputs(lr), _output(x), name=name)
