@@ -1,0 +1,1 @@
+"""Data: image files, tf.data pipelines, embedded default datasets."""

@@ -1,0 +1,138 @@
+"""Reading and writing image files, with one-line errors for anything unreadable.
+
+Images are returned as float32 arrays in [0, 1] with shape ``(height, width, channels)``.
+Grayscale, RGB, RGBA (alpha dropped), palette and 16-bit files are all handled.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import tempfile
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from kerasdl.errors import UserInputError
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+
+
+def find_images(path: str | os.PathLike) -> list[pathlib.Path]:
+    """Image files at ``path``: the file itself, or every image in a folder, recursively, sorted.
+
+    Raises:
+        UserInputError: the path does not exist, or the folder holds no image files.
+    """
+    path = pathlib.Path(path)
+    if not path.exists():
+        raise UserInputError(f"no such file or folder: {path}")
+    if path.is_file():
+        return [path]
+    files = sorted(
+        p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
+    )
+    if not files:
+        raise UserInputError(f"no image files ({', '.join(IMAGE_SUFFIXES)}) in folder: {path}")
+    return files
+
+
+def _to_float(img: Image.Image) -> np.ndarray:
+    mode = img.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        arr = np.asarray(img, dtype=np.float64)
+        peak = 65535.0 if mode.startswith("I;16") or arr.max() > 255 else 255.0
+        return (arr / peak).astype(np.float32)[..., None]
+    if mode == "F":
+        return np.clip(np.asarray(img, dtype=np.float32), 0, 1)[..., None]
+    if mode in ("1", "L", "LA"):
+        arr = np.asarray(img.convert("L"), dtype=np.float32) / 255.0
+        return arr[..., None]
+    if mode == "P" and "transparency" not in img.info and img.palette and img.palette.mode == "L":
+        return np.asarray(img.convert("L"), dtype=np.float32)[..., None] / 255.0
+    return np.asarray(img.convert("RGB"), dtype=np.float32) / 255.0
+
+
+def load_image(path: str | os.PathLike, *, channels: int | None = None) -> np.ndarray:
+    """Decodes an image file to float32 ``(h, w, c)`` in [0, 1].
+
+    Args:
+        path: an image file (PNG, JPEG, BMP, TIFF, WebP; 8 or 16 bits).
+        channels: ``None`` keeps the file's own (1 or 3), ``1`` converts to grayscale
+            (ITU-R BT.601 luma), ``3`` to RGB.
+
+    Raises:
+        UserInputError: missing, not an image, corrupt or truncated.
+    """
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise UserInputError(f"no such image file: {path}")
+    try:
+        with Image.open(path) as img:
+            img.load()  # full decode: truncated files fail here, not later in training
+            arr = _to_float(img)
+    except UnidentifiedImageError:
+        raise UserInputError(f"not an image file (or an unsupported format): {path}") from None
+    except (OSError, ValueError, SyntaxError) as err:
+        raise UserInputError(f"cannot read image {path}: corrupt or truncated ({err})") from None
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise UserInputError(f"empty image: {path}")
+    return convert_channels(arr, channels)
+
+
+def convert_channels(arr: np.ndarray, channels: int | None) -> np.ndarray:
+    """Converts a float image to 1 (BT.601 luma) or 3 (RGB) channels; ``None`` keeps it."""
+    if channels is None or arr.shape[-1] == channels:
+        return arr
+    if channels == 3:
+        return np.repeat(arr, 3, axis=-1)
+    if channels == 1:
+        luma = arr @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+        return luma[..., None].astype(np.float32)
+    raise ValueError(f"channels must be None, 1 or 3; Received: channels={channels!r}")
+
+
+def to_uint8(arr: np.ndarray) -> np.ndarray:
+    """Rounds a float image in [0, 1] to 8 bits."""
+    return np.clip(np.rint(np.asarray(arr, dtype=np.float32) * 255.0), 0, 255).astype(np.uint8)
+
+
+def save_png(arr: np.ndarray, path: str | os.PathLike) -> pathlib.Path:
+    """Writes a float image in [0, 1] as an 8-bit PNG, atomically (temp file, then rename).
+
+    Raises:
+        UserInputError: the folder cannot be created or written.
+    """
+    path = pathlib.Path(path)
+    data = to_uint8(arr)
+    if data.ndim == 3 and data.shape[-1] == 1:
+        data = data[..., 0]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".png.tmp", dir=path.parent)
+    except OSError as err:
+        raise UserInputError(f"cannot write to folder {path.parent}: {err.strerror or err}") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            Image.fromarray(data).save(f, format="PNG")
+        os.replace(tmp, path)
+    except BaseException:
+        pathlib.Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def check_writable_dir(path: str | os.PathLike) -> pathlib.Path:
+    """Creates ``path`` if needed and checks a file can be written there, before long work starts.
+
+    Raises:
+        UserInputError: it cannot be created or is not writable.
+    """
+    path = pathlib.Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as err:
+        raise UserInputError(f"cannot write to folder {path}: {err.strerror or err}") from None
+    return path

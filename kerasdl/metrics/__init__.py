@@ -1,0 +1,1 @@
+"""Evaluation metrics built on tf.image, scikit-learn and keras-hub."""
