@@ -1,0 +1,55 @@
+"""The callbacks every training run gets."""
+
+from __future__ import annotations
+
+import math
+import pathlib
+import time
+
+import keras
+
+from kerasdl.training.curves import read_log
+
+
+class TimeLimit(keras.callbacks.Callback):
+    """Stops training once ``minutes`` have passed; the epoch in progress ends early."""
+
+    def __init__(self, minutes: float):
+        super().__init__()
+        self.seconds = minutes * 60.0
+        self.stopped = False
+
+    def on_train_begin(self, logs=None):
+        self._start = time.monotonic()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if time.monotonic() - self._start > self.seconds:
+            self.stopped = True
+            self.model.stop_training = True
+
+
+def standard_callbacks(run_dir: pathlib.Path, *, patience: int, tensorboard: bool, time_limit: float | None):
+    """Best checkpoint, BackupAndRestore, CSV log, and optional early stopping/TensorBoard/time limit.
+
+    On a resumed run the checkpoint threshold is the best ``val_loss`` already logged, so a
+    worse epoch after the restart does not overwrite the best model.
+    """
+    log_path = run_dir / "training_log.csv"
+    best_so_far = [v for v in read_log(log_path).get("val_loss", []) if not math.isnan(v)]
+    callbacks = [
+        keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
+        keras.callbacks.ModelCheckpoint(
+            str(run_dir / "best.keras"),
+            monitor="val_loss",
+            save_best_only=True,
+            initial_value_threshold=min(best_so_far) if best_so_far else None,
+        ),
+        keras.callbacks.CSVLogger(str(log_path), append=True),
+    ]
+    if patience:
+        callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience))
+    if tensorboard:
+        callbacks.append(keras.callbacks.TensorBoard(str(run_dir / "tensorboard")))
+    if time_limit:
+        callbacks.append(TimeLimit(time_limit))
+    return callbacks

@@ -1,0 +1,77 @@
+"""Training settings shared by every app, and the command-line flags that set them."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    """How to train: schedule, hardware switches, callbacks.
+
+    Attributes:
+        epochs: number of epochs.
+        steps_per_epoch: batches per epoch (datasets may be endless).
+        learning_rate: initial Adam learning rate, cosine-decayed to 1% over the run.
+        jit_compile: XLA on (True), off (False), or None: on when a GPU is present.
+        mixed_precision: ``mixed_float16`` compute on GPU (ignored on CPU, with a warning).
+        seed: seeds Python, NumPy, TensorFlow and Keras.
+        patience: early-stopping patience in epochs on ``val_loss``; 0 turns it off.
+        tensorboard: also write TensorBoard logs to ``<run_dir>/tensorboard``.
+        time_limit: stop after this many minutes (the epoch in progress ends early).
+        resume: continue an interrupted run found in ``run_dir``; False starts afresh.
+        verbose: Keras progress-bar mode (1 = bars).
+    """
+
+    epochs: int = 10
+    steps_per_epoch: int = 100
+    learning_rate: float = 1e-3
+    jit_compile: bool | None = None
+    mixed_precision: bool = False
+    seed: int = 0
+    patience: int = 0
+    tensorboard: bool = False
+    time_limit: float | None = None
+    resume: bool = True
+    verbose: int | str = 1
+
+    @staticmethod
+    def add_arguments(parser: argparse.ArgumentParser, **defaults) -> None:
+        """Adds the shared training flags to an app's ``train`` sub-command."""
+        d = dataclasses.replace(TrainConfig(), **defaults)
+        g = parser.add_argument_group("training")
+        g.add_argument("--epochs", type=int, default=d.epochs, help="number of epochs (default: %(default)s)")
+        g.add_argument("--steps-per-epoch", type=int, default=d.steps_per_epoch, help="batches per epoch (default: %(default)s)")
+        g.add_argument("--learning-rate", type=float, default=d.learning_rate, help="initial learning rate (default: %(default)s)")
+        xla = g.add_mutually_exclusive_group()
+        xla.add_argument("--xla", dest="jit_compile", action="store_true", default=d.jit_compile, help="compile with XLA (default: on with a GPU)")
+        xla.add_argument("--no-xla", dest="jit_compile", action="store_false", help="turn XLA compilation off")
+        g.add_argument("--mixed-precision", action="store_true", default=d.mixed_precision, help="mixed_float16 on GPU")
+        g.add_argument("--seed", type=int, default=d.seed, help="random seed (default: %(default)s)")
+        g.add_argument("--patience", type=int, default=d.patience, help="early-stopping patience in epochs, 0 = off")
+        g.add_argument("--tensorboard", action="store_true", default=d.tensorboard, help="write TensorBoard logs")
+        g.add_argument("--time-limit", type=float, default=d.time_limit, metavar="MINUTES", help="stop training after this many minutes")
+        g.add_argument("--restart", dest="resume", action="store_false", default=d.resume, help="ignore an interrupted run in --run-dir and start afresh")
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> "TrainConfig":
+        """The config from parsed flags (those added by :meth:`add_arguments`)."""
+        names = {f.name for f in dataclasses.fields(cls)} - {"verbose"}
+        config = cls(**{n: getattr(args, n) for n in names})
+        config.validate()
+        return config
+
+    def validate(self) -> None:
+        """Raises ``UserInputError`` for values no training can use."""
+        from kerasdl.errors import UserInputError
+
+        for name in ("epochs", "steps_per_epoch"):
+            if getattr(self, name) < 1:
+                raise UserInputError(f"--{name.replace('_', '-')} must be at least 1; got {getattr(self, name)}")
+        if not self.learning_rate > 0:
+            raise UserInputError(f"--learning-rate must be positive; got {self.learning_rate}")
+        if self.time_limit is not None and not self.time_limit > 0:
+            raise UserInputError(f"--time-limit must be positive minutes; got {self.time_limit}")
+        if self.patience < 0:
+            raise UserInputError(f"--patience must be 0 (off) or more; got {self.patience}")

@@ -1,0 +1,52 @@
+"""The learning-curve figure, drawn from the CSV training log."""
+
+from __future__ import annotations
+
+import csv
+import os
+import pathlib
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def read_log(path) -> dict[str, list[float]]:
+    """The CSV log written by ``keras.callbacks.CSVLogger`` as ``{column: values}``."""
+    path = pathlib.Path(path)
+    if not path.is_file():
+        return {}
+    with path.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    columns = rows[0].keys() if rows else []
+    return {c: [float(r[c]) if r[c] not in ("", None) else float("nan") for r in rows] for c in columns}
+
+
+def plot_learning_curves(log_path, out_path) -> pathlib.Path | None:
+    """Draws every logged metric against epochs, training and validation side by side.
+
+    Returns:
+        The PNG path, or None when the log is empty.
+    """
+    log = read_log(log_path)
+    if not log.get("epoch"):
+        return None
+    epochs = [e + 1 for e in log["epoch"]]
+    metrics = [k for k in log if k not in ("epoch", "learning_rate") and not k.startswith("val_")]
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4.5 * len(metrics), 3.4), squeeze=False)
+    for ax, name in zip(axes[0], metrics):
+        ax.plot(epochs, log[name], marker=".", label="training")
+        if f"val_{name}" in log:
+            ax.plot(epochs, log[f"val_{name}"], marker=".", label="validation")
+        ax.set_xlabel("epoch")
+        ax.set_title(name)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    out_path = pathlib.Path(out_path)
+    tmp = out_path.with_name(f".{out_path.name}.tmp")
+    fig.savefig(tmp, dpi=100, format="png")
+    plt.close(fig)
+    os.replace(tmp, out_path)
+    return out_path

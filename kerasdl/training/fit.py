@@ -1,0 +1,130 @@
+"""``fit``: the one training path every app calls."""
+
+from __future__ import annotations
+
+import dataclasses
+import pathlib
+import shutil
+import time
+from typing import Any, Callable
+
+import keras
+
+from kerasdl.training import hardware
+from kerasdl.training.callbacks import TimeLimit, standard_callbacks
+from kerasdl.training.config import TrainConfig
+from kerasdl.training.curves import plot_learning_curves, read_log
+
+
+@dataclasses.dataclass
+class FitResult:
+    """What a training run produced.
+
+    Attributes:
+        model: the best model (lowest ``val_loss``), reloaded from its ``.keras`` checkpoint.
+        checkpoint: path of that checkpoint.
+        history: the whole run's log ``{metric: [per-epoch values]}``, across resumes.
+        learning_curve: PNG of the learning curves.
+        seconds: wall-clock time of this invocation's ``fit``.
+        resumed: whether an interrupted run was continued.
+        stopped_by_time_limit: whether ``time_limit`` cut the run short.
+        jit_compile: whether XLA was on.
+    """
+
+    model: keras.Model
+    checkpoint: pathlib.Path
+    history: dict[str, list[float]]
+    learning_curve: pathlib.Path | None
+    seconds: float
+    resumed: bool
+    stopped_by_time_limit: bool
+    jit_compile: bool
+
+
+def _prepare_run_dir(run_dir: pathlib.Path, resume: bool) -> bool:
+    """Creates ``run_dir``; returns True when an interrupted run will be resumed."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    backup = run_dir / "backup"
+    if resume and backup.exists():
+        return True
+    # A fresh run: earlier logs and checkpoints would mix with this one's.
+    shutil.rmtree(backup, ignore_errors=True)
+    for name in ("training_log.csv", "best.keras", "learning_curves.png"):
+        (run_dir / name).unlink(missing_ok=True)
+    return False
+
+
+def fit(
+    build_model: Callable[[], keras.Model],
+    *,
+    loss: Any,
+    metrics: list | None,
+    train_data,
+    val_data,
+    run_dir,
+    config: TrainConfig,
+    callbacks: list | None = None,
+) -> FitResult:
+    """Builds, compiles and trains a model with the project's standard setup.
+
+    The model is built inside the strategy from :func:`hardware.select_strategy`, with the
+    dtype policy set first (mixed precision on GPU when asked), Adam with cosine decay,
+    XLA where it helps, seeds set, and the callbacks of :func:`standard_callbacks`. Run it
+    again with the same ``run_dir`` after an interruption and it resumes from the last
+    finished epoch.
+
+    Args:
+        build_model: a function returning a fresh, uncompiled ``keras.Model``.
+        loss: the Keras loss.
+        metrics: Keras metrics.
+        train_data: a ``tf.data.Dataset`` (may be endless) of ``(x, y)`` batches.
+        val_data: a finite ``tf.data.Dataset`` for validation.
+        run_dir: folder for the checkpoint, backup, logs and figure.
+        config: a :class:`TrainConfig`.
+        callbacks: extra callbacks.
+
+    Returns:
+        A :class:`FitResult`.
+    """
+    config.validate()
+    run_dir = pathlib.Path(run_dir)
+    resumed = _prepare_run_dir(run_dir, config.resume)
+    keras.utils.set_random_seed(config.seed)
+    hardware.set_precision(config.mixed_precision)
+    jit = hardware.resolve_jit_compile(config.jit_compile)
+    strategy = hardware.select_strategy()
+    with strategy.scope():
+        model = build_model()
+        schedule = keras.optimizers.schedules.CosineDecay(
+            config.learning_rate, decay_steps=config.epochs * config.steps_per_epoch, alpha=0.01
+        )
+        model.compile(optimizer=keras.optimizers.Adam(schedule), loss=loss, metrics=metrics, jit_compile=jit)
+    all_callbacks = standard_callbacks(
+        run_dir, patience=config.patience, tensorboard=config.tensorboard, time_limit=config.time_limit
+    ) + list(callbacks or [])
+    start = time.monotonic()
+    try:
+        model.fit(
+            train_data,
+            validation_data=val_data,
+            epochs=config.epochs,
+            steps_per_epoch=config.steps_per_epoch,
+            callbacks=all_callbacks,
+            verbose=config.verbose,
+        )
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    seconds = time.monotonic() - start
+    checkpoint = run_dir / "best.keras"
+    best = keras.saving.load_model(checkpoint) if checkpoint.exists() else model
+    stopped = any(isinstance(c, TimeLimit) and c.stopped for c in all_callbacks)
+    return FitResult(
+        model=best,
+        checkpoint=checkpoint,
+        history=read_log(run_dir / "training_log.csv"),
+        learning_curve=plot_learning_curves(run_dir / "training_log.csv", run_dir / "learning_curves.png"),
+        seconds=seconds,
+        resumed=resumed,
+        stopped_by_time_limit=stopped,
+        jit_compile=jit,
+    )

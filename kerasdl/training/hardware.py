@@ -1,0 +1,54 @@
+"""Choosing the distribution strategy, XLA and precision for the machine at hand."""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+
+import keras
+import tensorflow as tf
+
+
+def gpus() -> list:
+    """The visible GPUs."""
+    return tf.config.list_physical_devices("GPU")
+
+
+def select_strategy() -> tf.distribute.Strategy:
+    """The ``tf.distribute`` strategy for this machine.
+
+    ``MultiWorkerMirroredStrategy`` when ``TF_CONFIG`` describes a cluster (one process per
+    machine, started by the user or a launcher), ``MirroredStrategy`` across several local
+    GPUs, otherwise the default strategy (one device).
+    """
+    tf_config = os.environ.get("TF_CONFIG")
+    if tf_config and json.loads(tf_config).get("cluster"):
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    if len(gpus()) > 1:
+        return tf.distribute.MirroredStrategy()
+    return tf.distribute.get_strategy()
+
+
+def resolve_jit_compile(jit_compile: bool | None) -> bool:
+    """XLA on when asked, off when asked, and by default on where it helps: on GPUs.
+
+    On CPU, XLA gave these small convolutional models no speed-up (see ``make bench``).
+    """
+    return bool(gpus()) if jit_compile is None else bool(jit_compile)
+
+
+def set_precision(mixed_precision: bool) -> str:
+    """Sets Keras' global dtype policy; mixed precision only where a GPU can use it."""
+    if mixed_precision and not gpus():
+        warnings.warn("--mixed-precision needs a GPU; training in float32 on the CPU", stacklevel=2)
+        mixed_precision = False
+    policy = "mixed_float16" if mixed_precision else "float32"
+    keras.mixed_precision.set_global_policy(policy)
+    return policy
+
+
+def worker_index() -> int:
+    """This worker's index in a multi-worker cluster (0 when alone)."""
+    tf_config = json.loads(os.environ.get("TF_CONFIG") or "{}")
+    return int(tf_config.get("task", {}).get("index", 0))
