@@ -1,0 +1,178 @@
+"""``export_model``: the one export path every app uses (SavedModel + LiteRT + metadata)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import pathlib
+import shutil
+import tempfile
+from typing import Iterable, Sequence
+
+import keras
+import tensorflow as tf
+
+from kerasdl.errors import UserInputError
+from kerasdl.export import metadata as metadata_lib
+from kerasdl.export.endpoint import Endpoint
+from kerasdl.export.litert import describe_tflite, write_tflite
+from kerasdl.export.parity import check_saved_model_parity, check_tflite_parity
+from kerasdl.export.saved_model import (
+    FLOAT_ENDPOINT,
+    check_signatures,
+    describe_signatures,
+    write_saved_model,
+)
+from kerasdl.export.versions import next_version, version_dir
+
+TFLITE_FILE = "model.tflite"
+METADATA_FILE = "metadata.json"
+
+
+@dataclasses.dataclass(frozen=True)
+class ExportResult:
+    """What ``export_model`` wrote.
+
+    Attributes:
+        path: The version folder, ``<root>/<app>/<version>``.
+        version: The version number.
+        tflite_path: The ``model.tflite`` inside it, or None.
+        metadata: What was written to ``metadata.json``.
+    """
+
+    path: pathlib.Path
+    version: int
+    tflite_path: pathlib.Path | None
+    metadata: dict
+
+
+def _check_arguments(app, version, endpoints: Sequence[Endpoint], extra: dict, spec, tflite_shape):
+    if not isinstance(app, str) or not app or app in (".", "..") or "/" in app or os.sep in app:
+        raise UserInputError(f"app name must be a plain folder name, got {app!r}")
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int) or version < 1):
+        raise UserInputError(f"--version must be a positive integer, got {version!r}")
+    names = [e.name for e in endpoints]
+    if FLOAT_ENDPOINT in names or len(set(names)) != len(names):
+        raise ValueError(f"endpoint names must be unique and not {FLOAT_ENDPOINT!r}: {names}")
+    reserved = sorted(set(extra) & set(metadata_lib.RESERVED_KEYS))
+    if reserved:
+        raise ValueError(f"metadata keys {reserved} are written by export_model itself")
+    if tflite_shape is not None and len(tflite_shape) != len(spec.shape):
+        raise ValueError(f"tflite_input_shape {tuple(tflite_shape)} does not match {spec.shape}")
+
+
+def _make_temp_dir(app_dir: pathlib.Path, version: int) -> pathlib.Path:
+    try:
+        app_dir.mkdir(parents=True, exist_ok=True)
+        return pathlib.Path(tempfile.mkdtemp(prefix=f".tmp-{version}-", dir=app_dir))
+    except OSError as error:
+        raise UserInputError(f"cannot write to {app_dir}: {error.strerror or error}") from None
+
+
+def export_model(
+    model: keras.Model,
+    *,
+    app: str,
+    root: str | os.PathLike = "saved_models",
+    version: int | None = None,
+    float_input_signature: tf.TensorSpec,
+    sample_inputs,
+    endpoints: Iterable[Endpoint] = (),
+    tflite: bool = True,
+    tflite_input_shape: Sequence[int | None] | None = None,
+    metadata: dict | None = None,
+    atol: float = 1e-4,
+    png_levels: int = 1,
+) -> ExportResult:
+    """Export a model as a TF Serving version folder with LiteRT file and metadata.
+
+    Everything is written into a temporary folder inside ``<root>/<app>/`` and
+    renamed to ``<root>/<app>/<version>`` only after every parity check passed;
+    on any failure the temporary folder is removed.
+
+    Args:
+        model: The Keras model (one float tensor input, one tensor output).
+        app: The app / TF Serving model name, e.g. ``"sr"``.
+        root: The model base folder.
+        version: The version number; by default one more than the largest.
+        float_input_signature: ``tf.TensorSpec`` of the ``serving_float`` input
+            (spatial dims may be None).
+        sample_inputs: One input batch for the parity checks.
+        endpoints: Extra ``Endpoint`` signatures; one named ``serving_default``
+            replaces the default alias of ``serving_float``.
+        tflite: Whether to write and check ``model.tflite``.
+        tflite_input_shape: A fixed TFLite input shape, e.g. ``(1, 64, 64, 1)``;
+            None keeps the signature's dynamic shape.
+        metadata: Extra top-level ``metadata.json`` entries (metrics, model name,
+            ``command``...).
+        atol: Max abs difference allowed for float outputs.
+        png_levels: Max pixel difference allowed for ``compare="png"`` endpoints.
+
+    Returns:
+        The ``ExportResult``.
+
+    Raises:
+        UserInputError: The version exists, or the root cannot be written.
+        ExportParityError: A reloaded artifact does not reproduce the model.
+        TFLiteConversionError: LiteRT conversion needs non-builtin ops.
+    """
+    endpoints = tuple(endpoints)
+    extra = dict(metadata or {})
+    _check_arguments(app, version, endpoints, extra, float_input_signature, tflite_input_shape)
+    app_dir = pathlib.Path(root) / app
+    if version is None:
+        version = next_version(app_dir)
+    final = version_dir(root, app, version)
+    if final.exists():
+        raise UserInputError(f"{final} already exists; pass another --version or omit it")
+
+    tmp = _make_temp_dir(app_dir, version)
+    try:
+        arg_names = write_saved_model(model, tmp, float_input_signature, endpoints)
+        loaded = tf.saved_model.load(str(tmp))
+        check_signatures(tmp, loaded, arg_names, artifact=f"SavedModel {final}")
+        diffs = check_saved_model_parity(
+            model, loaded, arg_names, sample_inputs, float_input_signature.dtype, endpoints,
+            atol=atol, png_levels=png_levels, artifact=f"SavedModel {final}",
+        )
+        tflite_info = None
+        if tflite:
+            shape = float_input_signature.shape if tflite_input_shape is None else tflite_input_shape
+            converter = write_tflite(model, tmp / TFLITE_FILE, tf.TensorSpec(shape, tf.float32))
+            diffs["tflite"] = check_tflite_parity(
+                model, tmp / TFLITE_FILE, sample_inputs, tflite_input_shape,
+                atol=atol, artifact=f"TFLite model {final / TFLITE_FILE}",
+            )
+            tflite_info = {**describe_tflite(tmp / TFLITE_FILE), "converter": converter}
+
+        record = {
+            "app": app,
+            "version": version,
+            "created": metadata_lib.utc_now(),
+            "command": extra.pop("command", None) or metadata_lib.default_command(),
+            **extra,
+            "signatures": describe_signatures(loaded),
+            "tflite": tflite_info,
+            "parity": {
+                "atol": atol,
+                "png_levels": png_levels,
+                "max_abs_diff": diffs,
+                "compare": {FLOAT_ENDPOINT: "float", **{e.name: e.compare for e in endpoints}},
+            },
+            "versions": metadata_lib.library_versions(),
+        }
+        record = json.loads(metadata_lib.dumps(record))
+        metadata_lib.write_json_atomic(tmp / METADATA_FILE, record)
+        if final.exists():
+            raise UserInputError(f"{final} already exists; pass another --version or omit it")
+        os.rename(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return ExportResult(
+        path=final,
+        version=version,
+        tflite_path=final / TFLITE_FILE if tflite else None,
+        metadata=record,
+    )
