@@ -1,0 +1,3 @@
+"""Apps: each wires data, a model from the registry, training, evaluation and export."""
+
+from kerasdl.apps import super_resolution  # noqa: F401

@@ -1,0 +1,34 @@
+"""Pieces every app's commands share: loading a trained model, reporting where outputs went."""
+
+from __future__ import annotations
+
+import pathlib
+import sys
+
+from kerasdl.errors import UserInputError
+
+
+def load_trained_model(path):
+    """Loads a ``.keras`` file (safe mode), with one-line errors for missing or broken files."""
+    import keras
+
+    import kerasdl.layers  # noqa: F401  (registers kerasdl's serialisable layers and metrics)
+    import kerasdl.metrics.image_quality  # noqa: F401
+
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise UserInputError(f"no trained model at {path}; train one first or pass --model-path")
+    try:
+        return keras.saving.load_model(path, safe_mode=True)
+    except Exception as err:  # keras raises many types for a damaged archive
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise UserInputError(f"cannot load model {path}: {first}") from None
+
+
+def report(title: str, outputs: dict) -> None:
+    """Prints where everything is: a title line, then ``name: path`` lines."""
+    print(f"\n{title}")
+    width = max(len(k) for k in outputs) if outputs else 0
+    for name, value in outputs.items():
+        print(f"  {name:<{width}}  {value}")
+    sys.stdout.flush()
