@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import pathlib
@@ -14,15 +15,24 @@ from kerasdl.errors import UserInputError
 
 
 def _jsonable(value):
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating,)):
-        return float(value)
+    """JSON for what ``json`` cannot write itself: numpy values, paths, dataclasses, dtypes."""
     if isinstance(value, np.ndarray):
         return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
     if isinstance(value, os.PathLike):
         return os.fspath(value)
-    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    name = getattr(value, "name", None)  # tf.DType, enums
+    return name if isinstance(name, str) else str(value)
+
+
+def dumps(data) -> str:
+    """Indented JSON text ending with a newline; numpy values, paths and dtypes converted."""
+    return json.dumps(data, indent=2, default=_jsonable) + "\n"
 
 
 @contextlib.contextmanager
@@ -45,7 +55,7 @@ def atomic_path(path):
 def write_json(data, path) -> pathlib.Path:
     """Writes ``data`` as indented JSON, atomically."""
     with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(data, indent=2, default=_jsonable) + "\n")
+        tmp.write_text(dumps(data), encoding="utf-8")
     return pathlib.Path(path)
 
 

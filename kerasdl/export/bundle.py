@@ -14,6 +14,7 @@ import keras
 import tensorflow as tf
 
 from kerasdl.errors import UserInputError
+from kerasdl.files import dumps, write_json
 from kerasdl.export import metadata as metadata_lib
 from kerasdl.export.endpoint import Endpoint
 from kerasdl.export.litert import describe_tflite, write_tflite
@@ -162,8 +163,8 @@ def export_model(
             },
             "versions": metadata_lib.library_versions(),
         }
-        record = json.loads(metadata_lib.dumps(record))
-        metadata_lib.write_json_atomic(tmp / METADATA_FILE, record)
+        record = json.loads(dumps(record))
+        write_json(record, tmp / METADATA_FILE)
         if final.exists():
             raise UserInputError(f"{final} already exists; pass another --version or omit it")
         os.rename(tmp, final)
