@@ -18,7 +18,7 @@ MODELS = ("edsr", "espcn", "srcnn")
 # The default model: a compact EDSR on luminance with a bicubic global skip. Chosen so the
 # default training (see `make bench`) beats bicubic by > 2.8 dB on Set5 x3 on two CPU cores.
 DEFAULTS = dict(model="edsr", blocks=8, filters=32, channels=1, scale=3)
-TRAIN_DEFAULTS = dict(epochs=30, steps_per_epoch=180, learning_rate=1e-3)
+TRAIN_DEFAULTS = dict(epochs=25, steps_per_epoch=180, learning_rate=2e-3)
 
 
 # ---------------------------------------------------------------- arguments
@@ -158,7 +158,7 @@ def train(args):
     sr_patches.check_patchable(val_images, ["validation image"] * len(val_images), patch)
     kwargs = dict(scale=args.scale, channels=args.channels)
     if args.model == "edsr":
-        kwargs.update(num_blocks=args.blocks, filters=args.filters, bicubic_skip=True)
+        kwargs.update(num_blocks=args.blocks, filters=args.filters, bicubic_skip=True, zero_init_residual=True)
     train_ds = sr_patches.training_dataset(
         train_images, scale=args.scale, lr_patch_size=args.patch_size, batch_size=args.batch_size, seed=args.seed
     )
