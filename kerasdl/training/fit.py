@@ -111,6 +111,8 @@ def fit(
             steps_per_epoch=config.steps_per_epoch,
             callbacks=all_callbacks,
             verbose=config.verbose,
+            shuffle=False,  # datasets arrive shuffled; Keras would only warn that it cannot
+
         )
     finally:
         keras.mixed_precision.set_global_policy("float32")
