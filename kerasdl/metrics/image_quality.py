@@ -6,6 +6,8 @@ import tensorflow as tf
 
 from kerasdl.data.color import studio_luma
 
+SSIM_WINDOW = 11  # tf.image.ssim's Gaussian window: images must be at least this large
+
 
 def quantize(image):
     """Rounds a float image in [0, 1] to 8-bit levels, as saving it to a PNG would."""
@@ -35,6 +37,11 @@ def luma_psnr_ssim(output, reference, *, border):
     if border:
         y_out = y_out[border:-border, border:-border]
         y_ref = y_ref[border:-border, border:-border]
+    if min(y_out.shape[:2]) < SSIM_WINDOW:
+        raise ValueError(
+            f"images must be at least {SSIM_WINDOW}x{SSIM_WINDOW} after cropping border={border}; "
+            f"Received: shape {tuple(np.shape(output))}"
+        )
     y_out, y_ref = y_out[..., None], y_ref[..., None]
     psnr = tf.image.psnr(y_out, y_ref, max_val=255.0)
     ssim = tf.image.ssim(y_out, y_ref, max_val=255.0)

@@ -11,7 +11,7 @@ from kerasdl.apps.super_resolution.upscale import model_scale, upscale_image
 from kerasdl.data.images import find_images, load_image
 from kerasdl.data.sr_patches import bicubic_upscale, downscale, modcrop
 from kerasdl.errors import UserInputError
-from kerasdl.metrics.image_quality import luma_psnr_ssim
+from kerasdl.metrics.image_quality import SSIM_WINDOW, luma_psnr_ssim
 
 
 @dataclasses.dataclass
@@ -27,21 +27,36 @@ class ImageResult:
 
 
 def evaluate_folder(model, folder, *, tile=128):
-    """Scores ``model`` against bicubic on every HR image in ``folder``.
+    """Scores ``model`` against bicubic on every HR image in ``folder`` (see :func:`evaluate_files`)."""
+    return evaluate_files(model, find_images(folder), dataset=str(folder), tile=tile)
+
+
+def evaluate_files(model, files, *, dataset, tile=128):
+    """Scores ``model`` against bicubic on HR image ``files``.
 
     Each HR image is cropped to a multiple of the scale, downscaled with antialiased
     bicubic (8-bit), upscaled by both methods, and scored on Y with a border of ``scale``.
+
+    Args:
+        model: the SR model.
+        files: HR image paths.
+        dataset: how the report names the set.
+        tile: tile side for inference, in LR pixels.
 
     Returns:
         ``(report, results)``: the JSON-ready report (per image and mean) and the
         :class:`ImageResult` list.
     """
     scale = model_scale(model)
+    smallest = SSIM_WINDOW + 2 * scale  # SSIM's window must fit after the border crop
     results = []
-    for path in find_images(folder):
+    for path in files:
         hr = modcrop(load_image(path), scale)
-        if min(hr.shape[:2]) < 4 * scale:
-            raise UserInputError(f"test image {path} is too small for x{scale} evaluation: {hr.shape[1]}x{hr.shape[0]}")
+        if min(hr.shape[:2]) < smallest:
+            raise UserInputError(
+                f"test image {path} is too small for x{scale} evaluation: {hr.shape[1]}x{hr.shape[0]}"
+                f" (needs at least {smallest}x{smallest})"
+            )
         lr = downscale(hr, scale).numpy()
         bicubic = bicubic_upscale(lr, scale).numpy()
         output = upscale_image(model, lr, tile=tile)
@@ -58,7 +73,7 @@ def evaluate_folder(model, folder, *, tile=128):
         for method in ("bicubic", "model")
     }
     report = {
-        "dataset": str(folder),
+        "dataset": dataset,
         "scale": scale,
         "protocol": f"Y channel (BT.601), border {scale} px, bicubic antialiased downscaling, 8-bit",
         "images": {r.name: r.scores for r in results},
