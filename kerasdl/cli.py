@@ -81,12 +81,15 @@ def _load_tensorflow():
         import tensorflow as tf
 
         tf.config.list_physical_devices("GPU")
+    tf.get_logger().setLevel("WARNING")  # no INFO lines such as "Assets written to ..."
 
 
 def main(argv=None, *, prog: str = "kerasdl", app: str | None = None) -> int:
     """Runs the command line; bad input ends with one line on stderr and exit code 2."""
     _load_tensorflow()
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(prog, app).parse_args(argv)
+    args.command_line = " ".join([prog, *argv])  # recorded in exported metadata
     try:
         result = args.func(args)
     except UserInputError as err:

@@ -98,41 +98,56 @@ def add_run_arguments(p):
 # ---------------------------------------------------------------- data
 
 
-def _load_folder(folder, channels):
-    from kerasdl.data.images import find_images, load_image
-
-    files = find_images(folder)
-    return [load_image(f, channels=channels) for f in files], [str(f) for f in files]
-
-
-def training_images(args):
-    """(train images, their names, validation images) as the flags say."""
+def training_files(args):
+    """(training files, validation files) as the flags say; nothing is decoded yet."""
     from kerasdl.data.embedded import sample_photos
+    from kerasdl.data.images import find_images
 
     if args.data is None:
         folders = sample_photos()
-        train, names = _load_folder(folders["train"], args.channels)
-        val, _ = _load_folder(args.val_data or folders["val"], args.channels)
-        return train, names, val
-    train, names = _load_folder(args.data, args.channels)
+        return find_images(folders["train"]), find_images(args.val_data or folders["val"])
+    files = find_images(args.data)
     if args.val_data:
-        val, _ = _load_folder(args.val_data, args.channels)
-    elif len(train) >= 5:  # hold out every tenth image
-        val = train[::10]
-        train, names = [im for i, im in enumerate(train) if i % 10], [n for i, n in enumerate(names) if i % 10]
-    else:  # too few to hold any out: validation patches come from the training images
-        val = train
-    return train, names, val
+        return files, find_images(args.val_data)
+    if len(files) >= 5:  # hold out every tenth image
+        return [f for i, f in enumerate(files) if i % 10], files[::10]
+    return files, files  # too few to hold any out: validation patches come from the training images
+
+
+def _load(files, channels):
+    from kerasdl.data.images import load_image
+
+    return [load_image(f, channels=channels) for f in files]
 
 
 def _model_path(args):
     return pathlib.Path(args.model_path) if args.model_path else pathlib.Path(args.run_dir) / "best.keras"
 
 
-def _test_folder(folder):
-    from kerasdl.data.embedded import sample_photos
+def _load_model(args):
+    from kerasdl.apps.super_resolution.upscale import check_sr_model
 
-    return folder if folder else sample_photos()["test"]
+    path = _model_path(args)
+    model = load_trained_model(path)
+    check_sr_model(model, path)
+    return model
+
+
+def _test_files(args):
+    """HR test files and how to name them: --data/--test-data, else the default test set.
+
+    ``run`` with ``--data`` but no ``--test-data`` scores the held-out validation images.
+    """
+    from kerasdl.data.embedded import sample_photos
+    from kerasdl.data.images import find_images
+
+    folder = args.data if args.command == "evaluate" else args.test_data
+    if folder:
+        return find_images(folder), str(folder)
+    if args.command == "run" and args.data:
+        return training_files(args)[1], f"held-out validation images of {args.data}"
+    folder = sample_photos()["test"]
+    return find_images(folder), f"scikit-learn sample photos, test strips ({folder})"
 
 
 # ---------------------------------------------------------------- commands
@@ -147,15 +162,16 @@ def train(args):
     from kerasdl.registry import get_model
     from kerasdl.training import fit
 
-    config = TrainConfig.from_args(args)
-    run_dir = pathlib.Path(args.run_dir)
     from kerasdl.data.images import check_writable_dir
 
-    check_writable_dir(run_dir)
-    train_images, names, val_images = training_images(args)
+    config = TrainConfig.from_args(args)
+    run_dir = pathlib.Path(args.run_dir)
+    train_files, val_files = training_files(args)
+    train_images, val_images = _load(train_files, args.channels), _load(val_files, args.channels)
     patch = args.patch_size * args.scale
-    sr_patches.check_patchable(train_images, names, patch)
-    sr_patches.check_patchable(val_images, ["validation image"] * len(val_images), patch)
+    sr_patches.check_patchable(train_images, train_files, patch)
+    sr_patches.check_patchable(val_images, val_files, patch)
+    check_writable_dir(run_dir)  # only once the data is known to be good: no empty run folder otherwise
     kwargs = dict(scale=args.scale, channels=args.channels)
     if args.model == "edsr":
         kwargs.update(num_blocks=args.blocks, filters=args.filters, bicubic_skip=True, zero_init_residual=True)
@@ -190,15 +206,15 @@ def train(args):
 
 def evaluate(args, model=None):
     """Scores the model and bicubic on a folder of HR images; writes JSON and a figure."""
-    from kerasdl.apps.super_resolution.evaluation import evaluate_folder, format_table
+    from kerasdl.apps.super_resolution.evaluation import evaluate_files, format_table
     from kerasdl.apps.super_resolution.figures import before_after_figure
 
-    model = model or load_trained_model(_model_path(args))
-    folder = _test_folder(getattr(args, "data", None) if args.command == "evaluate" else args.test_data)
+    model = model or _load_model(args)
+    files, dataset = _test_files(args)
     run_dir = pathlib.Path(args.run_dir)
     output = pathlib.Path(getattr(args, "output", None) or run_dir / "evaluation.json")
     figure = pathlib.Path(getattr(args, "figure", None) or run_dir / "before_after.png")
-    report_data, results = evaluate_folder(model, folder, tile=args.tile)
+    report_data, results = evaluate_files(model, files, dataset=dataset, tile=args.tile)
     report_data["model"] = model.name
     print(format_table(report_data))
     write_json(report_data, output)
@@ -212,7 +228,7 @@ def predict(args, model=None):
     from kerasdl.apps.super_resolution.upscale import model_scale, upscale_image
     from kerasdl.data.images import check_writable_dir, find_images, load_image, save_png
 
-    model = model or load_trained_model(_model_path(args))
+    model = model or _load_model(args)
     scale = model_scale(model)
     files = [f for item in args.inputs for f in find_images(item)]
     images = [load_image(f) for f in files]  # every input is checked before anything is written
@@ -234,7 +250,7 @@ def export(args, model=None, metrics=None):
     from kerasdl.apps.super_resolution.upscale import model_channels, model_scale
     from kerasdl.export import Endpoint, export_model
 
-    model = model or load_trained_model(_model_path(args))
+    model = model or _load_model(args)
     run_dir = pathlib.Path(args.run_dir)
     if metrics is None and (run_dir / "evaluation.json").is_file():
         metrics = read_json(run_dir / "evaluation.json")
@@ -259,6 +275,7 @@ def export(args, model=None, metrics=None):
         endpoints=[png],
         tflite=args.tflite,
         metadata={
+            "command": getattr(args, "command_line", None) or " ".join(sys.argv),
             "model": model.name,
             "scale": scale,
             "channels": "luminance (full-range BT.601 Y)" if channels == 1 else "RGB",

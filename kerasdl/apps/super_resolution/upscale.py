@@ -20,6 +20,25 @@ def model_scale(model) -> int:
     return int(out[1]) // 8
 
 
+def check_sr_model(model, source) -> None:
+    """Raises ``UserInputError`` unless ``model`` maps (h, w, 1|3) images to a supported scale."""
+    from kerasdl.errors import UserInputError
+    from kerasdl.models.restoration import SUPPORTED_SCALES
+
+    shape = model.input_shape
+    try:
+        ok = isinstance(shape, tuple) and len(shape) == 4 and shape[-1] in (1, 3)
+        out = model.compute_output_shape((1, 8, 8, shape[-1])) if ok else None
+        ok = ok and out[1] == out[2] and out[1] % 8 == 0 and out[1] // 8 in SUPPORTED_SCALES and out[-1] == shape[-1]
+    except Exception:  # a model whose output shape cannot be computed for images
+        ok = False
+    if not ok:
+        raise UserInputError(
+            f"{source} is not a super-resolution model (needs (h, w, 1 or 3) in, x{'/x'.join(map(str, SUPPORTED_SCALES))} out;"
+            f" its input shape is {shape})"
+        )
+
+
 def model_channels(model) -> int:
     """1 for a luminance model, 3 for RGB."""
     return int(model.input_shape[-1])
