@@ -6,10 +6,8 @@ import csv
 import os
 import pathlib
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 
 def read_log(path) -> dict[str, list[float]]:
@@ -34,7 +32,9 @@ def plot_learning_curves(log_path, out_path) -> pathlib.Path | None:
         return None
     epochs = [e + 1 for e in log["epoch"]]
     metrics = [k for k in log if k not in ("epoch", "learning_rate") and not k.startswith("val_")]
-    fig, axes = plt.subplots(1, len(metrics), figsize=(4.5 * len(metrics), 3.4), squeeze=False)
+    fig = Figure(figsize=(4.5 * len(metrics), 3.4))
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, len(metrics), squeeze=False)
     for ax, name in zip(axes[0], metrics):
         ax.plot(epochs, log[name], marker=".", label="training")
         if f"val_{name}" in log:
@@ -47,6 +47,5 @@ def plot_learning_curves(log_path, out_path) -> pathlib.Path | None:
     out_path = pathlib.Path(out_path)
     tmp = out_path.with_name(f".{out_path.name}.tmp")
     fig.savefig(tmp, dpi=100, format="png")
-    plt.close(fig)
     os.replace(tmp, out_path)
     return out_path

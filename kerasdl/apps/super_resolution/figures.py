@@ -5,11 +5,9 @@ from __future__ import annotations
 import os
 import pathlib
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+import numpy as np
 
 
 def _show(ax, image, title):
@@ -44,7 +42,9 @@ def before_after_figure(results, path, *, model_name="model", max_images=4, zoom
         zoom: side of the zoomed crop in HR pixels.
     """
     results = results[:max_images]
-    fig, axes = plt.subplots(len(results), 4, figsize=(13, 3.3 * len(results)), squeeze=False)
+    fig = Figure(figsize=(13, 3.3 * len(results)))
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(len(results), 4, squeeze=False)
     for row, r in zip(axes, results):
         y, x, s = _zoom_box(r.hr, zoom)
         crop = (slice(y, y + s), slice(x, x + s))
@@ -58,6 +58,5 @@ def before_after_figure(results, path, *, model_name="model", max_images=4, zoom
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     fig.savefig(tmp, dpi=90, format="png")
-    plt.close(fig)
     os.replace(tmp, path)
     return path
