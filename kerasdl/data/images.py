@@ -53,6 +53,23 @@ def _to_float(img: Image.Image) -> np.ndarray:
     return np.asarray(img.convert("RGB"), dtype=np.float32) / 255.0
 
 
+def _png_16bit_colour(path: pathlib.Path) -> bool:
+    """Whether ``path`` is a 16-bit RGB/RGBA PNG, which PIL would reduce to 8 bits."""
+    with path.open("rb") as f:
+        head = f.read(26)
+    return head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR" and head[24] == 16 and head[25] in (2, 6)
+
+
+def _load_png_16bit(path: pathlib.Path) -> np.ndarray:
+    import tensorflow as tf
+
+    try:
+        pixels = tf.io.decode_png(path.read_bytes(), channels=3, dtype=tf.uint16)
+    except tf.errors.InvalidArgumentError as err:
+        raise UserInputError(f"cannot read image {path}: corrupt or truncated ({err.message.splitlines()[0]})") from None
+    return (pixels.numpy() / 65535.0).astype(np.float32)
+
+
 def load_image(path: str | os.PathLike, *, channels: int | None = None) -> np.ndarray:
     """Decodes an image file to float32 ``(h, w, c)`` in [0, 1].
 
@@ -67,6 +84,8 @@ def load_image(path: str | os.PathLike, *, channels: int | None = None) -> np.nd
     path = pathlib.Path(path)
     if not path.is_file():
         raise UserInputError(f"no such image file: {path}")
+    if _png_16bit_colour(path):
+        return convert_channels(_load_png_16bit(path), channels)
     try:
         with Image.open(path) as img:
             img.load()  # full decode: truncated files fail here, not later in training
