@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import tensorflow as tf
+
+_COMPILED = weakref.WeakKeyDictionary()
+
+
+def _compiled(model):
+    """One ``tf.function`` per model, reused across calls (tiles of a few distinct shapes)."""
+    if model not in _COMPILED:
+        _COMPILED[model] = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
+    return _COMPILED[model]
 
 
 def _windows(length, tile, overlap):
@@ -36,7 +47,7 @@ def predict_tiled(model, image, *, scale=1, tile=128, overlap=24):
     """
     image = np.asarray(image, np.float32)
     h, w = image.shape[:2]
-    run = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
+    run = _compiled(model)
     out = None
     for y0, y1, ky0, ky1 in _windows(h, tile, overlap):
         for x0, x1, kx0, kx1 in _windows(w, tile, overlap):
