@@ -46,7 +46,8 @@ _APPS: dict[str, AppEntry] = {}
 
 
 def _unknown(kind: str, name: str, known: list[str]) -> ValueError:
-    close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+    by_lower = {k.lower(): k for k in known}
+    close = [by_lower[m] for m in difflib.get_close_matches(str(name).lower(), list(by_lower), n=3, cutoff=0.5)]
     hint = f" Did you mean: {', '.join(close)}?" if close else f" Known: {', '.join(sorted(known))}."
     return ValueError(f"Unknown {kind} name; Received: name={name!r}.{hint}")
 
