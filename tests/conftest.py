@@ -1,0 +1,66 @@
+"""Fixtures shared by every test: generated image folders, an in-process CLI, isolation.
+
+Everything a test writes goes under pytest's temporary folders: the embedded default
+data (``KERASDL_CACHE``) included.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import kerasdl  # noqa: F401  (sets TF_CPP_MIN_LOG_LEVEL and KERAS_BACKEND before TF loads)
+from tests.helpers import run_cli, write_image
+
+
+@pytest.fixture
+def images_dir(tmp_path):
+    """Factory: ``images_dir({"a.png": (h, w), "sub/b.jpg": (h, w, "L")}, name="train")`` -> folder.
+
+    Each value is ``(height, width)`` or ``(height, width, mode)``; images are seeded by
+    their position, so the same call always writes the same pixels.
+    """
+
+    def make(spec, *, name="images", seed=0):
+        folder = tmp_path / name
+        folder.mkdir(parents=True, exist_ok=True)
+        for i, (filename, shape) in enumerate(spec.items()):
+            h, w, *mode = shape
+            write_image(folder / filename, (h, w), mode[0] if mode else "RGB", seed=seed + i)
+        return folder
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def kerasdl_cache(tmp_path_factory):
+    """One cache folder for the whole session: the embedded sample photos are written once."""
+    return tmp_path_factory.mktemp("kerasdl_cache")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch, kerasdl_cache):
+    """No test reads or writes ``~/.cache/kerasdl``, and none runs as part of a cluster."""
+    monkeypatch.setenv("KERASDL_CACHE", str(kerasdl_cache))
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+
+
+@pytest.fixture
+def cli(capsys):
+    """``cli(["sr", "predict", ...]) -> (exit code, stdout, stderr)`` through ``kerasdl.cli.main``."""
+
+    def call(argv):
+        capsys.readouterr()  # drop anything printed before
+        code = run_cli(argv)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return call
+
+
+@pytest.fixture
+def chdir_tmp(tmp_path, monkeypatch):
+    """Runs the test with ``tmp_path/work`` as the current folder; returns it."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    return work

@@ -1,0 +1,132 @@
+"""The shared test harness for builders, after keras-hub's ``TestCase.run_backbone_test``.
+
+Every registered builder, whatever its family, gets the same checks::
+
+    from tests.testing import run_builder_test
+
+    run_builder_test(
+        edsr,
+        init_kwargs={"scale": 2, "num_blocks": 1, "filters": 4},
+        input_data=np.zeros((2, 6, 7, 3), "float32"),
+        expected_output_shape=(2, 12, 14, 3),
+    )
+
+The model is built, run, rebuilt from its config, saved to ``.keras`` and reloaded in
+safe mode (so every custom layer must be registered and serialisable), and built again
+through the registry.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import keras
+import numpy as np
+
+from kerasdl import registry
+
+
+def registered_name(builder) -> str:
+    """The registry name under which ``builder`` was registered."""
+    registry.list_models()  # imports the builders
+    names = [name for name, entry in registry._MODELS.items() if entry.builder is builder]
+    assert names, f"{getattr(builder, '__name__', builder)!r} is not in the model registry"
+    assert len(names) == 1, f"{builder!r} is registered under several names: {names}"
+    return names[0]
+
+
+def _shape(tensor):
+    return tuple(int(d) for d in keras.ops.shape(tensor))
+
+
+def _shapes(outputs):
+    """Output shapes in the outputs' own structure: a tuple, or a list/dict of tuples."""
+    if isinstance(outputs, dict):
+        return {k: _shape(v) for k, v in outputs.items()}
+    if isinstance(outputs, (list, tuple)):
+        return [_shape(v) for v in outputs]
+    return _shape(outputs)
+
+
+def _as_shapes(expected, outputs):
+    """``expected_output_shape`` normalised like :func:`_shapes` (shapes are the leaves)."""
+    if isinstance(outputs, dict):
+        return {k: tuple(v) for k, v in expected.items()}
+    if isinstance(outputs, (list, tuple)):
+        return [tuple(v) for v in expected]
+    return tuple(expected)
+
+
+def _numpy(outputs):
+    return [np.asarray(keras.ops.convert_to_numpy(t)) for t in keras.tree.flatten(outputs)]
+
+
+def assert_same_outputs(expected, actual, *, atol, what):
+    expected, actual = _numpy(expected), _numpy(actual)
+    assert len(expected) == len(actual), f"{what}: {len(actual)} outputs, expected {len(expected)}"
+    for i, (e, a) in enumerate(zip(expected, actual)):
+        assert e.shape == a.shape, f"{what}: output {i} has shape {a.shape}, expected {e.shape}"
+        np.testing.assert_allclose(a, e, atol=atol, rtol=0, err_msg=f"{what}: output {i} differs")
+
+
+def run_builder_test(
+    builder,
+    *,
+    init_kwargs,
+    input_data,
+    expected_output_shape,
+    registry_name=None,
+    atol=1e-6,
+):
+    """Runs the standard checks on a builder and returns the model it built.
+
+    Args:
+        builder: the builder function (as registered with ``kerasdl.register_model``).
+        init_kwargs: keyword arguments for the builder (and for ``get_model``).
+        input_data: what the model is called on: an array, or a list/dict for several inputs.
+        expected_output_shape: the output's shape, batch included; a matching
+            list/dict of shapes for several outputs.
+        registry_name: the name in the registry; by default looked up from ``builder``.
+        atol: tolerance between the original and the reloaded model's outputs.
+
+    Checks:
+        * the builder returns a ``keras.Model`` whose output on ``input_data`` has
+          ``expected_output_shape`` and finite values;
+        * ``Model.from_config(model.get_config())`` rebuilds the same architecture;
+        * a ``.keras`` round trip with ``safe_mode=True`` gives the same outputs;
+        * ``kerasdl.get_model(name, **init_kwargs)`` builds a model with the same
+          parameter count.
+    """
+    model = builder(**init_kwargs)
+    assert isinstance(model, keras.Model), f"builder returned {type(model).__name__}, not a keras.Model"
+    outputs = model(input_data, training=False)
+    assert _shapes(outputs) == _as_shapes(expected_output_shape, outputs), (
+        f"output shape {_shapes(outputs)} != expected {expected_output_shape}"
+    )
+    for i, array in enumerate(_numpy(outputs)):
+        assert np.all(np.isfinite(array)), f"output {i} has non-finite values"
+    params = model.count_params()
+    assert params > 0
+
+    # Config round trip: the architecture is fully described by get_config().
+    revived = model.__class__.from_config(model.get_config())
+    assert revived.count_params() == params
+    assert [type(layer).__name__ for layer in revived.layers] == [type(layer).__name__ for layer in model.layers]
+
+    # .keras round trip in safe mode: weights and custom layers survive.
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model.keras")
+        model.save(path)
+        restored = keras.saving.load_model(path, safe_mode=True)
+    assert restored.count_params() == params
+    assert_same_outputs(outputs, restored(input_data, training=False), atol=atol, what="reloaded .keras model")
+
+    # The registry builds the same model by name.
+    name = registry_name or registered_name(builder)
+    from_registry = registry.get_model(name, **init_kwargs)
+    assert isinstance(from_registry, keras.Model)
+    assert from_registry.count_params() == params, (
+        f"get_model({name!r}) has {from_registry.count_params()} parameters, the builder {params}"
+    )
+    return model

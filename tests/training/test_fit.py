@@ -1,0 +1,252 @@
+"""``fit``: outputs, config checks, resuming an interrupted run, hardware choices."""
+
+import csv
+import dataclasses
+import json
+import socket
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from kerasdl.data.sr_patches import training_dataset, validation_dataset
+from kerasdl.errors import UserInputError
+from kerasdl.metrics.image_quality import psnr
+from kerasdl.models.restoration import edsr
+from kerasdl.training import FitResult, TrainConfig, fit, hardware
+from kerasdl.training.curves import plot_learning_curves, read_log
+from tests.helpers import files_under, synthetic_pixels
+
+
+class Interrupt(Exception):
+    """Stands for a crash or a killed job in the middle of training."""
+
+
+class CrashAtEpochEnd(keras.callbacks.Callback):
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.epoch:
+            raise Interrupt(f"simulated crash after epoch {epoch}")
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    images = [synthetic_pixels(20, 24, 1, rng).astype(np.float32) for _ in range(2)]
+    return {
+        "train_data": training_dataset(images, scale=2, lr_patch_size=4, batch_size=2, seed=0),
+        "val_data": validation_dataset(images, scale=2, lr_patch_size=4, batch_size=2, count=4),
+    }
+
+
+def tiny_model():
+    return edsr(scale=2, channels=1, num_blocks=1, filters=4, bicubic_skip=True)
+
+
+def train(run_dir, data, callbacks=None, **config):
+    config = TrainConfig(**{"epochs": 1, "steps_per_epoch": 2, "verbose": 0, **config})
+    return fit(tiny_model, loss="mean_absolute_error", metrics=[psnr], run_dir=run_dir, config=config,
+               callbacks=callbacks, **data)
+
+
+def logged_epochs(run_dir):
+    with (run_dir / "training_log.csv").open(newline="") as f:
+        return [int(row["epoch"]) for row in csv.DictReader(f)]
+
+
+@pytest.mark.slow
+def test_fit_writes_checkpoint_log_and_curves(tmp_path, data):
+    run_dir = tmp_path / "run"
+    result = train(run_dir, data, epochs=2)
+    assert isinstance(result, FitResult)
+    assert {"best.keras", "training_log.csv", "learning_curves.png"} <= files_under(run_dir)
+    assert not (run_dir / "backup").exists()  # removed once training finished
+    assert not [f for f in files_under(run_dir) if f.endswith(".tmp")]
+    assert result.checkpoint == run_dir / "best.keras"
+    assert result.learning_curve == run_dir / "learning_curves.png"
+    assert (run_dir / "learning_curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert result.resumed is False and result.stopped_by_time_limit is False and result.jit_compile is False
+    assert result.seconds > 0
+    assert logged_epochs(run_dir) == [0, 1]
+    assert result.history["epoch"] == [0, 1]
+    assert {"loss", "psnr", "val_loss", "val_psnr"} <= set(result.history)
+    assert all(np.isfinite(result.history["val_loss"]))
+    # The returned model is the best checkpoint, reloaded (safe mode) and usable.
+    assert isinstance(result.model, keras.Model)
+    best = keras.saving.load_model(run_dir / "best.keras", safe_mode=True)
+    x = np.random.default_rng(0).random((1, 5, 6, 1), dtype=np.float32)
+    np.testing.assert_allclose(result.model(x).numpy(), best(x).numpy(), atol=1e-6)
+    assert result.model(x).shape == (1, 10, 12, 1)
+    assert keras.mixed_precision.global_policy().name == "float32"
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("epochs", 0, "--epochs must be at least 1; got 0"),
+        ("steps_per_epoch", -1, "--steps-per-epoch must be at least 1; got -1"),
+        ("learning_rate", 0.0, "--learning-rate must be positive; got 0.0"),
+        ("learning_rate", float("nan"), "--learning-rate must be positive; got nan"),
+        ("time_limit", 0.0, "--time-limit must be positive minutes; got 0.0"),
+        ("patience", -2, "--patience must be 0 .* got -2"),
+    ],
+)
+def test_train_config_validate(field, value, message, tmp_path, data):
+    config = dataclasses.replace(TrainConfig(), **{field: value})
+    with pytest.raises(UserInputError, match=message):
+        config.validate()
+    with pytest.raises(UserInputError, match=message):  # fit checks before touching run_dir
+        train(tmp_path / "never", data, **{field: value})
+    assert not (tmp_path / "never").exists()
+
+
+def test_train_config_defaults_are_valid():
+    TrainConfig().validate()
+    TrainConfig(time_limit=0.5, patience=3).validate()
+
+
+@pytest.mark.slow
+def test_resume_after_a_crash(tmp_path, data):
+    run_dir = tmp_path / "run"
+    with pytest.raises(Interrupt):
+        train(run_dir, data, epochs=4, steps_per_epoch=1, callbacks=[CrashAtEpochEnd(1)])  # dies after epoch 2 of 4
+    assert (run_dir / "backup").is_dir()  # BackupAndRestore left its state behind
+    assert logged_epochs(run_dir) == [0, 1]
+    assert (run_dir / "best.keras").is_file()
+
+    result = train(run_dir, data, epochs=4, steps_per_epoch=1)
+    assert result.resumed is True
+    assert logged_epochs(run_dir) == [0, 1, 2, 3]  # each epoch exactly once, across both runs
+    assert result.history["epoch"] == [0, 1, 2, 3]
+    assert not (run_dir / "backup").exists()
+    assert {"best.keras", "training_log.csv", "learning_curves.png"} <= files_under(run_dir)
+    # The best checkpoint is the epoch with the lowest val_loss over the whole run.
+    best = keras.saving.load_model(run_dir / "best.keras", safe_mode=True)
+    val_loss = best.evaluate(data["val_data"], verbose=0, return_dict=True)["loss"]
+    assert val_loss == pytest.approx(min(result.history["val_loss"]), rel=1e-4)
+
+
+@pytest.mark.slow
+def test_resume_false_starts_afresh(tmp_path, data):
+    run_dir = tmp_path / "run"
+    with pytest.raises(Interrupt):
+        train(run_dir, data, epochs=4, steps_per_epoch=1, callbacks=[CrashAtEpochEnd(2)])
+    assert logged_epochs(run_dir) == [0, 1, 2] and (run_dir / "backup").is_dir()
+
+    result = train(run_dir, data, epochs=2, steps_per_epoch=1, resume=False)
+    assert result.resumed is False
+    assert logged_epochs(run_dir) == [0, 1]  # the interrupted run's rows are gone
+    assert not (run_dir / "backup").exists()
+
+
+@pytest.mark.slow
+def test_a_finished_run_is_not_resumed(tmp_path, data):
+    run_dir = tmp_path / "run"
+    train(run_dir, data, epochs=1)
+    again = train(run_dir, data, epochs=2)
+    assert again.resumed is False
+    assert logged_epochs(run_dir) == [0, 1]
+
+
+def test_learning_curves_from_log(tmp_path):
+    log = tmp_path / "log.csv"
+    assert read_log(log) == {} and plot_learning_curves(log, tmp_path / "c.png") is None
+    log.write_text("epoch,loss,val_loss,learning_rate\n0,0.5,0.6,0.001\n1,0.4,,0.001\n")
+    parsed = read_log(log)
+    assert parsed["epoch"] == [0.0, 1.0] and parsed["loss"] == [0.5, 0.4]
+    assert parsed["val_loss"][0] == 0.6 and np.isnan(parsed["val_loss"][1])
+    assert plot_learning_curves(log, tmp_path / "c.png") == tmp_path / "c.png"
+    assert files_under(tmp_path) == {"log.csv", "c.png"}
+
+
+# ---------------------------------------------------------------- hardware
+
+
+def test_resolve_jit_compile():
+    assert hardware.gpus() == []  # these tests run on CPU
+    assert hardware.resolve_jit_compile(None) is False
+    assert hardware.resolve_jit_compile(True) is True
+    assert hardware.resolve_jit_compile(False) is False
+
+
+def test_resolve_jit_compile_with_a_gpu(monkeypatch):
+    monkeypatch.setattr(hardware, "gpus", lambda: ["/physical_device:GPU:0"])
+    assert hardware.resolve_jit_compile(None) is True
+    assert hardware.resolve_jit_compile(False) is False
+
+
+def test_set_precision_on_cpu():
+    try:
+        with pytest.warns(UserWarning, match="needs a GPU"):
+            assert hardware.set_precision(True) == "float32"
+        assert keras.mixed_precision.global_policy().name == "float32"
+        assert hardware.set_precision(False) == "float32"
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+
+
+def test_select_strategy_default():
+    strategy = hardware.select_strategy()
+    assert strategy is tf.distribute.get_strategy()
+    assert strategy.num_replicas_in_sync == 1
+    assert hardware.worker_index() == 0
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("localhost", 0))
+        return s.getsockname()[1]
+
+
+def test_select_strategy_multi_worker_from_tf_config(monkeypatch):
+    # Creating a real MultiWorkerMirroredStrategy would start a gRPC server and switch
+    # this process into collective mode for every later test: a sentinel stands in.
+    class Sentinel:
+        created = 0
+
+        def __init__(self, *args, **kwargs):
+            Sentinel.created += 1
+
+    tf_config = {"cluster": {"worker": [f"localhost:{free_port()}"]}, "task": {"type": "worker", "index": 0}}
+    monkeypatch.setenv("TF_CONFIG", json.dumps(tf_config))
+    monkeypatch.setattr(tf.distribute, "MultiWorkerMirroredStrategy", Sentinel)
+    assert isinstance(hardware.select_strategy(), Sentinel) and Sentinel.created == 1
+    assert hardware.worker_index() == 0
+
+    tf_config["task"]["index"] = 3
+    monkeypatch.setenv("TF_CONFIG", json.dumps(tf_config))
+    assert hardware.worker_index() == 3
+
+    monkeypatch.setenv("TF_CONFIG", json.dumps({"task": {"type": "worker", "index": 0}}))  # no cluster
+    assert not isinstance(hardware.select_strategy(), Sentinel)
+
+
+def test_select_strategy_several_gpus(monkeypatch):
+    class Mirrored:
+        pass
+
+    monkeypatch.setattr(hardware, "gpus", lambda: ["gpu0", "gpu1"])
+    monkeypatch.setattr(tf.distribute, "MirroredStrategy", Mirrored)
+    assert isinstance(hardware.select_strategy(), Mirrored)
+
+
+def test_importing_the_figure_modules_keeps_the_matplotlib_backend():
+    import importlib
+
+    import matplotlib
+
+    import kerasdl.apps.super_resolution.figures as figures
+    import kerasdl.training.curves as curves
+
+    previous = matplotlib.get_backend()
+    try:
+        matplotlib.use("svg")
+        importlib.reload(curves)
+        importlib.reload(figures)
+        assert matplotlib.get_backend() == "svg"
+    finally:
+        matplotlib.use(previous)
