@@ -5,6 +5,8 @@ import math
 import keras
 import numpy as np
 
+from kerasdl.layers.upscaling import IntegerUpscaling
+
 
 _TABLE_SIZE = 1024
 
@@ -38,7 +40,7 @@ def bicubic_phase_kernels(scale):
 
 
 @keras.saving.register_keras_serializable(package="kerasdl")
-class BicubicUpsampling(keras.layers.Layer):
+class BicubicUpsampling(IntegerUpscaling):
     """Upsamples by an integer ``scale`` exactly like ``tf.image.resize(..., "bicubic")``.
 
     ``ResizeBicubic`` has no XLA kernel and no LiteRT builtin, so a model with a bicubic
@@ -53,12 +55,6 @@ class BicubicUpsampling(keras.layers.Layer):
     Example:
         >>> up = BicubicUpsampling(3)(keras.ops.ones((1, 10, 10, 1)))  # (1, 30, 30, 1)
     """
-
-    def __init__(self, scale, **kwargs):
-        super().__init__(**kwargs)
-        if not isinstance(scale, int) or scale < 2:
-            raise ValueError(f"scale must be an int >= 2; Received: scale={scale!r}")
-        self.scale = scale
 
     def build(self, input_shape):
         channels = input_shape[-1]
@@ -85,11 +81,3 @@ class BicubicUpsampling(keras.layers.Layer):
         norm = keras.ops.repeat(norm, self.channels, axis=-1)
         out = keras.ops.depth_to_space(weighted / norm, s, data_format="channels_last")
         return keras.ops.cast(out, self.compute_dtype)
-
-    def compute_output_shape(self, input_shape):
-        b, h, w, c = input_shape
-        s = self.scale
-        return (b, None if h is None else h * s, None if w is None else w * s, c)
-
-    def get_config(self):
-        return {**super().get_config(), "scale": self.scale}

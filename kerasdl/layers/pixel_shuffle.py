@@ -2,9 +2,11 @@
 
 import keras
 
+from kerasdl.layers.upscaling import IntegerUpscaling
+
 
 @keras.saving.register_keras_serializable(package="kerasdl")
-class PixelShuffle(keras.layers.Layer):
+class PixelShuffle(IntegerUpscaling):
     """Rearranges ``scale**2 * C`` channels into a ``scale``-times larger ``C``-channel image.
 
     The efficient sub-pixel layer of ESPCN ("Real-Time Single Image and Video
@@ -19,12 +21,6 @@ class PixelShuffle(keras.layers.Layer):
         >>> y = PixelShuffle(3)(keras.ops.zeros((1, 8, 8, 9)))  # (1, 24, 24, 1)
     """
 
-    def __init__(self, scale, **kwargs):
-        super().__init__(**kwargs)
-        if not isinstance(scale, int) or scale < 2:
-            raise ValueError(f"scale must be an int >= 2; Received: scale={scale!r}")
-        self.scale = scale
-
     def build(self, input_shape):
         channels = input_shape[-1]
         if channels is not None and channels % (self.scale**2):
@@ -36,10 +32,5 @@ class PixelShuffle(keras.layers.Layer):
     def call(self, inputs):
         return keras.ops.depth_to_space(inputs, self.scale, data_format="channels_last")
 
-    def compute_output_shape(self, input_shape):
-        b, h, w, c = input_shape
-        s = self.scale
-        return (b, None if h is None else h * s, None if w is None else w * s, c // (s * s))
-
-    def get_config(self):
-        return {**super().get_config(), "scale": self.scale}
+    def output_channels(self, channels):
+        return channels // (self.scale * self.scale)
