@@ -28,7 +28,7 @@ def xla_throughput(train_images, *, steps, scale=3):
     """Training patches/s of the default model with jit_compile on and off, same batches."""
     import keras
 
-    from kerasdl.apps.super_resolution.commands import DEFAULTS
+    from kerasdl.apps.super_resolution.commands import DEFAULTS, model_kwargs
     from kerasdl.data.sr_patches import training_dataset
     from kerasdl.registry import get_model
 
@@ -37,8 +37,7 @@ def xla_throughput(train_images, *, steps, scale=3):
     for jit in (False, True, False, True):  # interleaved, best of two each, against drift
         keras.utils.set_random_seed(0)
         data = training_dataset(train_images, scale=scale, batch_size=batch, seed=0)
-        model = get_model("edsr", scale=scale, channels=1, num_blocks=DEFAULTS["blocks"], filters=DEFAULTS["filters"],
-                          bicubic_skip=True, zero_init_residual=True)
+        model = get_model(DEFAULTS["model"], **model_kwargs(DEFAULTS["model"], scale=scale, channels=DEFAULTS["channels"]))
         model.compile(keras.optimizers.Adam(1e-4), "mean_absolute_error", jit_compile=jit)
         model.fit(data, steps_per_epoch=10, epochs=1, verbose=0, shuffle=False)  # compile and warm up
         start = time.perf_counter()

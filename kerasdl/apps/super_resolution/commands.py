@@ -21,6 +21,14 @@ DEFAULTS = dict(model="edsr", blocks=8, filters=32, channels=1, scale=3)
 TRAIN_DEFAULTS = dict(epochs=25, steps_per_epoch=180, learning_rate=2e-3)
 
 
+def model_kwargs(model, *, scale, channels, blocks=DEFAULTS["blocks"], filters=DEFAULTS["filters"]):
+    """Builder arguments for ``model`` as the app trains it (EDSR: bicubic skip, zero-init residuals)."""
+    kwargs = dict(scale=scale, channels=channels)
+    if model == "edsr":
+        kwargs.update(num_blocks=blocks, filters=filters, bicubic_skip=True, zero_init_residual=True)
+    return kwargs
+
+
 # ---------------------------------------------------------------- arguments
 
 
@@ -172,9 +180,7 @@ def train(args):
     sr_patches.check_patchable(train_images, train_files, patch)
     sr_patches.check_patchable(val_images, val_files, patch)
     check_writable_dir(run_dir)  # only once the data is known to be good: no empty run folder otherwise
-    kwargs = dict(scale=args.scale, channels=args.channels)
-    if args.model == "edsr":
-        kwargs.update(num_blocks=args.blocks, filters=args.filters, bicubic_skip=True, zero_init_residual=True)
+    kwargs = model_kwargs(args.model, scale=args.scale, channels=args.channels, blocks=args.blocks, filters=args.filters)
     train_ds = sr_patches.training_dataset(
         train_images, scale=args.scale, lr_patch_size=args.patch_size, batch_size=args.batch_size, seed=args.seed
     )
