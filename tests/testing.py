@@ -29,8 +29,7 @@ from kerasdl import registry
 
 def registered_name(builder) -> str:
     """The registry name under which ``builder`` was registered."""
-    registry.list_models()  # imports the builders
-    names = [name for name, entry in registry._MODELS.items() if entry.builder is builder]
+    names = [name for name in registry.list_models() if registry.model_entry(name).builder is builder]
     assert names, f"{getattr(builder, '__name__', builder)!r} is not in the model registry"
     assert len(names) == 1, f"{builder!r} is registered under several names: {names}"
     return names[0]
