@@ -1,3 +1,4 @@
 """Builders, grouped by family; importing this package registers them all."""
 
 from kerasdl.models import restoration  # noqa: F401
+from kerasdl.models import vision  # noqa: F401

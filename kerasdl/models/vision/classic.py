@@ -1,0 +1,1 @@
+"""Placeholder: filled in by the vision builders work."""
