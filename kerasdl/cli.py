@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
 import sys
 
 from kerasdl.errors import UserInputError
+from kerasdl.quiet import native_stderr_silenced
 
 
 class _Parser(argparse.ArgumentParser):
@@ -55,29 +54,10 @@ def build_parser(prog: str = "kerasdl", app: str | None = None) -> argparse.Argu
     return parser
 
 
-@contextlib.contextmanager
-def _native_stderr_silenced():
-    """Hides what TensorFlow's C++ core prints while it loads (CUDA probing, oneDNN notes).
-
-    Those lines come before its logging is set up, so ``TF_CPP_MIN_LOG_LEVEL`` cannot
-    hide them; Python-level errors raised meanwhile still reach the user.
-    """
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
 def _load_tensorflow():
     import kerasdl  # noqa: F401  (sets TF_CPP_MIN_LOG_LEVEL)
 
-    with _native_stderr_silenced():
+    with native_stderr_silenced():
         import tensorflow as tf
 
         tf.config.list_physical_devices("GPU")

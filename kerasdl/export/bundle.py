@@ -15,6 +15,7 @@ import tensorflow as tf
 
 from kerasdl.errors import UserInputError
 from kerasdl.files import dumps, write_json
+from kerasdl.quiet import native_stderr_silenced
 from kerasdl.export import metadata as metadata_lib
 from kerasdl.export.endpoint import Endpoint
 from kerasdl.export.litert import describe_tflite, write_tflite
@@ -131,21 +132,24 @@ def export_model(
     tmp = _make_temp_dir(app_dir, version)
     try:
         arg_names = write_saved_model(model, tmp, float_input_signature, endpoints)
-        loaded = tf.saved_model.load(str(tmp))
-        check_signatures(tmp, loaded, arg_names, artifact=f"SavedModel {final}")
-        diffs = check_saved_model_parity(
-            model, loaded, arg_names, sample_inputs, float_input_signature.dtype, endpoints,
-            atol=atol, png_levels=png_levels, artifact=f"SavedModel {final}",
-        )
-        tflite_info = None
-        if tflite:
-            shape = float_input_signature.shape if tflite_input_shape is None else tflite_input_shape
-            converter = write_tflite(model, tmp / TFLITE_FILE, tf.TensorSpec(shape, tf.float32))
-            diffs["tflite"] = check_tflite_parity(
-                model, tmp / TFLITE_FILE, sample_inputs, tflite_input_shape,
-                atol=atol, artifact=f"TFLite model {final / TFLITE_FILE}",
+        # Reloading and running the artifacts makes TF's and LiteRT's C++ code print
+        # harmless notes ("NodeDef mentions attribute ...", the XNNPACK delegate line).
+        with native_stderr_silenced():
+            loaded = tf.saved_model.load(str(tmp))
+            check_signatures(tmp, loaded, arg_names, artifact=f"SavedModel {final}")
+            diffs = check_saved_model_parity(
+                model, loaded, arg_names, sample_inputs, float_input_signature.dtype, endpoints,
+                atol=atol, png_levels=png_levels, artifact=f"SavedModel {final}",
             )
-            tflite_info = {**describe_tflite(tmp / TFLITE_FILE), "converter": converter}
+            tflite_info = None
+            if tflite:
+                shape = float_input_signature.shape if tflite_input_shape is None else tflite_input_shape
+                converter = write_tflite(model, tmp / TFLITE_FILE, tf.TensorSpec(shape, tf.float32))
+                diffs["tflite"] = check_tflite_parity(
+                    model, tmp / TFLITE_FILE, sample_inputs, tflite_input_shape,
+                    atol=atol, artifact=f"TFLite model {final / TFLITE_FILE}",
+                )
+                tflite_info = {**describe_tflite(tmp / TFLITE_FILE), "converter": converter}
 
         record = {
             "app": app,
