@@ -166,11 +166,10 @@ def train(args):
     import keras
 
     from kerasdl.data import sr_patches
+    from kerasdl.data.images import check_writable_dir
     from kerasdl.metrics.image_quality import psnr
     from kerasdl.registry import get_model
     from kerasdl.training import fit
-
-    from kerasdl.data.images import check_writable_dir
 
     config = TrainConfig.from_args(args)
     run_dir = pathlib.Path(args.run_dir)
