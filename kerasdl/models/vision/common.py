@@ -87,7 +87,8 @@ def image_input(*, input_tensor, input_shape, default_size, min_size, weights, i
         if side is not None and side < min_size:
             raise ValueError(f"input is too small for this architecture (minimum {min_size}x{min_size}); Received: input_shape={shape}")
     if input_tensor is not None:
-        return input_tensor, keras.utils.get_source_inputs(input_tensor)
+        sources = keras.utils.get_source_inputs(input_tensor)
+        return input_tensor, sources[0] if len(sources) == 1 else sources
     image = keras.Input(shape=shape, name="image")
     return image, image
 
