@@ -105,10 +105,13 @@ def pool(x, pooling):
 def load_weights(model, weights, *, reference: Callable[..., keras.Model] | None = None, **reference_kwargs):
     """Loads ``weights`` into ``model``.
 
-    A path is loaded with ``model.load_weights`` (a Keras ``.weights.h5`` file matches
-    layers by name, so files saved from the keras.applications model load unchanged).
-    ``"imagenet"`` builds the keras.applications ``reference`` with ``weights="imagenet"``,
-    which downloads through Keras' own hashed cache, and copies its weights over.
+    A path is loaded with ``model.load_weights``. A legacy HDF5 file (``.h5``/``.hdf5``,
+    the format keras.applications publishes its ImageNet weights in) is matched to layers
+    by name, so the published files load unchanged; a Keras 3 ``.weights.h5`` file is
+    matched by layer class and order, which kerasdl's builders keep equal to
+    keras.applications'. ``"imagenet"`` builds the keras.applications ``reference`` with
+    ``weights="imagenet"``, which downloads through Keras' own hashed cache, and copies
+    its weights over.
     """
     if weights is None:
         return model
@@ -117,5 +120,10 @@ def load_weights(model, weights, *, reference: Callable[..., keras.Model] | None
             raise ValueError(f"no ImageNet weights are published for this architecture; Received: weights={weights!r}")
         model.set_weights(reference(weights="imagenet", **reference_kwargs).get_weights())
         return model
-    model.load_weights(os.fspath(weights))
+    path = os.fspath(weights)
+    legacy_h5 = path.endswith((".h5", ".hdf5")) and not path.endswith(".weights.h5")
+    if legacy_h5:
+        model.load_weights(path, by_name=True)
+    else:
+        model.load_weights(path)
     return model
