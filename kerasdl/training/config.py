@@ -12,7 +12,8 @@ class TrainConfig:
 
     Attributes:
         epochs: number of epochs.
-        steps_per_epoch: batches per epoch (datasets may be endless).
+        steps_per_epoch: batches per epoch (datasets may be endless); ``None`` until the app
+            knows its data: then it sets one pass over the training set before ``fit``.
         learning_rate: initial Adam learning rate, cosine-decayed to 1% over the run.
         jit_compile: XLA on (True), off (False), or None: on when a GPU is present.
         mixed_precision: ``mixed_float16`` compute on GPU (ignored on CPU, with a warning).
@@ -25,7 +26,7 @@ class TrainConfig:
     """
 
     epochs: int = 10
-    steps_per_epoch: int = 100
+    steps_per_epoch: int | None = 100
     learning_rate: float = 1e-3
     jit_compile: bool | None = None
     mixed_precision: bool = False
@@ -42,7 +43,8 @@ class TrainConfig:
         d = dataclasses.replace(TrainConfig(), **defaults)
         g = parser.add_argument_group("training")
         g.add_argument("--epochs", type=int, default=d.epochs, help="number of epochs (default: %(default)s)")
-        g.add_argument("--steps-per-epoch", type=int, default=d.steps_per_epoch, help="batches per epoch (default: %(default)s)")
+        steps_help = "one pass over the training data" if d.steps_per_epoch is None else "%(default)s"
+        g.add_argument("--steps-per-epoch", type=int, default=d.steps_per_epoch, help=f"batches per epoch (default: {steps_help})")
         g.add_argument("--learning-rate", type=float, default=d.learning_rate, help="initial learning rate (default: %(default)s)")
         xla = g.add_mutually_exclusive_group()
         xla.add_argument("--xla", dest="jit_compile", action="store_true", default=d.jit_compile, help="compile with XLA (default: on with a GPU)")
@@ -67,7 +69,7 @@ class TrainConfig:
         from kerasdl.errors import UserInputError
 
         for name in ("epochs", "steps_per_epoch"):
-            if getattr(self, name) < 1:
+            if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise UserInputError(f"--{name.replace('_', '-')} must be at least 1; got {getattr(self, name)}")
         if not self.learning_rate > 0:
             raise UserInputError(f"--learning-rate must be positive; got {self.learning_rate}")

@@ -87,6 +87,8 @@ def fit(
         A :class:`FitResult`.
     """
     config.validate()
+    if config.steps_per_epoch is None:
+        raise ValueError("config.steps_per_epoch must be set before fit (e.g. one pass over the training data)")
     run_dir = pathlib.Path(run_dir)
     resumed = _prepare_run_dir(run_dir, config.resume)
     keras.utils.set_random_seed(config.seed)
