@@ -99,7 +99,7 @@ def test_input_tensor(builder, kwargs, side):
     model = builder(input_tensor=features, classes=3, **kwargs)
     assert model.inputs[0] is source
     assert [layer.name for layer in model.layers][:2] == ["source", "scale"]
-    assert tuple(model([images((1, side, side, 3))]).shape) == (1, 3)
+    assert tuple(model(images((1, side, side, 3))).shape) == (1, 3)
 
 
 # --- parameter counts against the papers ---

@@ -58,7 +58,7 @@ def test_input_tensor(builder):
     features = keras.layers.Rescaling(1 / 127.5, offset=-1, name="scale")(source)
     model = builder(input_tensor=features, classes=3)
     assert model.inputs[0] is source
-    assert tuple(model([images((1, 75, 75, 3))]).shape) == (1, 3)
+    assert tuple(model(images((1, 75, 75, 3))).shape) == (1, 3)
 
 
 def test_fully_convolutional_without_top():
