@@ -1,3 +1,4 @@
 """Apps: each wires data, a model from the registry, training, evaluation and export."""
 
 from kerasdl.apps import super_resolution  # noqa: F401
+from kerasdl.apps import classification  # noqa: F401

@@ -1,0 +1,49 @@
+"""The serving signature of an exported classifier: encoded images in, label and probabilities out."""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from kerasdl.data.classification import to_model_input
+
+
+def model_input_size(model) -> tuple[int, int]:
+    """``(side, channels)`` of a classifier's square raw-pixel input."""
+    _, height, width, channels = model.input_shape
+    return int(height), int(channels)
+
+
+def image_bytes_endpoint_fn(model, class_names):
+    """``serving_default``: a batch of encoded PNG/JPEG/BMP/GIF bytes in, the predicted class out.
+
+    Each image is decoded, converted to the model's channels (BT.601 luma for grayscale) and
+    resized to its input size, as :func:`kerasdl.data.classification.to_model_input` does in
+    Python; the class names are constants in the graph.
+
+    Args:
+        model: the trained classifier, taking raw pixels ``(batch, side, side, channels)`` on 0-255.
+        class_names: the names of its output classes, in order.
+
+    Returns:
+        A function from a ``[batch]`` string tensor to ``{"label": [batch] string,
+        "probability": [batch] float32, "probabilities": [batch, classes] float32}``.
+        Undecodable bytes make the call fail with ``InvalidArgumentError``.
+    """
+    size, channels = model_input_size(model)
+    names = tf.constant([str(n) for n in class_names], tf.string)
+
+    def one(data):
+        image = tf.io.decode_image(data, channels=3, dtype=tf.float32, expand_animations=False)
+        return to_model_input(image, size=size, channels=channels)
+
+    def serve(image_bytes):
+        pixels = tf.map_fn(one, image_bytes, fn_output_signature=tf.TensorSpec((size, size, channels), tf.float32))
+        probabilities = tf.cast(model(pixels, training=False), tf.float32)
+        index = tf.argmax(probabilities, axis=-1, output_type=tf.int32)
+        return {
+            "label": tf.gather(names, index),
+            "probability": tf.reduce_max(probabilities, axis=-1),
+            "probabilities": probabilities,
+        }
+
+    return serve
