@@ -55,9 +55,24 @@ def add_data_arguments(p, *, what="training data"):
                    help="scikit-learn baseline on flattened pixels (default: %(default)s)")
 
 
+def _model_arg(value):
+    """``KEY=VALUE`` for a builder option; VALUE read as a Python literal when it is one."""
+    import ast
+
+    key, sep, raw = value.partition("=")
+    if not sep or not key.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, e.g. variant=modern; got {value!r}")
+    try:
+        return key, ast.literal_eval(raw)
+    except (ValueError, SyntaxError):
+        return key, raw
+
+
 def add_train_arguments(p):
     add_data_arguments(p)
     p.add_argument("--model", default=DEFAULTS["model"], help="a vision builder from `kerasdl models list` (default: %(default)s)")
+    p.add_argument("--model-arg", dest="model_args", type=_model_arg, action="append", default=[], metavar="KEY=VALUE",
+                   help="a builder option, repeatable (e.g. --model-arg variant=modern)")
     p.add_argument("--input-size", type=_positive, help="side the images are resized to (default: the data's, at least 32)")
     p.add_argument("--channels", type=int, choices=(1, 3), help="1 = grayscale, 3 = RGB (default: the data's)")
     p.add_argument("--batch-size", type=_positive, default=DEFAULTS["batch_size"], help="images per batch (default: %(default)s)")
@@ -116,7 +131,7 @@ def check_vision_model(name: str) -> None:
         )
 
 
-def build_classifier(name: str, *, input_size: int, channels: int, classes: int):
+def build_classifier(name: str, *, input_size: int, channels: int, classes: int, options=None):
     """A registered vision builder behind a ``Rescaling(1/255)``: the model takes raw 0-255 pixels.
 
     Raises:
@@ -129,7 +144,9 @@ def build_classifier(name: str, *, input_size: int, channels: int, classes: int)
 
     try:
         backbone = get_model(name, include_top=True, weights=None, input_shape=(input_size, input_size, channels),
-                             classes=classes, classifier_activation="softmax")
+                             classes=classes, classifier_activation="softmax", **dict(options or {}))
+    except TypeError as err:  # an option the builder does not take
+        raise UserInputError(f"--model-arg for {name}: {err}") from None
     except ValueError as err:
         raise UserInputError(f"--model {name} with --input-size {input_size} and {channels} channel(s): {err}") from None
     pixels = keras.Input((input_size, input_size, channels), name="pixels")
@@ -211,13 +228,14 @@ def train(args):
     channels = args.channels or data_channels
     split = load_data(args, size=size, channels=channels)
     classes = len(split.class_names)
-    build_classifier(args.model, input_size=size, channels=channels, classes=classes)  # bad sizes fail before any file is written
+    options = dict(args.model_args)
+    build_classifier(args.model, input_size=size, channels=channels, classes=classes, options=options)  # bad sizes fail before any file is written
     keras.backend.clear_session()
     run_dir = check_writable_dir(args.run_dir)  # only once data and model are known to be good
     if config.steps_per_epoch is None:  # one pass over the training images
         config.steps_per_epoch = math.ceil(len(split.train) / args.batch_size)
     write_json(split.record(), run_dir / SPLIT_FILE)
-    record = {"class_names": split.class_names, "model": args.model, "input_size": size, "channels": channels,
+    record = {"class_names": split.class_names, "model": args.model, "model_options": options, "input_size": size, "channels": channels,
               "data": data, "dataset": dataset, "split_seed": split.seed}
     write_json(record, run_dir / CLASSES_FILE)
     train_ds = training_dataset(split.train, batch_size=args.batch_size, augment=args.augment, flip=args.flip, seed=config.seed)
@@ -225,7 +243,7 @@ def train(args):
     print(f"Training {args.model} on {len(split.train)} images ({len(split.val)} validation, {len(split.test)} test) of "
           f"{split.source}, {classes} classes, {size}x{size}x{channels}; {config.epochs} epochs x {config.steps_per_epoch} steps")
     result = fit(
-        lambda: build_classifier(args.model, input_size=size, channels=channels, classes=classes),
+        lambda: build_classifier(args.model, input_size=size, channels=channels, classes=classes, options=options),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
         train_data=train_ds,
