@@ -32,3 +32,17 @@ def report(title: str, outputs: dict) -> None:
     for name, value in outputs.items():
         print(f"  {name:<{width}}  {value}")
     sys.stdout.flush()
+
+
+def add_commands(subparsers, commands: dict) -> None:
+    """Adds an app's sub-commands to an argparse sub-parser group.
+
+    Args:
+        subparsers: from ``parser.add_subparsers()``.
+        commands: ``{name: (add_arguments, function, help)}``; each parser gets
+            ``func=function`` and ``command=name`` as defaults.
+    """
+    for name, (add_arguments, func, help_text) in commands.items():
+        p = subparsers.add_parser(name, help=help_text, description=help_text)
+        add_arguments(p)
+        p.set_defaults(func=func, command=name)

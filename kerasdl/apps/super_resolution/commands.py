@@ -7,6 +7,7 @@ import dataclasses
 import pathlib
 import sys
 
+from kerasdl.apps import common
 from kerasdl.apps.common import load_trained_model, report
 from kerasdl.errors import UserInputError
 from kerasdl.files import read_json, write_json
@@ -329,7 +330,4 @@ COMMANDS = {
 
 def add_commands(subparsers):
     """Adds this app's sub-commands to an argparse sub-parser group."""
-    for name, (add_arguments, func, help_text) in COMMANDS.items():
-        p = subparsers.add_parser(name, help=help_text, description=help_text)
-        add_arguments(p)
-        p.set_defaults(func=func, command=name)
+    common.add_commands(subparsers, COMMANDS)
