@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 
 from kerasdl.models.vision.mobilenet import make_divisible, mobilenet, mobilenet_v2
-from tests.models.test_vision_resnet import (
+from tests.testing import (
     assert_loads_reference_file,
     assert_matches_reference,
     forbid_reference,
     reference_case,
+    run_builder_test,
 )
-from tests.testing import run_builder_test
 
 SMALL = (32, 32)  # the minimum: five stride-2 layers down to 1x1
 

@@ -1,95 +1,19 @@
-"""ResNet builders: parity with keras.applications, the paper's parameter counts, the harness, argument checks.
-
-Also holds the keras.applications parity helpers the VGG and MobileNet tests share.
-"""
-
-import types
+"""ResNet builders: parity with keras.applications, the paper's parameter counts, the harness, argument checks."""
 
 import keras
 import numpy as np
 import pytest
 
 from kerasdl.models.vision.resnet import resnet18, resnet34, resnet50, resnet101, resnet152
-from tests.testing import run_builder_test
+from tests.testing import (
+    assert_loads_reference_file,
+    assert_matches_reference,
+    forbid_reference,
+    reference_case,
+    run_builder_test,
+)
 
 SMALL = (32, 32)  # the architectures' minimum input: five stride-2 stages down to 1x1
-
-
-# --- keras.applications parity (shared with test_vision_vgg.py and test_vision_mobilenet.py) ---
-
-
-def lively_weights(model, *, seed, gain):
-    """Seeded weights that keep activations of order one, so ``atol=1e-5`` means something.
-
-    Keras' default initialisation shrinks MobileNet's outputs to ~1e-21 and VGG's to ~1e-3,
-    where any two models agree within 1e-5. Here kernels are normal with variance
-    ``gain / fan_in`` (2 for plain ReLU stacks, 1 for deep residual ones), and batch-norm
-    statistics and biases are random but mild, so every weight's place matters.
-    """
-    rng = np.random.default_rng(seed)
-    layer_of = {layer.name: layer for layer in model.layers}
-    values = []
-    for variable in model.weights:
-        layer_name, kind = variable.path.split("/")[-2:]
-        shape = tuple(variable.shape)
-        if kind == "kernel":
-            depthwise = isinstance(layer_of[layer_name], keras.layers.DepthwiseConv2D)
-            fan_in = np.prod(shape[:2]) if depthwise else np.prod(shape[:-1])
-            values.append(rng.normal(0.0, np.sqrt(gain / fan_in), shape))
-        elif kind in ("gamma", "moving_variance"):
-            values.append(rng.uniform(0.8, 1.2, shape))
-        else:  # bias, beta, moving_mean
-            values.append(rng.normal(0.0, 0.05, shape))
-    return [v.astype("float32") for v in values]
-
-
-def reference_case(builder, reference, *, include_top, folder, gain, input_shape=(*SMALL, 3), seed=0):
-    """A keras.applications model with lively weights, its outputs on a seeded batch, its weights file.
-
-    Both models are built with the same arguments; the classifier gives logits, which are
-    more telling than near-uniform softmax outputs.
-    """
-    kwargs = {"include_top": include_top, "input_shape": input_shape, "classifier_activation": None}
-    ref = reference(weights=None, **kwargs)
-    ref.set_weights(lively_weights(ref, seed=seed, gain=gain))
-    x = np.random.default_rng(seed).random((2, *input_shape), dtype=np.float32)
-    expected = keras.ops.convert_to_numpy(ref(x, training=False))
-    assert expected.std() > 1e-2, "outputs too small for the comparison to mean anything"
-    path = folder / f"{reference.__name__}.weights.h5"
-    ref.save_weights(path)
-    return types.SimpleNamespace(builder=builder, reference=ref, kwargs=kwargs, x=x, expected=expected, path=path)
-
-
-def _weighted_layers(model):
-    return [(layer.name, [tuple(w.shape) for w in layer.weights]) for layer in model.layers if layer.weights]
-
-
-def assert_matches_reference(case):
-    """Same parameter counts, weighted layers in the same order, and after ``set_weights`` the same outputs."""
-    ours, ref = case.builder(**case.kwargs), case.reference
-    assert ours.count_params() == ref.count_params()
-    trainable = sum(int(np.prod(w.shape)) for w in ours.trainable_weights)
-    assert trainable == sum(int(np.prod(w.shape)) for w in ref.trainable_weights)
-    assert _weighted_layers(ours) == _weighted_layers(ref)
-    ours.set_weights(ref.get_weights())
-    actual = keras.ops.convert_to_numpy(ours(case.x, training=False))
-    np.testing.assert_allclose(actual, case.expected, atol=1e-5, rtol=0)
-
-
-def assert_loads_reference_file(case):
-    """A ``.weights.h5`` file saved from keras.applications loads with ``weights=<path>``."""
-    ours = case.builder(weights=str(case.path), **case.kwargs)
-    actual = keras.ops.convert_to_numpy(ours(case.x, training=False))
-    np.testing.assert_allclose(actual, case.expected, atol=1e-5, rtol=0)
-
-
-def forbid_reference(monkeypatch, name):
-    """Replaces ``keras.applications.<name>``, so a test fails if the ImageNet branch runs."""
-
-    def forbidden(**kwargs):
-        raise AssertionError(f"keras.applications.{name} was called: the ImageNet branch ran")
-
-    monkeypatch.setattr(keras.applications, name, forbidden)
 
 
 # --- parity with keras.applications.ResNet50/101/152 ---

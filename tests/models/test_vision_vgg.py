@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 
 from kerasdl.models.vision.vgg import vgg11, vgg13, vgg16, vgg19
-from tests.models.test_vision_resnet import (
+from tests.testing import (
     assert_loads_reference_file,
     assert_matches_reference,
     forbid_reference,
     reference_case,
+    run_builder_test,
 )
-from tests.testing import run_builder_test
 
 SMALL = (32, 32)  # five 2x2 poolings down to 1x1
 
