@@ -18,6 +18,9 @@ class TrainConfig:
         jit_compile: XLA on (True), off (False), or None: on when a GPU is present.
         mixed_precision: ``mixed_float16`` compute on GPU (ignored on CPU, with a warning).
         seed: seeds Python, NumPy, TensorFlow and Keras.
+        deterministic: also make TensorFlow's ops deterministic, so a rerun with the same
+            seed gives the same numbers (slower; multithreaded CPU kernels otherwise differ
+            in their last bits from run to run).
         patience: early-stopping patience in epochs on ``val_loss``; 0 turns it off.
         tensorboard: also write TensorBoard logs to ``<run_dir>/tensorboard``.
         time_limit: stop after this many minutes (the epoch in progress ends early).
@@ -31,6 +34,7 @@ class TrainConfig:
     jit_compile: bool | None = None
     mixed_precision: bool = False
     seed: int = 0
+    deterministic: bool = False
     patience: int = 0
     tensorboard: bool = False
     time_limit: float | None = None
@@ -51,6 +55,8 @@ class TrainConfig:
         xla.add_argument("--no-xla", dest="jit_compile", action="store_false", help="turn XLA compilation off")
         g.add_argument("--mixed-precision", action="store_true", default=d.mixed_precision, help="mixed_float16 on GPU")
         g.add_argument("--seed", type=int, default=d.seed, help="random seed (default: %(default)s)")
+        g.add_argument("--deterministic", action="store_true", default=d.deterministic,
+                       help="deterministic TensorFlow ops: reruns give identical numbers (slower)")
         g.add_argument("--patience", type=int, default=d.patience, help="early-stopping patience in epochs, 0 = off")
         g.add_argument("--tensorboard", action="store_true", default=d.tensorboard, help="write TensorBoard logs")
         g.add_argument("--time-limit", type=float, default=d.time_limit, metavar="MINUTES", help="stop training after this many minutes")

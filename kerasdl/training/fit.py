@@ -9,6 +9,7 @@ import time
 from typing import Any, Callable
 
 import keras
+import tensorflow as tf
 
 from kerasdl.training import hardware
 from kerasdl.training.callbacks import TimeLimit, standard_callbacks
@@ -92,6 +93,8 @@ def fit(
     run_dir = pathlib.Path(run_dir)
     resumed = _prepare_run_dir(run_dir, config.resume)
     keras.utils.set_random_seed(config.seed)
+    if config.deterministic:
+        tf.config.experimental.enable_op_determinism()
     hardware.set_precision(config.mixed_precision)
     jit = hardware.resolve_jit_compile(config.jit_compile)
     strategy = hardware.select_strategy()

@@ -152,6 +152,16 @@ def test_a_finished_run_is_not_resumed(tmp_path, data):
     assert logged_epochs(run_dir) == [0, 1]
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("deterministic", [False, True])
+def test_deterministic_switches_on_op_determinism(monkeypatch, tmp_path, data, deterministic):
+    # The switch is process-wide and cannot be undone, so the call is recorded, not made.
+    calls = []
+    monkeypatch.setattr(tf.config.experimental, "enable_op_determinism", lambda: calls.append(True))
+    train(tmp_path / "run", data, deterministic=deterministic)
+    assert calls == ([True] if deterministic else [])
+
+
 def test_learning_curves_from_log(tmp_path):
     log = tmp_path / "log.csv"
     assert read_log(log) == {} and plot_learning_curves(log, tmp_path / "c.png") is None
