@@ -1,0 +1,32 @@
+"""Every vision builder takes 1, 3 and 4 input channels (the family tests cover the .keras round trips)."""
+
+import numpy as np
+import pytest
+
+import kerasdl
+
+# The smallest input each architecture accepts without its top.
+MIN_SIDE = {"alexnet": 67, "googlenet": 32, "inception_v3": 75, "lenet5": 32, "mlp": 8}
+HEAVY = {"resnet101", "resnet152", "inception_v3", "vgg19"}
+
+
+def _cases():
+    for name in kerasdl.list_models(family="vision"):
+        for channels in (1, 3, 4):
+            marks = [pytest.mark.slow] if name in HEAVY else []
+            yield pytest.param(name, channels, id=f"{name}-{channels}ch", marks=marks)
+
+
+@pytest.mark.parametrize("name, channels", list(_cases()))
+def test_builder_takes_1_3_and_4_channels(name, channels):
+    side = MIN_SIDE.get(name, 32)
+    if name in ("mlp", "lenet5"):  # their tops flatten: a small classifier instead of pooling
+        model = kerasdl.get_model(name, input_shape=(side, side, channels), classes=3)
+        expected = (2, 3)
+    else:
+        model = kerasdl.get_model(name, include_top=False, input_shape=(side, side, channels), pooling="avg")
+        expected = (2, model.output_shape[-1])
+    x = np.random.default_rng(channels).random((2, side, side, channels), dtype=np.float32)
+    out = np.asarray(model(x, training=False))
+    assert out.shape == expected and np.isfinite(out).all()
+    assert model.input_shape[-1] == channels
