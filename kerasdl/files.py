@@ -52,6 +52,13 @@ def atomic_path(path):
         pathlib.Path(tmp).unlink(missing_ok=True)
 
 
+def save_figure(fig, path, *, dpi=100) -> pathlib.Path:
+    """Writes a matplotlib figure as a PNG, atomically."""
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=dpi, format="png")
+    return pathlib.Path(path)
+
+
 def write_json(data, path) -> pathlib.Path:
     """Writes ``data`` as indented JSON, atomically."""
     with atomic_path(path) as tmp:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import pathlib
 import sys
 
@@ -23,6 +24,28 @@ def load_trained_model(path):
     except Exception as err:  # keras raises many types for a damaged archive
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise UserInputError(f"cannot load model {path}: {first}") from None
+
+
+def positive_int(value):
+    """argparse type: a positive integer, else a one-line usage error."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value!r}")
+    return number
+
+
+def add_model_path(p, default_run_dir) -> None:
+    """``--run-dir`` and ``--model-path``, the flags of every command that loads a trained model."""
+    p.add_argument("--run-dir", default=str(default_run_dir), help="the training run (default: %(default)s)")
+    p.add_argument("--model-path", help="a .keras model; default: <run-dir>/best.keras")
+
+
+def model_path(args) -> pathlib.Path:
+    """``--model-path``, or the best checkpoint in ``--run-dir``."""
+    return pathlib.Path(args.model_path) if args.model_path else pathlib.Path(args.run_dir) / "best.keras"
 
 
 def report(title: str, outputs: dict) -> None:

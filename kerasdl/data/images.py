@@ -14,6 +14,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from kerasdl.errors import UserInputError
+from kerasdl.files import atomic_path
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 
@@ -126,18 +127,8 @@ def save_png(arr: np.ndarray, path: str | os.PathLike) -> pathlib.Path:
     data = to_uint8(arr)
     if data.ndim == 3 and data.shape[-1] == 1:
         data = data[..., 0]
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".png.tmp", dir=path.parent)
-    except OSError as err:
-        raise UserInputError(f"cannot write to folder {path.parent}: {err.strerror or err}") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            Image.fromarray(data).save(f, format="PNG")
-        os.replace(tmp, path)
-    except BaseException:
-        pathlib.Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        Image.fromarray(data).save(tmp, format="PNG")
     return path
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import csv
-import os
 import pathlib
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from kerasdl.files import save_figure
 
 
 def read_log(path) -> dict[str, list[float]]:
@@ -44,8 +45,4 @@ def plot_learning_curves(log_path, out_path) -> pathlib.Path | None:
         ax.grid(alpha=0.3)
         ax.legend()
     fig.tight_layout()
-    out_path = pathlib.Path(out_path)
-    tmp = out_path.with_name(f".{out_path.name}.tmp")
-    fig.savefig(tmp, dpi=100, format="png")
-    os.replace(tmp, out_path)
-    return out_path
+    return save_figure(fig, out_path)

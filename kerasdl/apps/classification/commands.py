@@ -9,9 +9,9 @@ import pathlib
 import sys
 
 from kerasdl.apps import common
-from kerasdl.apps.common import load_trained_model, report
+from kerasdl.apps.common import load_trained_model, model_path, positive_int, report
 from kerasdl.errors import UserInputError
-from kerasdl.files import atomic_path, read_json, write_json
+from kerasdl.files import atomic_path, read_json, save_figure, write_json
 from kerasdl.training.config import TrainConfig
 
 APP = "classify"
@@ -30,15 +30,6 @@ SPLIT_FILE = "split.json"
 
 # ---------------------------------------------------------------- arguments
 
-
-def _positive(value):
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value!r}")
-    return number
 
 
 def _dataset(value):
@@ -78,9 +69,9 @@ def add_train_arguments(p):
     p.add_argument("--model-arg", dest="model_args", type=_model_arg, action="append", default=[], metavar="KEY=VALUE",
                    help="a builder option, repeatable (e.g. --model-arg variant=original); "
                         "default for lenet5: variant=modern")
-    p.add_argument("--input-size", type=_positive, help="side the images are resized to (default: the data's, at least 32)")
+    p.add_argument("--input-size", type=positive_int, help="side the images are resized to (default: the data's, at least 32)")
     p.add_argument("--channels", type=int, choices=(1, 3), help="1 = grayscale, 3 = RGB (default: the data's)")
-    p.add_argument("--batch-size", type=_positive, default=DEFAULTS["batch_size"], help="images per batch (default: %(default)s)")
+    p.add_argument("--batch-size", type=positive_int, default=DEFAULTS["batch_size"], help="images per batch (default: %(default)s)")
     p.add_argument("--flip", action="store_true", help="also mirror training images left-right (not for digits or text)")
     p.add_argument("--no-augment", dest="augment", action="store_false", help="no random shifts, rotations and zooms")
     p.add_argument("--run-dir", default=str(DEFAULT_RUN_DIR), help="checkpoints, logs and figures (default: %(default)s)")
@@ -88,8 +79,7 @@ def add_train_arguments(p):
 
 
 def add_model_path(p):
-    p.add_argument("--run-dir", default=str(DEFAULT_RUN_DIR), help="the training run (default: %(default)s)")
-    p.add_argument("--model-path", help="a .keras model; default: <run-dir>/best.keras")
+    common.add_model_path(p, DEFAULT_RUN_DIR)
 
 
 def add_evaluate_arguments(p):
@@ -108,7 +98,7 @@ def add_predict_arguments(p):
 def add_export_arguments(p):
     add_model_path(p)
     p.add_argument("--export-dir", default="saved_models", help="TF Serving model base folder (default: %(default)s)")
-    p.add_argument("--version", type=_positive, help="version number; default: the next free one")
+    p.add_argument("--version", type=positive_int, help="version number; default: the next free one")
     p.add_argument("--no-tflite", dest="tflite", action="store_false", help="skip the LiteRT file")
 
 
@@ -179,10 +169,6 @@ def load_data(args, *, size, channels, recorded=None):
     return load_split(data=data, dataset=dataset, size=size, channels=channels, seed=seed, keras_path=args.dataset_file)
 
 
-def _model_path(args):
-    return pathlib.Path(args.model_path) if args.model_path else pathlib.Path(args.run_dir) / "best.keras"
-
-
 def check_classifier(model, source) -> None:
     """Raises ``UserInputError`` unless ``model`` maps square images to class probabilities."""
     shape, out = model.input_shape, model.output_shape
@@ -197,7 +183,7 @@ def check_classifier(model, source) -> None:
 
 def _load_model(args):
     """The trained model and its run record (``classes.json`` beside it, or None)."""
-    path = _model_path(args)
+    path = model_path(args)
     model = load_trained_model(path)
     check_classifier(model, path)
     record_path = path.parent / CLASSES_FILE
@@ -274,7 +260,7 @@ def train(args):
 
 def evaluate(args, model=None, record=None):
     """Scores the model and the scikit-learn baseline on the test split; writes JSON and a figure."""
-    from kerasdl.apps.classification.evaluation import confusion_figure, evaluate_split, format_summary, save_figure
+    from kerasdl.apps.classification.evaluation import confusion_figure, evaluate_split, format_summary
     from kerasdl.apps.classification.serving import model_input_size
 
     if model is None:

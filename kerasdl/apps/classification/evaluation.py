@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import pathlib
 import time
 
 import numpy as np
@@ -85,17 +83,6 @@ def confusion_figure(matrix, class_names, *, title=""):
     return fig
 
 
-def save_figure(fig, path) -> pathlib.Path:
-    """Writes a figure as PNG atomically."""
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        fig.savefig(tmp, dpi=100, format="png")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
 
 
 def evaluate_split(model, split, *, baseline="svc", model_name=None) -> tuple[dict, dict]:

@@ -8,7 +8,7 @@ import pathlib
 import sys
 
 from kerasdl.apps import common
-from kerasdl.apps.common import load_trained_model, report
+from kerasdl.apps.common import load_trained_model, model_path, positive_int, report
 from kerasdl.errors import UserInputError
 from kerasdl.files import read_json, write_json
 from kerasdl.training.config import TrainConfig
@@ -45,15 +45,6 @@ def _scale(value):
     return scale
 
 
-def _positive(value):
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value!r}")
-    return number
-
 
 def add_train_arguments(p):
     d = DEFAULTS
@@ -62,18 +53,17 @@ def add_train_arguments(p):
     p.add_argument("--model", choices=MODELS, default=d["model"], help="architecture (default: %(default)s)")
     p.add_argument("--scale", type=_scale, default=d["scale"], help="upscaling factor 2, 3 or 4 (default: %(default)s)")
     p.add_argument("--channels", type=int, choices=(1, 3), default=d["channels"], help="1 = luminance (Y), 3 = RGB (default: %(default)s)")
-    p.add_argument("--blocks", type=_positive, default=d["blocks"], help="EDSR residual blocks (default: %(default)s)")
-    p.add_argument("--filters", type=_positive, default=d["filters"], help="EDSR width (default: %(default)s)")
-    p.add_argument("--patch-size", type=_positive, default=32, help="LR training patch side (default: %(default)s)")
-    p.add_argument("--batch-size", type=_positive, default=16, help="patches per batch (default: %(default)s)")
+    p.add_argument("--blocks", type=positive_int, default=d["blocks"], help="EDSR residual blocks (default: %(default)s)")
+    p.add_argument("--filters", type=positive_int, default=d["filters"], help="EDSR width (default: %(default)s)")
+    p.add_argument("--patch-size", type=positive_int, default=32, help="LR training patch side (default: %(default)s)")
+    p.add_argument("--batch-size", type=positive_int, default=16, help="patches per batch (default: %(default)s)")
     p.add_argument("--run-dir", default=str(DEFAULT_RUN_DIR), help="checkpoints, logs and figures (default: %(default)s)")
     TrainConfig.add_arguments(p, **TRAIN_DEFAULTS)
 
 
 def add_model_path(p):
-    p.add_argument("--run-dir", default=str(DEFAULT_RUN_DIR), help="the training run (default: %(default)s)")
-    p.add_argument("--model-path", help="a .keras model; default: <run-dir>/best.keras")
-    p.add_argument("--tile", type=_positive, default=128, help="tile side in LR pixels for large images (default: %(default)s)")
+    common.add_model_path(p, DEFAULT_RUN_DIR)
+    p.add_argument("--tile", type=positive_int, default=128, help="tile side in LR pixels for large images (default: %(default)s)")
 
 
 def add_evaluate_arguments(p):
@@ -92,7 +82,7 @@ def add_predict_arguments(p):
 def add_export_arguments(p):
     add_model_path(p)
     p.add_argument("--export-dir", default="saved_models", help="TF Serving model base folder (default: %(default)s)")
-    p.add_argument("--version", type=_positive, help="version number; default: the next free one")
+    p.add_argument("--version", type=positive_int, help="version number; default: the next free one")
     p.add_argument("--no-tflite", dest="tflite", action="store_false", help="skip the LiteRT file")
 
 
@@ -100,7 +90,7 @@ def add_run_arguments(p):
     add_train_arguments(p)
     p.add_argument("--test-data", help="folder of HR test images; default: the sample photos' test strips")
     p.add_argument("--export-dir", default="saved_models", help="TF Serving model base folder (default: %(default)s)")
-    p.add_argument("--tile", type=_positive, default=128, help=argparse.SUPPRESS)
+    p.add_argument("--tile", type=positive_int, default=128, help=argparse.SUPPRESS)
     p.add_argument("--no-tflite", dest="tflite", action="store_false", help="skip the LiteRT file")
 
 
@@ -129,14 +119,10 @@ def _load(files, channels):
     return [load_image(f, channels=channels) for f in files]
 
 
-def _model_path(args):
-    return pathlib.Path(args.model_path) if args.model_path else pathlib.Path(args.run_dir) / "best.keras"
-
-
 def _load_model(args):
     from kerasdl.apps.super_resolution.upscale import check_sr_model
 
-    path = _model_path(args)
+    path = model_path(args)
     model = load_trained_model(path)
     check_sr_model(model, path)
     return model

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import pathlib
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 import numpy as np
+
+from kerasdl.files import save_figure
 
 
 def _show(ax, image, title):
@@ -54,9 +55,4 @@ def before_after_figure(results, path, *, model_name="model", max_images=4, zoom
         _show(row[2], r.output[crop], f"{model_name} detail: {m['psnr']:.2f} dB")
         _show(row[3], r.hr[crop], "ground truth detail")
     fig.tight_layout()
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    fig.savefig(tmp, dpi=90, format="png")
-    os.replace(tmp, path)
-    return path
+    return save_figure(fig, path, dpi=90)
