@@ -191,6 +191,7 @@ def main() -> int:
         return 2
 
     import kerasdl  # noqa: F401  (quiet TF logging)
+    from kerasdl.files import write_json
 
     out = RESULTS / ("classification_quick.json" if args.quick else "classification.json")
     result = json.loads(out.read_text()) if out.is_file() else {}
@@ -204,10 +205,7 @@ def main() -> int:
     if "throughput" in parts:
         result["resnet50_training_throughput"] = throughput(2 if args.quick else 20)
     result["parts_last_run"] = parts
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(result, indent=2) + "\n")
-    tmp.replace(out)
+    write_json(result, out)
     if "digits" in result:
         d = result["digits"]
         print(f"digits: {d['model']} {d['mean']['model_accuracy']:.4f} vs SVC {d['mean']['svc_accuracy']:.4f} "

@@ -113,6 +113,7 @@ def main() -> int:
     metadata = json.loads((exported / "metadata.json").read_text())
 
     import kerasdl as _kerasdl  # noqa: F401  (quiet TF logging)
+    from kerasdl.files import write_json
     from kerasdl.data.images import find_images, load_image
     from kerasdl.data.sr_patches import downscale, modcrop
 
@@ -149,11 +150,8 @@ def main() -> int:
         },
         "reference": {"ESPCN paper Set5 x3": {"espcn": 33.13, "bicubic": 30.39, "gain_db": 2.74}},
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / ("super_resolution_quick.json" if args.quick else "super_resolution.json")
-    tmp = out.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(result, indent=2) + "\n")
-    tmp.replace(out)
+    write_json(result, out)
     print(json.dumps({k: result[k] for k in ("goals", "latency_batch1", "xla_training_throughput")}, indent=2))
     print(f"Set5 x3: {scores['Set5']['mean']['model']['psnr']:.2f} dB vs bicubic {scores['Set5']['mean']['bicubic']['psnr']:.2f} "
           f"({set5_gain:+.2f} dB); Set14: {scores['Set14']['psnr_gain_db']:+.2f} dB; trained {result['training']['minutes']} min")
