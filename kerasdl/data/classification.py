@@ -93,9 +93,11 @@ def to_model_input(image, *, size, channels):
     """
     import tensorflow as tf
 
+    from kerasdl.data.color import rgb_to_ycbcr
+
     image = tf.convert_to_tensor(image, tf.float32)
     if channels == 1 and image.shape[-1] != 1:
-        image = tf.tensordot(image[..., :3], tf.constant([0.299, 0.587, 0.114]), axes=1)[..., None]
+        image = rgb_to_ycbcr(image[..., :3])[..., :1]
     elif channels == 3 and image.shape[-1] == 1:
         image = tf.repeat(image, 3, axis=-1)
     image = tf.image.resize(image, (size, size), method="bilinear", antialias=True)
