@@ -48,8 +48,8 @@ def _encoder(x, *, cell, units, bidirectional):
 @register_model("rnn_seq2seq", family="seq2seq")
 def rnn_seq2seq(
     *,
-    source_vocabulary_size,
-    target_vocabulary_size,
+    source_vocabulary_size=8000,
+    target_vocabulary_size=8000,
     source_sequence_length=None,
     target_sequence_length=None,
     embed_dim=128,

@@ -21,10 +21,10 @@ from kerasdl.registry import register_model
 @register_model("transformer_seq2seq", family="seq2seq")
 def transformer_seq2seq(
     *,
-    source_vocabulary_size,
-    target_vocabulary_size,
-    source_sequence_length,
-    target_sequence_length,
+    source_vocabulary_size=8000,
+    target_vocabulary_size=8000,
+    source_sequence_length=64,
+    target_sequence_length=64,
     embed_dim=256,
     intermediate_dim=1024,
     num_heads=4,
