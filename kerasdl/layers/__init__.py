@@ -3,13 +3,18 @@
 from kerasdl.layers.bicubic_upsampling import BicubicUpsampling
 from kerasdl.layers.lenet import ConnectionTableConv2D, TrainableSubsampling, scaled_tanh
 from kerasdl.layers.local_response_normalization import LocalResponseNormalization
+from kerasdl.layers.masking_noise import MaskingNoise
 from kerasdl.layers.pixel_shuffle import PixelShuffle
+from kerasdl.layers.sparsity import KLSparsity, kl_sparsity
 
 __all__ = [
     "BicubicUpsampling",
     "ConnectionTableConv2D",
+    "KLSparsity",
     "LocalResponseNormalization",
+    "MaskingNoise",
     "PixelShuffle",
     "TrainableSubsampling",
+    "kl_sparsity",
     "scaled_tanh",
 ]
