@@ -11,6 +11,7 @@ from __future__ import annotations
 import keras_hub
 from keras import ops
 
+from kerasdl.models.arguments import check_positive_int
 from kerasdl.models.seq2seq.common import DECODER_INPUT, ENCODER_INPUT
 
 SAMPLERS = ("greedy", "beam", "top_k")
@@ -21,12 +22,10 @@ def make_sampler(name: str = "greedy", *, beam_width: int = 4, top_k: int = 10, 
     if name == "greedy":
         return keras_hub.samplers.GreedySampler()
     if name == "beam":
-        if isinstance(beam_width, bool) or not isinstance(beam_width, int) or beam_width < 1:
-            raise ValueError(f"beam_width must be a positive int; Received: beam_width={beam_width!r}")
+        check_positive_int("beam_width", beam_width)
         return keras_hub.samplers.BeamSampler(num_beams=beam_width)
     if name == "top_k":
-        if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
-            raise ValueError(f"top_k must be a positive int; Received: top_k={top_k!r}")
+        check_positive_int("top_k", top_k)
         return keras_hub.samplers.TopKSampler(k=top_k, seed=seed)
     raise ValueError(f"sampler must be one of {', '.join(map(repr, SAMPLERS))}; Received: sampler={name!r}")
 

@@ -22,6 +22,7 @@ import keras
 from keras import layers
 
 from kerasdl.layers import KLSparsity, MaskingNoise
+from kerasdl.models.arguments import check_choice, check_positive_int, is_int
 from kerasdl.registry import register_model
 
 ARCHITECTURES = ("dense", "conv")
@@ -29,28 +30,13 @@ NOISES = ("gaussian", "masking")
 SPARSITIES = ("l1", "kl")
 
 
-def _is_int(value):
-    return not isinstance(value, bool) and isinstance(value, int) and value >= 1
-
-
 def _is_number(value):
     return not isinstance(value, bool) and isinstance(value, (int, float))
 
 
-def _check_choice(value, argument, choices):
-    if value not in choices:
-        raise ValueError(f"{argument} must be one of {choices}; Received: {argument}={value!r}")
-
-
-def _check_positive_int(value, argument):
-    if not _is_int(value):
-        raise ValueError(f"{argument} must be a positive int; Received: {argument}={value!r}")
-    return value
-
-
 def _check_positive_ints(value, argument, *, allow_empty=False):
     values = tuple(value) if isinstance(value, (list, tuple)) else None
-    if values is None or (not values and not allow_empty) or not all(_is_int(v) for v in values):
+    if values is None or (not values and not allow_empty) or not all(is_int(v) for v in values):
         what = "a sequence of positive ints" + (" (possibly empty)" if allow_empty else "")
         raise ValueError(f"{argument} must be {what}; Received: {argument}={value!r}")
     return values
@@ -227,14 +213,14 @@ def autoencoder_parts(model):
 
 def _parts(*, architecture, input_shape, latent_dim, hidden_units, filters, kernel_size, **kwargs):
     """Checks the shared arguments, then builds the dense or convolutional encoder and decoder."""
-    _check_choice(architecture, "architecture", ARCHITECTURES)
+    check_choice("architecture", architecture, ARCHITECTURES)
     input_shape = _check_positive_ints(input_shape, "input_shape")
-    _check_positive_int(latent_dim, "latent_dim")
+    check_positive_int("latent_dim", latent_dim)
     if architecture == "dense":
         hidden_units = _check_positive_ints(hidden_units, "hidden_units", allow_empty=True)
         return dense_parts(input_shape=input_shape, latent_dim=latent_dim, hidden_units=hidden_units, **kwargs)
     filters = _check_positive_ints(filters, "filters")
-    _check_positive_int(kernel_size, "kernel_size")
+    check_positive_int("kernel_size", kernel_size)
     return conv_parts(
         input_shape=input_shape, latent_dim=latent_dim, filters=filters, kernel_size=kernel_size, **kwargs
     )
@@ -404,7 +390,7 @@ def denoising_autoencoder(
         >>> model.get_layer("corruption").rate
         0.25
     """
-    _check_choice(noise, "noise", NOISES)
+    check_choice("noise", noise, NOISES)
     if noise == "gaussian":
         _check_fraction(noise_stddev, "noise_stddev", include_one=True)
         corruption = layers.GaussianNoise(noise_stddev, seed=seed, name="corruption")
@@ -488,7 +474,7 @@ def sparse_autoencoder(
         >>> len(model.losses)
         1
     """
-    _check_choice(sparsity, "sparsity", SPARSITIES)
+    check_choice("sparsity", sparsity, SPARSITIES)
     if sparsity == "l1":
         _check_non_negative(l1, "l1")
         # float32, so under mixed precision the penalty is a float32 loss (a float16 one breaks fit).

@@ -10,6 +10,7 @@ import keras
 from keras import layers
 
 from kerasdl.layers import PixelShuffle
+from kerasdl.models.arguments import check_int_at_least
 from kerasdl.models.inputs import image_input, model_inputs
 from kerasdl.models.vision.unet import CropToReference, PadToMultiple
 from kerasdl.registry import register_model
@@ -48,11 +49,6 @@ class PixelUnshuffle(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "scale": self.scale}
-
-
-def _check_int(value, argument, minimum):
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{argument} must be an int >= {minimum}; Received: {argument}={value!r}")
 
 
 @register_model(family="denoising")
@@ -102,9 +98,9 @@ def dncnn(
     """
     if channels not in (1, 3):
         raise ValueError(f"channels must be 1 (grayscale) or 3 (RGB); Received: channels={channels!r}")
-    _check_int(depth, "depth", 2)
-    _check_int(filters, "filters", 1)
-    _check_int(downscale, "downscale", 1)
+    check_int_at_least("depth", depth, 2)
+    check_int_at_least("filters", filters, 1)
+    check_int_at_least("downscale", downscale, 1)
     noisy = image_input(input_tensor=input_tensor, input_shape=input_shape, default_shape=(None, None, channels), name="noisy")
     if noisy.shape[-1] != channels:
         raise ValueError(f"the input's channel count must equal channels={channels}; Received: input shape {tuple(noisy.shape)}")

@@ -1,4 +1,4 @@
-"""What every sequence-to-sequence builder shares: argument checks and the two token inputs.
+"""What every sequence-to-sequence builder shares: the two token inputs.
 
 A seq2seq model here maps ``{"encoder_token_ids", "decoder_token_ids"}`` (int, 0 = padding)
 to next-token logits ``(batch, target_length, target_vocabulary_size)``: the decoder input is
@@ -12,23 +12,6 @@ import keras
 
 ENCODER_INPUT = "encoder_token_ids"
 DECODER_INPUT = "decoder_token_ids"
-
-
-def check_positive_int(name: str, value, *, allow_none: bool = False) -> None:
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive int; Received: {name}={value!r}")
-
-
-def check_rate(name: str, value) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
-        raise ValueError(f"{name} must be a float in [0, 1); Received: {name}={value!r}")
-
-
-def check_choice(name: str, value, choices) -> None:
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; Received: {name}={value!r}")
 
 
 def token_inputs(source_sequence_length=None, target_sequence_length=None):

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from keras import layers
 
-from kerasdl.models.seq2seq.common import check_choice, check_positive_int, check_rate, token_inputs
+from kerasdl.models.arguments import check_choice, check_positive_int, check_rate
+from kerasdl.models.seq2seq.common import token_inputs
 from kerasdl.registry import register_model
 
 import keras

@@ -14,7 +14,8 @@ import keras
 import keras_hub
 from keras import layers
 
-from kerasdl.models.seq2seq.common import check_positive_int, check_rate, token_inputs
+from kerasdl.models.arguments import check_positive_int, check_rate
+from kerasdl.models.seq2seq.common import token_inputs
 from kerasdl.registry import register_model
 
 

@@ -12,6 +12,7 @@ from keras import layers
 
 from kerasdl.layers import ConnectionTableConv2D, LocalResponseNormalization, TrainableSubsampling, scaled_tanh
 from kerasdl.layers.lenet import LENET5_C3_TABLE
+from kerasdl.models.arguments import check_rate, is_int
 from kerasdl.models.vision import common
 from kerasdl.registry import register_model
 
@@ -34,16 +35,11 @@ def _check_positive_ints(value, argument, length=None):
     if (
         values is None
         or (length is not None and len(values) != length)
-        or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in values)
+        or not all(is_int(v) for v in values)
     ):
         what = f"{length} positive ints" if length else "a sequence of positive ints"
         raise ValueError(f"{argument} must be {what}; Received: {argument}={value!r}")
     return values
-
-
-def _check_rate(value, argument):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
-        raise ValueError(f"{argument} must be a float in [0, 1); Received: {argument}={value!r}")
 
 
 def _default_shape(input_tensor, input_shape, shape):
@@ -111,7 +107,7 @@ def mlp(
         imagenet=False,
     )
     hidden_units = _check_positive_ints(hidden_units, "hidden_units")
-    _check_rate(dropout, "dropout")
+    check_rate("dropout", dropout)
     image, inputs = common.image_input(
         input_tensor=input_tensor,
         input_shape=_default_shape(input_tensor, input_shape, (28, 28, 1)),
@@ -303,7 +299,7 @@ def alexnet(
     )
     filters = _check_positive_ints(filters, "filters", length=len(ALEXNET_CONVS))
     dense_units = _check_positive_ints(dense_units, "dense_units", length=2)
-    _check_rate(dropout, "dropout")
+    check_rate("dropout", dropout)
     if grouped and any(f % 2 for f in filters):
         raise ValueError(
             f"grouped=True splits every layer in two towers, so filters must be even; Received: filters={filters!r}"

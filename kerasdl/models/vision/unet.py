@@ -12,6 +12,7 @@ import os
 import keras
 from keras import layers
 
+from kerasdl.models.arguments import check_int_at_least
 from kerasdl.models.inputs import image_input, model_inputs
 from kerasdl.registry import register_model
 
@@ -84,11 +85,6 @@ class CropToReference(keras.layers.Layer):
         return (x_shape[0], ref_shape[1], ref_shape[2], x_shape[3])
 
 
-def _check_int(value, argument, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{argument} must be an int >= {minimum}; Received: {argument}={value!r}")
-
-
 def conv_block(x, *, filters, convs=2, batch_norm=False, name):
     """``convs`` times: 3x3 convolution, optional batch norm, ReLU (U-Net's double convolution)."""
     for i in range(convs):
@@ -149,10 +145,10 @@ def unet(
     """
     if not (weights is None or (isinstance(weights, (str, os.PathLike)) and os.path.isfile(weights))):
         raise ValueError(f"weights must be None or the path to an existing weights file; Received: weights={weights!r}")
-    _check_int(classes, "classes")
-    _check_int(depth, "depth", minimum=0)
-    _check_int(filters, "filters")
-    _check_int(convs_per_level, "convs_per_level")
+    check_int_at_least("classes", classes, 1)
+    check_int_at_least("depth", depth, 0)
+    check_int_at_least("filters", filters, 1)
+    check_int_at_least("convs_per_level", convs_per_level, 1)
     image = image_input(input_tensor=input_tensor, input_shape=input_shape, default_shape=(None, None, 1), name="image")
     if residual and image.shape[-1] != classes:
         raise ValueError(

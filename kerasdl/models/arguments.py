@@ -1,0 +1,31 @@
+"""Argument checks every builder family shares: each error names the argument and echoes the value."""
+
+from __future__ import annotations
+
+
+def is_int(value, minimum: int = 1) -> bool:
+    """An ``int`` (not a ``bool``) of at least ``minimum``."""
+    return not isinstance(value, bool) and isinstance(value, int) and value >= minimum
+
+
+def check_positive_int(name: str, value, *, allow_none: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    if not is_int(value):
+        raise ValueError(f"{name} must be a positive int; Received: {name}={value!r}")
+
+
+def check_int_at_least(name: str, value, minimum: int) -> None:
+    if not is_int(value, minimum):
+        raise ValueError(f"{name} must be an int >= {minimum}; Received: {name}={value!r}")
+
+
+def check_rate(name: str, value) -> None:
+    """A dropout-like rate in ``[0, 1)``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+        raise ValueError(f"{name} must be a float in [0, 1); Received: {name}={value!r}")
+
+
+def check_choice(name: str, value, choices) -> None:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; Received: {name}={value!r}")
