@@ -4,16 +4,20 @@ from kerasdl.layers.bicubic_upsampling import BicubicUpsampling
 from kerasdl.layers.lenet import ConnectionTableConv2D, TrainableSubsampling, scaled_tanh
 from kerasdl.layers.local_response_normalization import LocalResponseNormalization
 from kerasdl.layers.masking_noise import MaskingNoise
-from kerasdl.layers.pixel_shuffle import PixelShuffle
+from kerasdl.layers.padding import CropToReference, PadToMultiple
+from kerasdl.layers.pixel_shuffle import PixelShuffle, PixelUnshuffle
 from kerasdl.layers.sparsity import KLSparsity, kl_sparsity
 
 __all__ = [
     "BicubicUpsampling",
     "ConnectionTableConv2D",
+    "CropToReference",
     "KLSparsity",
     "LocalResponseNormalization",
     "MaskingNoise",
+    "PadToMultiple",
     "PixelShuffle",
+    "PixelUnshuffle",
     "TrainableSubsampling",
     "kl_sparsity",
     "scaled_tanh",

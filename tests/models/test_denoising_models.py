@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from kerasdl.layers import PixelShuffle
-from kerasdl.models.restoration import PixelUnshuffle, dncnn
+from kerasdl.layers import PixelUnshuffle
+from kerasdl.models.restoration import dncnn
 from tests.testing import run_builder_test
 
 TINY = {"depth": 3, "filters": 4}

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from kerasdl.models.vision.unet import CropToReference, PadToMultiple, unet
+from kerasdl.layers import CropToReference, PadToMultiple
+from kerasdl.models.vision.unet import unet
 from tests.testing import run_builder_test
 
 TINY = {"depth": 2, "filters": 4}

@@ -1,6 +1,6 @@
 """Image restoration builders: super-resolution and denoising."""
 
-from kerasdl.models.restoration.denoising import PixelUnshuffle, dncnn
+from kerasdl.models.restoration.denoising import dncnn
 from kerasdl.models.restoration.super_resolution import SUPPORTED_SCALES, edsr, espcn, srcnn
 
-__all__ = ["SUPPORTED_SCALES", "PixelUnshuffle", "dncnn", "edsr", "espcn", "srcnn"]
+__all__ = ["SUPPORTED_SCALES", "dncnn", "edsr", "espcn", "srcnn"]

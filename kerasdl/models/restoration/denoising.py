@@ -9,46 +9,10 @@ the other denoiser the denoising app trains.
 import keras
 from keras import layers
 
-from kerasdl.layers import PixelShuffle
+from kerasdl.layers import CropToReference, PadToMultiple, PixelShuffle, PixelUnshuffle
 from kerasdl.models.arguments import check_int_at_least
 from kerasdl.models.inputs import image_input, model_inputs
-from kerasdl.models.vision.unet import CropToReference, PadToMultiple
 from kerasdl.registry import register_model
-
-
-@keras.saving.register_keras_serializable(package="kerasdl")
-class PixelUnshuffle(keras.layers.Layer):
-    """Space to depth: ``(b, h, w, c)`` to ``(b, h/r, w/r, r*r*c)``, the inverse of pixel shuffle.
-
-    FFDNet's reversible downsampling ("FFDNet: Toward a Fast and Flexible Solution for
-    CNN-Based Image Denoising", Zhang, Zuo and Zhang, 2018): the network runs on ``r*r``
-    sub-images at ``1/r`` of the resolution, so each convolution costs ``r*r`` times less
-    and sees ``r`` times farther. LiteRT's ``SPACE_TO_DEPTH``. Sides must be multiples of
-    ``r`` (see :class:`~kerasdl.models.vision.unet.PadToMultiple`).
-
-    Args:
-        scale: the downsampling factor, an int >= 2.
-
-    Example:
-        >>> PixelUnshuffle(2)(keras.ops.zeros((1, 8, 8, 1))).shape  # (1, 4, 4, 4)
-    """
-
-    def __init__(self, scale, **kwargs):
-        super().__init__(**kwargs)
-        if isinstance(scale, bool) or not isinstance(scale, int) or scale < 2:
-            raise ValueError(f"scale must be an int >= 2; Received: scale={scale!r}")
-        self.scale = scale
-
-    def call(self, inputs):
-        return keras.ops.space_to_depth(inputs, self.scale, data_format="channels_last")
-
-    def compute_output_shape(self, input_shape):
-        b, h, w, c = input_shape
-        s = self.scale
-        return (b, None if h is None else h // s, None if w is None else w // s, None if c is None else c * s * s)
-
-    def get_config(self):
-        return {**super().get_config(), "scale": self.scale}
 
 
 @register_model(family="denoising")
