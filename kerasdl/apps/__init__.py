@@ -2,3 +2,4 @@
 
 from kerasdl.apps import super_resolution  # noqa: F401
 from kerasdl.apps import classification  # noqa: F401
+from kerasdl.apps import denoising  # noqa: F401

@@ -1,0 +1,75 @@
+"""Denoising whole images with a trained model: any size (tiled), grayscale or colour.
+
+A grayscale model denoises each channel of a colour image on its own; a colour model
+given a grayscale image sees it as gray RGB and its output is averaged back. The same
+function runs in Python (with tiling) and inside the exported SavedModel's signature.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+from kerasdl.inference import predict_tiled
+
+# Tiles and their context are multiples of 16, so a U-Net of depth <= 4 pools on the same
+# grid in every tile as on the whole image; 64 pixels cover the default models' reach.
+TILE = 256
+OVERLAP = 64
+
+
+def model_channels(model) -> int:
+    """1 for a grayscale model, 3 for colour."""
+    return int(model.input_shape[-1])
+
+
+def check_denoising_model(model, source) -> None:
+    """Raises ``UserInputError`` unless ``model`` maps ``(h, w, 1|3)`` images to images of the same shape."""
+    from kerasdl.errors import UserInputError
+
+    shape = model.input_shape
+    try:
+        ok = isinstance(shape, tuple) and len(shape) == 4 and shape[-1] in (1, 3)
+        ok = ok and tuple(model.compute_output_shape((1, 16, 16, shape[-1]))) == (1, 16, 16, shape[-1])
+    except Exception:  # a model whose output shape cannot be computed for images
+        ok = False
+    if not ok:
+        raise UserInputError(f"{source} is not a denoising model (needs (h, w, 1 or 3) in and out; its input shape is {shape})")
+
+
+def denoise_with(predict, image, *, channels):
+    """Denoises one image ``(h, w, c)`` with ``predict``, an image-to-image function on ``channels``.
+
+    Args:
+        predict: maps a ``(h, w, channels)`` tensor to the denoised ``(h, w, channels)``.
+        image: float image with 1 or 3 channels (not clipped: noisy values may leave [0, 1]).
+        channels: the channels ``predict`` takes.
+
+    Returns:
+        A float32 tensor ``(h, w, c)`` clipped to [0, 1], ``c`` as the input's.
+    """
+    image = tf.convert_to_tensor(image, tf.float32)
+    if channels == 1 and image.shape[-1] == 3:
+        out = tf.concat([predict(image[..., i : i + 1]) for i in range(3)], axis=-1)
+    elif channels == 3 and image.shape[-1] == 1:
+        out = tf.reduce_mean(predict(tf.repeat(image, 3, axis=-1)), axis=-1, keepdims=True)
+    else:
+        out = predict(image)
+    return tf.clip_by_value(tf.cast(out, tf.float32), 0.0, 1.0)
+
+
+def denoise_image(model, image, *, tile=TILE, overlap=OVERLAP) -> np.ndarray:
+    """Denoises one image with ``model``, tiled so memory stays bounded on large images."""
+
+    def predict(x):
+        return predict_tiled(model, np.asarray(x), tile=tile, overlap=overlap)
+
+    return denoise_with(predict, image, channels=model_channels(model)).numpy()
+
+
+def minimum_side(model) -> int:
+    """The smallest image side ``model`` accepts: mirror padding to a multiple ``m`` needs ``m/2`` pixels."""
+    from kerasdl.layers import PadToMultiple
+
+    multiples = [layer.multiple for layer in model.layers if isinstance(layer, PadToMultiple)]
+    return max(1, -(-max(multiples, default=1) // 2))
