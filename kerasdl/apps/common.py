@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import pathlib
 import sys
 
@@ -35,6 +36,17 @@ def positive_int(value):
     if number < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {value!r}")
     return number
+
+
+def builder_option(value):
+    """``KEY=VALUE`` for a builder option; VALUE read as a Python literal when it is one."""
+    key, sep, raw = value.partition("=")
+    if not sep or not key.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, e.g. variant=modern; got {value!r}")
+    try:
+        return key, ast.literal_eval(raw)
+    except (ValueError, SyntaxError):
+        return key, raw
 
 
 def add_model_path(p, default_run_dir) -> None:

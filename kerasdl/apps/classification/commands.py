@@ -9,7 +9,7 @@ import pathlib
 import sys
 
 from kerasdl.apps import common
-from kerasdl.apps.common import load_trained_model, model_path, positive_int, report
+from kerasdl.apps.common import builder_option, load_trained_model, model_path, positive_int, report
 from kerasdl.errors import UserInputError
 from kerasdl.files import atomic_path, read_json, save_figure, write_json
 from kerasdl.training.config import TrainConfig
@@ -50,23 +50,10 @@ def add_data_arguments(p, *, what="training data"):
                    help="scikit-learn baseline on flattened pixels (default: %(default)s)")
 
 
-def _model_arg(value):
-    """``KEY=VALUE`` for a builder option; VALUE read as a Python literal when it is one."""
-    import ast
-
-    key, sep, raw = value.partition("=")
-    if not sep or not key.isidentifier():
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, e.g. variant=modern; got {value!r}")
-    try:
-        return key, ast.literal_eval(raw)
-    except (ValueError, SyntaxError):
-        return key, raw
-
-
 def add_train_arguments(p):
     add_data_arguments(p)
     p.add_argument("--model", default=DEFAULTS["model"], help="a vision builder from `kerasdl models list` (default: %(default)s)")
-    p.add_argument("--model-arg", dest="model_args", type=_model_arg, action="append", default=[], metavar="KEY=VALUE",
+    p.add_argument("--model-arg", dest="model_args", type=builder_option, action="append", default=[], metavar="KEY=VALUE",
                    help="a builder option, repeatable (e.g. --model-arg variant=original); "
                         "default for lenet5: variant=modern")
     p.add_argument("--input-size", type=positive_int, help="side the images are resized to (default: the data's, at least 32)")
