@@ -1,5 +1,6 @@
 """Small reusable layers, serialisable so `.keras` files load in safe mode."""
 
+from kerasdl.layers.bag_of_tokens import BagOfTokens
 from kerasdl.layers.bicubic_upsampling import BicubicUpsampling
 from kerasdl.layers.lenet import ConnectionTableConv2D, TrainableSubsampling, scaled_tanh
 from kerasdl.layers.local_response_normalization import LocalResponseNormalization
@@ -7,8 +8,10 @@ from kerasdl.layers.masking_noise import MaskingNoise
 from kerasdl.layers.padding import CropToReference, PadToMultiple
 from kerasdl.layers.pixel_shuffle import PixelShuffle, PixelUnshuffle
 from kerasdl.layers.sparsity import KLSparsity, kl_sparsity
+from kerasdl.layers.text_standardization import standardize_review
 
 __all__ = [
+    "BagOfTokens",
     "BicubicUpsampling",
     "ConnectionTableConv2D",
     "CropToReference",
@@ -21,4 +24,5 @@ __all__ = [
     "TrainableSubsampling",
     "kl_sparsity",
     "scaled_tanh",
+    "standardize_review",
 ]

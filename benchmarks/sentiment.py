@@ -1,0 +1,119 @@
+"""Sentiment benchmark: the app's default model against TF-IDF + logistic regression, one run.
+
+1. IMDB (Maas et al., 2011; ``../shared/data/sentiment/imdb``): ``kerasdl sentiment train``
+   with its defaults on the 25,000 training reviews (2,500 of them held out for
+   validation, seeded), then ``evaluate`` on the 25,000 test reviews, which also fits the
+   baseline (TF-IDF of word 1-2-grams + logistic regression, C chosen on the same
+   validation split) on the same training part. Goals: accuracy >= 0.915 (NBSVM's
+   published 91.22) and >= the baseline + 0.02.
+2. SST-2 (``../shared/data/sentiment/sst2``): the same on train.tsv, scored on dev.tsv.
+
+Each training runs in a fresh process, as a user would run it; the seconds reported are the
+whole ``train`` command (vocabulary, naive-Bayes ratios and fit) and ``fit`` alone. Writes
+``benchmarks/results/sentiment.json`` (the parts run replace those already there).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import sys
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+
+from benchmarks.common import RESULTS, ROOT, kerasdl, machine, shared_data  # noqa: E402
+
+PARTS = ("imdb", "sst2")
+GOAL_ACCURACY = 0.915
+GOAL_GAIN = 0.02
+TIME_BUDGET_SECONDS = 20 * 60
+REFERENCES = {
+    "NBSVM-bi (Wang & Manning 2012), IMDB test": 0.9122,
+    "NBSVM-tri (Mesnil et al. 2014), IMDB test": 0.9187,
+    "keras.io from-scratch examples (1D CNN, bidirectional LSTM, Transformer), IMDB test": "0.843-0.875",
+}
+SOURCES = {
+    "imdb": ("sentiment/imdb/train.csv.gz", "sentiment/imdb/test.csv.gz", "IMDB: 25,000 train (10% held out for validation), 25,000 test"),
+    "sst2": ("sentiment/sst2/train.tsv", "sentiment/sst2/dev.tsv", "SST-2: 67,349 train phrases (10% held out), 872 dev sentences"),
+}
+
+
+def measure(name: str, quick: bool) -> dict:
+    """Trains the default model on one dataset and scores it beside the baseline on the same split."""
+    train_file, test_file, description = SOURCES[name]
+    train_path, test_path = shared_data() / train_file, shared_data() / test_file
+    if not train_path.is_file() or not test_path.is_file():
+        return {"status": "not available", "note": f"missing {train_path} or {test_path}"}
+    run_dir = ROOT / "runs" / "bench" / "sentiment" / name
+    quick_flags = ["--epochs", "1", "--steps-per-epoch", "20", "--max-tokens", "100000"] if quick else []
+    start = time.perf_counter()
+    kerasdl("sentiment", "train", "--data", train_path, "--test-data", test_path, "--run-dir", run_dir, "--restart",
+            *quick_flags)
+    train_wall = time.perf_counter() - start
+    out = run_dir / "evaluation.json"
+    kerasdl("sentiment", "evaluate", "--run-dir", run_dir, "--output", out, "--figure", run_dir / "confusion_matrix.png")
+    report = json.loads(out.read_text())
+    summary = json.loads((run_dir / "train_summary.json").read_text())
+    model, baseline = report["model"], report["baseline"]
+    return {
+        "status": "measured",
+        "data": description,
+        "split": report["split"],
+        "model": {
+            "name": summary["model"], "builder": summary.get("builder"), "parameters": summary["parameters"],
+            "tokenizer": summary.get("tokenizer"), "train_config": summary["train_config"],
+            "batch_size": summary["batch_size"],
+            "accuracy": model["accuracy"], "f1": model["f1"], "macro_f1": model["macro_f1"],
+            "confusion_matrix": model["confusion_matrix"],
+            "train_command_seconds": round(train_wall, 1), "fit_seconds": summary["train_seconds"],
+            "predict_seconds": model["predict_seconds"],
+        },
+        "baseline": {k: baseline[k] for k in ("name", "C", "validation_accuracy_by_C", "features", "accuracy", "f1",
+                                             "macro_f1", "confusion_matrix", "seconds")},
+        "accuracy_gain_over_baseline": report["accuracy_gain_over_baseline"],
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a smoke run: a few training steps, a small vocabulary")
+    parser.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated subset of {', '.join(PARTS)}")
+    args, _ = parser.parse_known_args()  # `benchmarks/run.py` passes its own flags to every script
+    parts = [p for p in args.parts.split(",") if p]
+    unknown = sorted(set(parts) - set(PARTS))
+    if unknown:
+        print(f"error: unknown parts {unknown}; choose from {', '.join(PARTS)}", file=sys.stderr)
+        return 2
+
+    import kerasdl  # noqa: F401  (quiet TF logging)
+    from kerasdl.files import write_json
+
+    out = RESULTS / ("sentiment_quick.json" if args.quick else "sentiment.json")
+    result = json.loads(out.read_text()) if out.is_file() else {}
+    result.update({"benchmark": "sentiment", "quick": args.quick, "machine": machine(), "references": REFERENCES})
+    for name in parts:
+        result[name] = measure(name, args.quick)
+    imdb = result.get("imdb", {})
+    if imdb.get("status") == "measured":
+        m = imdb["model"]
+        result["goals_imdb"] = {
+            f"accuracy_ge_{GOAL_ACCURACY}": m["accuracy"] >= GOAL_ACCURACY,
+            f"gain_over_baseline_ge_{GOAL_GAIN}": imdb["accuracy_gain_over_baseline"] >= GOAL_GAIN - 1e-9,
+            "train_command_within_20_min": m["train_command_seconds"] <= TIME_BUDGET_SECONDS,
+        }
+    result["parts_last_run"] = parts
+    write_json(result, out)
+    for name in PARTS:
+        r = result.get(name, {})
+        if r.get("status") == "measured":
+            print(f"{name}: {r['model']['name']} {r['model']['accuracy']:.4f} vs baseline {r['baseline']['accuracy']:.4f} "
+                  f"({r['accuracy_gain_over_baseline']:+.4f}); train {r['model']['train_command_seconds']:.0f} s, "
+                  f"baseline {r['baseline']['seconds']:.0f} s")
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
