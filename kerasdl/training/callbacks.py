@@ -12,18 +12,35 @@ from kerasdl.training.curves import read_log
 
 
 class TimeLimit(keras.callbacks.Callback):
-    """Stops training once ``minutes`` have passed; the epoch in progress ends early."""
+    """Stops training so that it ends within ``minutes``; the epoch in progress ends early.
+
+    It stops after the batch past which one more batch and the validation that closes the
+    epoch (both timed on their last run) would cross the limit, so a run with a limit of
+    20 minutes trains for at most about 20 minutes, not 20 plus a batch and a validation.
+    """
 
     def __init__(self, minutes: float):
         super().__init__()
         self.seconds = minutes * 60.0
         self.stopped = False
+        self._validation_seconds = 0.0
 
     def on_train_begin(self, logs=None):
-        self._start = time.monotonic()
+        self._start = self._last = time.monotonic()
+
+    def on_test_begin(self, logs=None):
+        self._test_start = time.monotonic()
+
+    def on_test_end(self, logs=None):
+        self._validation_seconds = time.monotonic() - self._test_start
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._last = time.monotonic()
 
     def on_train_batch_end(self, batch, logs=None):
-        if time.monotonic() - self._start > self.seconds:
+        now = time.monotonic()
+        batch_seconds, self._last = now - self._last, now
+        if now - self._start + batch_seconds + self._validation_seconds > self.seconds:
             self.stopped = True
             self.model.stop_training = True
 
