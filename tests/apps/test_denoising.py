@@ -17,7 +17,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from kerasdl.apps.denoising.denoise import denoise_image
+from kerasdl.apps.denoising.denoise import denoise_image, level_scale
 from kerasdl.apps.denoising.evaluation import psnr_ssim
 from kerasdl.data.images import load_image
 from kerasdl.data.noise import NoiseModel, seeded_noisy
@@ -181,6 +181,59 @@ def test_evaluate_defaults_to_the_training_noise(chdir_tmp, cli, tiny_model_path
     report = json.loads((run / "evaluation.json").read_text())
     assert report["noise"] == "poisson:40" and report["methods"] == ["noisy", "model"]
     assert "Poisson, peak 40" in out
+
+
+def test_level_scale_only_for_a_one_level_gaussian_model():
+    g25 = NoiseModel.parse("gaussian:25")
+    assert level_scale(g25, 50.0) == 0.5 and level_scale(g25, 12.5) == 2.0 and level_scale(g25, 25.0) == 1.0
+    assert level_scale(NoiseModel.parse("gaussian:0-55"), 50.0) == 1.0  # a blind model takes every level as is
+    assert level_scale(NoiseModel.parse("poisson:30"), 50.0) == 1.0
+    assert level_scale(None, 50.0) == 1.0 and level_scale(g25, None) == 1.0
+
+
+def test_level_scaling_is_undone_after_the_model():
+    """An identity model returns the image unchanged at any scale; a shrinking one is shrunk in scaled units."""
+    image = np.random.default_rng(0).uniform(0.1, 0.9, (12, 10, 1)).astype("float32")
+    x = keras.Input((None, None, 1))
+    identity = keras.Model(x, keras.layers.Identity()(x))
+    for scale in (0.5, 1.0, 2.0):
+        np.testing.assert_allclose(denoise_image(identity, image, tile=64, scale=scale), image, atol=1e-6)
+    halve = keras.Model(x, keras.layers.Lambda(lambda t: 0.5 + (t - 0.5) * 0.5)(x))
+    # Contrast around mid-gray is halved by the model whatever the scale: the scaling is linear and undone.
+    np.testing.assert_allclose(denoise_image(halve, image, tile=64, scale=0.5), 0.5 + (image - 0.5) * 0.5, atol=1e-6)
+
+
+def test_evaluate_scales_a_one_level_model_to_the_test_level(chdir_tmp, cli, tiny_model_path):
+    run = chdir_tmp / "run"
+    run.mkdir()
+    (run / "best.keras").write_bytes(pathlib.Path(tiny_model_path).read_bytes())
+    (run / "train_summary.json").write_text(json.dumps({"noise": "gaussian:25"}))
+    write_image(chdir_tmp / "test" / "a.png", (16, 16), "L")
+    reports = {}
+    for sigma in (25, 50):
+        code, out, err = cli(["denoise", "evaluate", "--run-dir", "run", "--data", "test", "--baselines", "none",
+                              "--sigma", sigma, "--output", f"s{sigma}.json"])
+        assert code == 0, err
+        reports[sigma] = json.loads((chdir_tmp / f"s{sigma}.json").read_text())
+    assert reports[25]["model_trained_noise"] == reports[50]["model_trained_noise"] == "gaussian:25"
+    assert reports[25]["model_level_scaling"] is False and reports[50]["model_level_scaling"] is True
+
+
+def test_predict_sigma_needs_a_one_level_gaussian_model(chdir_tmp, cli, tiny_model_path):
+    run = chdir_tmp / "run"
+    run.mkdir()
+    (run / "best.keras").write_bytes(pathlib.Path(tiny_model_path).read_bytes())
+    write_image(chdir_tmp / "in.png", (16, 16), "L")
+    (run / "train_summary.json").write_text(json.dumps({"noise": "gaussian:0-55"}))
+    check_rejected(cli, chdir_tmp, ["denoise", "predict", "in.png", "--run-dir", "run", "--sigma", "50",
+                                    "--output-dir", "out"], "--sigma", "blind")
+    (run / "train_summary.json").write_text(json.dumps({"noise": "gaussian:25"}))
+    code, out, err = cli(["denoise", "predict", "in.png", "--run-dir", "run", "--sigma", "50", "--output-dir", "out"])
+    assert code == 0, err
+    model = keras.saving.load_model(tiny_model_path, safe_mode=True)
+    expected = denoise_image(model, load_image(chdir_tmp / "in.png"), scale=0.5)
+    np.testing.assert_allclose(load_image(chdir_tmp / "out" / "in_denoised.png"), np.rint(expected * 255) / 255,
+                               atol=1.01 / 255)
 
 
 # ---------------------------------------------------------------- predict and export

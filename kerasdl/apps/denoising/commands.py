@@ -127,6 +127,9 @@ def add_predict_arguments(p):
     add_tile(p)
     p.add_argument("inputs", nargs="+", help="noisy image files or folders to denoise")
     p.add_argument("--output-dir", default=str(DEFAULT_RUN_DIR / "predictions"), help="where denoised PNGs go (default: %(default)s)")
+    p.add_argument("--sigma", type=lambda v: _sigma(v).low, metavar="SIGMA",
+                   help="the inputs' Gaussian noise level (0-255) when it differs from the level the model was trained "
+                        "for: the images are contrast-scaled to the model's level and back (denoiser scaling)")
 
 
 def add_export_arguments(p):
@@ -273,14 +276,15 @@ def evaluate(args, model=None):
     from kerasdl.data.noise import NoiseModel
 
     model = model or _load_model(args)
-    noise = args.noise or (_trained_noise(args) if args.command == "evaluate" else None) or NoiseModel.parse(DEFAULT_NOISE)
+    trained = _trained_noise(args) if args.command == "evaluate" else (args.noise or NoiseModel.parse(DEFAULT_NOISE))
+    noise = args.noise or trained or NoiseModel.parse(DEFAULT_NOISE)
     files, dataset = _test_files(args)
     run_dir = pathlib.Path(args.run_dir)
     output = pathlib.Path(getattr(args, "output", None) or run_dir / "evaluation.json")
     figure = pathlib.Path(getattr(args, "figure", None) or run_dir / "comparison.png")
     report_data, results = evaluate_files(
         model, files, noise=noise, dataset=dataset, seed=args.noise_seed, methods=args.baselines, tile=args.tile,
-        workers=args.workers,
+        workers=args.workers, trained_noise=trained,
     )
     report_data["model"] = model.name
     print(format_table(report_data))
@@ -292,7 +296,7 @@ def evaluate(args, model=None):
 
 def predict(args, model=None):
     """Denoises image files; writes ``<name>_denoised.png`` files."""
-    from kerasdl.apps.denoising.denoise import denoise_image, minimum_side
+    from kerasdl.apps.denoising.denoise import denoise_image, level_scale, minimum_side
     from kerasdl.data.images import check_writable_dir, find_images, load_image, save_png
 
     model = model or _load_model(args)
@@ -302,10 +306,15 @@ def predict(args, model=None):
     for f, image in zip(files, images):
         if min(image.shape[:2]) < side:
             raise UserInputError(f"image {f} is {image.shape[1]}x{image.shape[0]}, smaller than the {side}x{side} this model needs")
+    trained = _trained_noise(args)
+    if args.sigma is not None and (trained is None or trained.kind != "gaussian" or trained.low != trained.high):
+        what = f"was trained on {trained.describe()} noise" if trained else f"has no {SUMMARY_FILE} beside it"
+        raise UserInputError(f"--sigma is for a model trained on one Gaussian level; {model_path(args)} {what}")
+    scale = level_scale(trained, args.sigma)
     out_dir = check_writable_dir(args.output_dir)
     written = {}
     for f, image in zip(files, images):
-        out = save_png(denoise_image(model, image, tile=args.tile), out_dir / f"{f.stem}_denoised.png")
+        out = save_png(denoise_image(model, image, tile=args.tile, scale=scale), out_dir / f"{f.stem}_denoised.png")
         written[f.name] = out
         print(f"{f} ({image.shape[1]}x{image.shape[0]}) -> {out}")
     return written

@@ -18,7 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerasdl.apps.denoising import baselines
-from kerasdl.apps.denoising.denoise import TILE, denoise_image, model_channels
+from kerasdl.apps.denoising.denoise import TILE, denoise_image, level_scale, model_channels
 from kerasdl.data.images import load_image
 from kerasdl.data.noise import NoiseModel, seeded_noisy
 from kerasdl.errors import UserInputError
@@ -71,7 +71,7 @@ def _mean(results, method):
 
 
 def evaluate_files(model, files, *, noise: NoiseModel, dataset, seed=0, methods=baselines.METHODS, channels=None,
-                   tile=TILE, names=None, workers=1):
+                   tile=TILE, names=None, workers=1, trained_noise: NoiseModel | None = None):
     """Scores ``model`` and the classical ``methods`` on clean image ``files`` with seeded noise.
 
     Args:
@@ -86,6 +86,9 @@ def evaluate_files(model, files, *, noise: NoiseModel, dataset, seed=0, methods=
         names: per-file names in the report (default: the file stems, made unique).
         workers: processes for the classical methods (single-threaded, BM3D takes seconds
             per image); they run while the network denoises. The scores do not depend on it.
+        trained_noise: the noise the model was trained with. A model trained on one Gaussian
+            level is applied with :func:`~kerasdl.apps.denoising.denoise.level_scale` to other
+            levels, told each image's sigma as BM3D is.
 
     Returns:
         ``(report, results)``: the JSON-ready report and the :class:`ImageResult` list.
@@ -116,9 +119,10 @@ def evaluate_files(model, files, *, noise: NoiseModel, dataset, seed=0, methods=
         with native_stderr_silenced() if workers > 1 else contextlib.nullcontext():
             pending = [pool.submit(baselines.timed_denoise, *job) for job in jobs]
         network = []
-        for noisy in noisies if model is not None else ():
+        for noisy, level in zip(noisies, levels) if model is not None else ():
             start = time.perf_counter()
-            network.append((denoise_image(model, noisy, tile=tile), time.perf_counter() - start))
+            scale = level_scale(trained_noise, noise.sigma(level))
+            network.append((denoise_image(model, noisy, tile=tile, scale=scale), time.perf_counter() - start))
         classical = iter([f.result() for f in pending])
     seconds = {m: 0.0 for m in columns if m != NOISY}
     results = []
@@ -142,6 +146,9 @@ def evaluate_files(model, files, *, noise: NoiseModel, dataset, seed=0, methods=
         "seed": seed,
         "channels": channels,
         "protocol": PROTOCOL,
+        "model_trained_noise": trained_noise.spec if trained_noise is not None else None,
+        "model_level_scaling": model is not None and any(
+            level_scale(trained_noise, noise.sigma(level)) != 1.0 for level in levels),
         "methods": columns,
         "images": {r.name: {"level": round(r.level, 4), **r.scores} for r in results},
         "mean": {m: _mean(results, m) for m in columns},
