@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
-BENCHMARKS = ["super_resolution.py", "classification.py", "denoising.py", "sentiment.py"]
+BENCHMARKS = ["super_resolution.py", "classification.py", "denoising.py", "sentiment.py", "translation.py", "captioning.py"]
 
 
 def main() -> int:

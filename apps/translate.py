@@ -1,0 +1,14 @@
+"""Translation: ``python apps/translate.py train|evaluate|predict|export|run``.
+
+The same as ``kerasdl translate ...``.
+"""
+
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+
+from kerasdl.cli import main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(main(prog="apps/translate.py", app="translation"))

@@ -1,0 +1,269 @@
+"""The translation app through its command line: run, evaluate, predict, export, and bad input.
+
+The end-to-end run trains a small Transformer for a few seconds on the generated English-Spanish
+corpus; the point is every output a user gets, a SavedModel that takes and returns strings
+exactly as the in-process translate function does, and a LiteRT file that agrees with it.
+"""
+
+import io
+import json
+import pathlib
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from kerasdl.apps.translation import data, figures, recipes, serving
+from kerasdl.data.subword import END_ID, START_ID
+from kerasdl.export import run_tflite
+from kerasdl.export.saved_model import load_serving_signature
+from kerasdl.models.seq2seq import rnn_seq2seq, transformer_seq2seq
+from tests.helpers import files_under, quiet_cli, run_cli
+
+APP_DIR = pathlib.Path("saved_models") / "translation"
+RUN_DIR = pathlib.Path("runs") / "translation"
+TINY = ["--pairs", "3000", "--vocabulary-size", "400", "--source-length", "24", "--target-length", "28",
+        "--model-arg", "embed_dim=64", "--model-arg", "intermediate_dim=128", "--model-arg", "num_heads=2",
+        "--model-arg", "num_encoder_layers=1", "--model-arg", "num_decoder_layers=1",
+        "--epochs", "3", "--steps-per-epoch", "60", "--learning-rate", "3e-3"]
+SENTENCES = ["i have two books", "we bought one hundred twenty-one houses", "there is one tree here"]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """``kerasdl translate run`` at a tiny setting, in a fresh working folder."""
+    work = tmp_path_factory.mktemp("translation_run")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(work)
+        mp.delenv("TF_CONFIG", raising=False)
+        with quiet_cli() as (out, err):
+            code = run_cli(["translate", "run", *TINY])
+    assert code == 0, err.getvalue()
+    return {"work": work, "stdout": out.getvalue(), "stderr": err.getvalue()}
+
+
+@pytest.fixture
+def in_run(trained, monkeypatch):
+    monkeypatch.chdir(trained["work"])
+    return trained["work"]
+
+
+@pytest.fixture
+def translator(in_run):
+    from kerasdl.apps.translation.commands import _load
+
+    class Args:
+        model_path = None
+        run_dir = str(RUN_DIR)
+
+    return _load(Args())
+
+
+# ---------------------------------------------------------------- end to end
+
+
+@pytest.mark.slow
+def test_run_writes_every_output(trained):
+    work, run_dir = trained["work"], trained["work"] / RUN_DIR
+    assert {"best.keras", "sentencepiece.model", "training_log.csv", "learning_curves.png", "translation.json",
+            "train_summary.json", "split/train.tsv", "split/validation.tsv", "split/test.tsv", "evaluation.json",
+            "evaluation_translations.tsv", "attention.png"} <= files_under(run_dir)
+    assert {"1/saved_model.pb", "1/model.tflite", "1/sentencepiece.model", "1/metadata.json"} <= files_under(work / APP_DIR)
+    assert not [f for f in files_under(work) if f.endswith(".tmp") or "/.tmp" in f]
+    assert "Done: test BLEU" in trained["stdout"] and "Traceback" not in trained["stdout"] + trained["stderr"]
+    assert "saved_model_strings_equal_in_process True" in trained["stdout"]
+    assert "tflite_greedy_equal_saved_model True" in trained["stdout"]
+    record = json.loads((run_dir / "translation.json").read_text())
+    assert record["model"] == "transformer" and record["source"] == {"generated": "3000"}
+    assert sum(record["split"].values()) == 3000
+    split = data.read_run_split(run_dir)
+    test_sources = {s for s, _ in split["test"]}
+    assert test_sources and not test_sources & {s for s, _ in split["train"] + split["validation"]}
+
+
+@pytest.mark.slow
+def test_evaluation_scores_and_repeats(in_run, cli):
+    first = json.loads((RUN_DIR / "evaluation.json").read_text())
+    assert 0 <= first["bleu"] <= 100 and 0 <= first["chrf"] <= 100 and first["sources"] == len(
+        {s for s, _ in data.read_run_split(RUN_DIR)["test"]})
+    assert first["bleu_signature"].startswith("nrefs:") and len(first["samples"]) == 10
+    assert first["chrf"] > 20  # a few seconds of training already gets many pieces right
+    runs = []
+    for name in ("again1.json", "again2.json"):
+        code, out, err = cli(["translate", "evaluate", "--max-sentences", "40", "--output", name])
+        assert code == 0, err
+        runs.append(json.loads(pathlib.Path(name).read_text()))
+        assert runs[-1]["sources"] == 40 and "source" in out and "BLEU" in out
+    for key in ("bleu", "chrf", "exact_match", "samples"):
+        assert runs[0][key] == runs[1][key], key
+    assert pathlib.Path("again1_translations.tsv").read_text() == pathlib.Path("again2_translations.tsv").read_text()
+
+
+@pytest.mark.slow
+def test_saved_model_takes_and_returns_strings(in_run, translator):
+    served = load_serving_signature(APP_DIR / "1")
+    batch = served(tf.constant(SENTENCES))["translation"].numpy()
+    ours = translator.translate()(tf.constant(SENTENCES))["translation"].numpy()
+    assert batch.dtype == object and list(batch) == list(ours)
+    one_by_one = [served(tf.constant([s]))["translation"].numpy()[0] for s in SENTENCES]
+    assert one_by_one == list(batch)  # batching does not change a translation
+    metadata = json.loads((APP_DIR / "1" / "metadata.json").read_text())
+    assert metadata["decoding"] == {"sampler": "greedy"} and metadata["source_length"] == 24
+    assert metadata["signatures"]["serving_default"]["inputs"]["text"]["dtype"] == "string"
+
+
+@pytest.mark.slow
+def test_tflite_forward_pass_and_greedy_loop(in_run, translator):
+    version = APP_DIR / "1"
+    ids_model = serving.token_ids_model(translator.model, source_length=24, target_length=28)
+    rng = np.random.default_rng(0)
+    ids = np.zeros((2, 52), np.float32)
+    ids[:, :6] = rng.integers(4, 300, (2, 6))
+    ids[:, 24:29] = [START_ID, 5, 6, 7, 8]
+    expected = np.asarray(ids_model(ids))
+    np.testing.assert_allclose(run_tflite(version / "model.tflite", ids), expected, atol=1e-3)
+    proto = (version / "sentencepiece.model").read_bytes()
+    lite = serving.tflite_greedy(version / "model.tflite", proto, SENTENCES, source_length=24, target_length=28)
+    served = [t.decode("utf-8") for t in load_serving_signature(version)(tf.constant(SENTENCES))["translation"].numpy()]
+    assert lite == served
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sampler", ["greedy", "beam"])
+def test_greedy_and_beam_outputs_end(in_run, translator, sampler):
+    from kerasdl.data.subword import tokenizer
+    from kerasdl.inference.seq2seq_decoding import decode, make_sampler
+
+    source = tokenizer(translator.proto, sequence_length=24)(tf.constant(SENTENCES))
+    out = np.asarray(decode(translator.model, source, start_id=START_ID, end_id=END_ID, max_length=28,
+                            sampler=make_sampler(sampler, beam_width=3)))
+    for row in out:
+        assert row[0] == START_ID and END_ID in row[1:]
+        assert not row[list(row).index(END_ID) + 1:].any()
+
+
+@pytest.mark.slow
+def test_predict_from_arguments_file_and_stdin(in_run, cli, monkeypatch, tmp_path):
+    code, out, err = cli(["translate", "predict", *SENTENCES[:2]])
+    assert code == 0, err
+    lines = out.strip().splitlines()
+    assert [line.split("\t")[0] for line in lines] == SENTENCES[:2]
+    path = tmp_path / "in.txt"
+    path.write_text(f"{SENTENCES[0]}\n\n{SENTENCES[1]}\n", encoding="utf-8")
+    code, from_file, err = cli(["translate", "predict", "--file", path])
+    assert code == 0 and from_file.strip().splitlines() == lines, err
+    monkeypatch.setattr(sys, "stdin", io.StringIO(f"{SENTENCES[0]}\n{SENTENCES[1]}\n"))
+    code, from_stdin, err = cli(["translate", "predict"])
+    assert code == 0 and from_stdin.strip().splitlines() == lines, err
+    code, beam, err = cli(["translate", "predict", "--beam-width", "3", SENTENCES[0]])
+    assert code == 0 and beam.startswith(SENTENCES[0] + "\t"), err
+
+
+@pytest.mark.slow
+def test_predict_errors(in_run, cli, monkeypatch, tmp_path):
+    code, out, err = cli(["translate", "predict", " ".join(["one hundred twenty-one thousand"] * 10)])
+    assert code == 2 and err.startswith("error: sentence 1 is") and "at most 24" in err and len(err.splitlines()) == 1
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    code, out, err = cli(["translate", "predict"])
+    assert code == 2 and "no sentences to translate" in err
+    code, out, err = cli(["translate", "predict", "--file", tmp_path / "missing.txt"])
+    assert code == 2 and "no such file" in err
+    code, out, err = cli(["translate", "predict", "--model-path", tmp_path / "none.keras", "hello"])
+    assert code == 2 and "no trained model" in err
+
+
+# ---------------------------------------------------------------- bad input: one line, exit 2, nothing written
+
+
+@pytest.mark.parametrize("content, files, message", [
+    ("", None, "no sentence pairs"),
+    ("go\tve\nhello there\n", None, "no tab between source and target"),
+    (None, ("a\nb\nc\n", "x\ny\n"), "has 3 lines but"),
+    ("missing", None, "no such file"),
+])
+def test_bad_data_is_one_clear_error_and_writes_nothing(tmp_path, cli, monkeypatch, content, files, message):
+    monkeypatch.chdir(tmp_path)
+    if files:
+        pathlib.Path("en.txt").write_text(files[0], encoding="utf-8")
+        pathlib.Path("es.txt").write_text(files[1], encoding="utf-8")
+        flags = ["--source", "en.txt", "--target", "es.txt"]
+    else:
+        if content != "missing":
+            pathlib.Path("pairs.tsv").write_text(content, encoding="utf-8")
+        flags = ["--data", "pairs.tsv"]
+    code, out, err = cli(["translate", "train", *flags, "--run-dir", "run"])
+    assert code == 2 and err.startswith("error: ") and message in err and len(err.strip().splitlines()) == 1
+    assert not pathlib.Path("run").exists()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "--source", "en.txt"], "--source and --target go together"),
+    (["train", "--model", "lstm"], "unknown model 'lstm'"),
+    (["train", "--vocabulary-size", "0"], "must be a positive integer"),
+    (["predict", "--beam-width", "2", "--top-k", "3", "hi"], "not allowed with argument"),
+    (["train", "--pairs", "200", "--model-arg", "num_heads=3"], "num_heads must divide embed_dim"),
+])
+def test_bad_flags(tmp_path, cli, monkeypatch, argv, message):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = cli(["translate", *argv, *(["--run-dir", "run"] if argv[0] == "train" else [])])
+    assert code == 2 and message in err
+    assert not pathlib.Path("run").exists()
+
+
+# ---------------------------------------------------------------- pieces
+
+
+def test_masked_cross_entropy_is_the_mean_over_real_tokens():
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(2, 4, 7)).astype("float32")
+    labels = np.array([[4, 5, 3, 0], [6, 3, 0, 0]])
+    log_probs = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    nll = -np.take_along_axis(log_probs, labels[..., None], -1)[..., 0]
+    real = labels > 0
+    np.testing.assert_allclose(recipes.MaskedCrossEntropy()(labels, logits), nll[real].mean(), rtol=1e-5)
+    smoothed = 0.9 * nll - 0.1 * log_probs.mean(-1)
+    np.testing.assert_allclose(recipes.MaskedCrossEntropy(0.1)(labels, logits), smoothed[real].mean(), rtol=1e-5)
+    accuracy = recipes.MaskedAccuracy()
+    accuracy.update_state(labels, np.eye(7)[[[4, 1, 3, 5], [6, 6, 2, 2]]])
+    assert float(accuracy.result()) == pytest.approx(3 / 5)  # 4, 3 and 6 right; 1 and 6 wrong
+
+
+def test_length_batches_cover_every_pair_once_and_pad_little():
+    rng = np.random.default_rng(0)
+    sources = [rng.integers(4, 50, n).astype("int32") for n in rng.integers(1, 30, 300)]
+    targets = [np.concatenate([[START_ID], s[::-1], [END_ID]]).astype("int32") for s in sources]
+    pairs = data.TokenizedPairs(sources, targets, dropped=0)
+    batches = list(data.length_batches(pairs, batch_size=32))
+    assert sum(len(y) for _, y in batches) == 300
+    seen = sorted(tuple(row[row > 0]) for x, _ in batches for row in x["encoder_token_ids"])
+    assert seen == sorted(tuple(s) for s in sources)
+    def padding(batches):
+        return sum((x["encoder_token_ids"] == 0).sum() for x, _ in batches) / sum(x["encoder_token_ids"].size for x, _ in batches)
+
+    shuffled = [data.batch(sources[i : i + 32], targets[i : i + 32]) for i in range(0, 300, 32)]
+    assert padding(batches) < 0.5 * padding(shuffled)  # about 0.09 against 0.5
+    x, y = batches[0]
+    np.testing.assert_array_equal(x["decoder_token_ids"][:, 1:], y[:, :-1])
+    endless = data.length_batches(pairs, batch_size=32, seed=1)
+    sizes = [len(next(endless)[1]) for _ in range(25)]  # more than two passes: the stream does not end
+    assert max(sizes) == 32 and sum(sizes) > 600
+
+
+@pytest.mark.parametrize("kind", ["transformer", "rnn"])
+def test_attention_weights_are_distributions_over_real_source_pieces(kind):
+    import keras
+
+    keras.utils.set_random_seed(0)
+    if kind == "transformer":
+        model = transformer_seq2seq(source_vocabulary_size=30, target_vocabulary_size=30, source_sequence_length=8,
+                                    target_sequence_length=8, embed_dim=16, intermediate_dim=32, num_heads=2,
+                                    num_encoder_layers=1, num_decoder_layers=2)
+    else:
+        model = rnn_seq2seq(source_vocabulary_size=30, target_vocabulary_size=30, embed_dim=8, units=16)
+    source = np.array([[5, 6, 7, 0, 0], [8, 9, 10, 11, 12]], "int32")
+    decoder = np.array([[START_ID, 4, 5, 0], [START_ID, 6, 0, 0]], "int32")
+    weights = figures.attention_weights(model, source, decoder)
+    assert weights.shape == (2, 4, 5)
+    np.testing.assert_allclose(weights.sum(-1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(weights[0, :, 3:], 0.0, atol=1e-6)  # padding gets no attention
