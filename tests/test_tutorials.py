@@ -40,6 +40,35 @@ def this_python_kernel(tmp_path, monkeypatch):
     return KERNEL
 
 
+def assert_reads_settings(notebook, variables):
+    """The notebook's first code cell reads each variable (and the work folder) from the environment."""
+    nb = nbformat.read(notebook, as_version=4)
+    first = next(cell for cell in nb.cells if cell.cell_type == "code")
+    for variable in [*variables, "KERASDL_TUTORIAL_DIR"]:
+        assert f'os.environ.get("{variable}"' in first.source, variable
+
+
+def execute_tutorial(notebook, settings, tmp_path, monkeypatch, kernel):
+    """Runs ``notebook`` top to bottom with ``settings`` in the environment, in ``tmp_path``.
+
+    Returns:
+        ``(work, images, text)``: the tutorial's work folder (``tmp_path / "work"``), its PNG
+        outputs and all its printed text. Fails, naming the cell, if any cell raises.
+    """
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    work = tmp_path / "work"
+    monkeypatch.setenv("KERASDL_TUTORIAL_DIR", str(work))
+    nb = nbformat.read(notebook, as_version=4)
+    client = NotebookClient(nb, kernel_name=kernel, timeout=300, resources={"metadata": {"path": str(tmp_path)}})
+    client.execute()  # raises CellExecutionError, naming the cell, if any cell fails
+    outputs = [out for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs]
+    assert not [out for out in outputs if out.output_type == "error"]
+    images = [out for out in outputs if "image/png" in out.get("data", {})]
+    text = "".join(out.get("text", "") for out in outputs if out.output_type == "stream")
+    return work, images, text
+
+
 @pytest.mark.parametrize("path", sorted(TUTORIALS.glob("*.ipynb")), ids=lambda p: p.name)
 def test_committed_without_outputs(path):
     nb = nbformat.read(path, as_version=4)
@@ -50,31 +79,13 @@ def test_committed_without_outputs(path):
 
 
 def test_first_code_cell_reads_settings_from_the_environment():
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    first = next(cell for cell in nb.cells if cell.cell_type == "code")
-    for variable in TINY:
-        assert f'os.environ.get("{variable}"' in first.source, variable
-    assert 'os.environ.get("KERASDL_TUTORIAL_DIR"' in first.source
+    assert_reads_settings(NOTEBOOK, TINY)
 
 
 @pytest.mark.slow
 def test_super_resolution_tutorial_runs(tmp_path, monkeypatch, this_python_kernel):
-    for name, value in TINY.items():
-        monkeypatch.setenv(name, value)
-    work = tmp_path / "work"
-    monkeypatch.setenv("KERASDL_TUTORIAL_DIR", str(work))
-
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    client = NotebookClient(
-        nb, kernel_name=this_python_kernel, timeout=300, resources={"metadata": {"path": str(tmp_path)}}
-    )
-    client.execute()  # raises CellExecutionError, naming the cell, if any cell fails
-
-    outputs = [out for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs]
-    assert not [out for out in outputs if out.output_type == "error"]
-    images = [out for out in outputs if "image/png" in out.get("data", {})]
+    work, images, text = execute_tutorial(NOTEBOOK, TINY, tmp_path, monkeypatch, this_python_kernel)
     assert len(images) >= 4  # learning curves, before/after, side by side, served PNG
-    text = "".join(out.get("text", "") for out in outputs if out.output_type == "stream")
     assert "bicubic x" in text and "gain over bicubic" in text and "parity" in text
 
     run = work / "run"

@@ -2,11 +2,10 @@
 
 import json
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
 
-from tests.test_tutorials import TUTORIALS, this_python_kernel  # noqa: F401  (the kernel fixture)
+from tests.test_tutorials import (  # noqa: F401  (this_python_kernel: the kernel fixture)
+    TUTORIALS, assert_reads_settings, execute_tutorial, this_python_kernel)
 
 NOTEBOOK = TUTORIALS / "vision_builders.ipynb"
 
@@ -21,28 +20,13 @@ TINY = {
 
 
 def test_first_code_cell_reads_settings_from_the_environment():
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    first = next(cell for cell in nb.cells if cell.cell_type == "code")
-    for variable in [*TINY, "KERASDL_TUTORIAL_DIR"]:
-        assert f'os.environ.get("{variable}"' in first.source, variable
+    assert_reads_settings(NOTEBOOK, TINY)
 
 
 @pytest.mark.slow
 def test_vision_builders_tutorial_runs(tmp_path, monkeypatch, this_python_kernel):  # noqa: F811
-    for name, value in TINY.items():
-        monkeypatch.setenv(name, value)
-    work = tmp_path / "work"
-    monkeypatch.setenv("KERASDL_TUTORIAL_DIR", str(work))
-
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    client = NotebookClient(nb, kernel_name=this_python_kernel, timeout=300, resources={"metadata": {"path": str(tmp_path)}})
-    client.execute()  # raises CellExecutionError, naming the cell, if any cell fails
-
-    outputs = [out for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs]
-    assert not [out for out in outputs if out.output_type == "error"]
-    images = [out for out in outputs if "image/png" in out.get("data", {})]
+    work, images, text = execute_tutorial(NOTEBOOK, TINY, tmp_path, monkeypatch, this_python_kernel)
     assert len(images) >= 3  # the digits, the learning curves, the confusion matrix
-    text = "".join(out.get("text", "") for out in outputs if out.output_type == "stream")
     for fragment in ("lenet5", "mlp", "LeCun et al. 1998", "SVC (RBF kernel", "precision", "vs baseline",
                      "served: label", "parity"):
         assert fragment in text, fragment
