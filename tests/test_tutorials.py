@@ -98,4 +98,4 @@ def test_super_resolution_tutorial_runs(tmp_path, monkeypatch, this_python_kerne
     assert metadata["metrics"]["model"] == "edsr"
     assert (work / "served.png").read_bytes()[:4] == b"\x89PNG"
     assert not list(tmp_path.glob("*.ipynb"))  # the committed notebook was not rewritten
-    assert NOTEBOOK.read_text().count('"outputs": []') == sum(c.cell_type == "code" for c in nb.cells)
+    assert NOTEBOOK.read_text().count('"outputs": []') == sum(c.cell_type == "code" for c in nbformat.read(NOTEBOOK, as_version=4).cells)
