@@ -38,6 +38,19 @@ def find_images(path: str | os.PathLike) -> list[pathlib.Path]:
     return files
 
 
+def training_and_validation_files(data, val_data=None) -> tuple[list[pathlib.Path], list[pathlib.Path]]:
+    """The images of ``data`` for training and validation: ``val_data``'s if given, else every tenth held out.
+
+    With fewer than five images none is held out: validation reads the training images.
+    """
+    files = find_images(data)
+    if val_data:
+        return files, find_images(val_data)
+    if len(files) >= 5:  # hold out every tenth image
+        return [f for i, f in enumerate(files) if i % 10], files[::10]
+    return files, files  # too few to hold any out: validation patches come from the training images
+
+
 def _to_float(img: Image.Image) -> np.ndarray:
     mode = img.mode
     if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):

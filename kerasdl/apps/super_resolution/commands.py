@@ -100,17 +100,12 @@ def add_run_arguments(p):
 def training_files(args):
     """(training files, validation files) as the flags say; nothing is decoded yet."""
     from kerasdl.data.embedded import sample_photos
-    from kerasdl.data.images import find_images
+    from kerasdl.data.images import find_images, training_and_validation_files
 
     if args.data is None:
         folders = sample_photos()
         return find_images(folders["train"]), find_images(args.val_data or folders["val"])
-    files = find_images(args.data)
-    if args.val_data:
-        return files, find_images(args.val_data)
-    if len(files) >= 5:  # hold out every tenth image
-        return [f for i, f in enumerate(files) if i % 10], files[::10]
-    return files, files  # too few to hold any out: validation patches come from the training images
+    return training_and_validation_files(args.data, args.val_data)
 
 
 def _load(files, channels):
