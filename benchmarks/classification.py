@@ -16,7 +16,6 @@ Builders not (yet) in the registry are skipped with a note. Writes
 
 from __future__ import annotations
 
-import argparse
 import json
 import pathlib
 import statistics
@@ -25,7 +24,8 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import RESULTS, ROOT, kerasdl, machine, shared_data  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    ROOT, kerasdl, machine, parts_parser, previous_results, selected_parts, shared_data)
 
 PARTS = ("digits", "mnist", "build", "throughput")
 DIGITS_SEEDS = (0, 1, 2)
@@ -179,22 +179,17 @@ def throughput(steps: int, batch: int = 16) -> dict:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a smoke run: tiny training, few repeats")
-    parser.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated subset of {', '.join(PARTS)}")
+    parser = parts_parser(__doc__, PARTS, "a smoke run: tiny training, few repeats")
     parser.add_argument("--time-limit", type=float, default=10.0, help="MNIST training budget in minutes (default 10)")
     args, _ = parser.parse_known_args()  # `benchmarks/run.py` passes its own flags to every script
-    parts = [p for p in args.parts.split(",") if p]
-    unknown = sorted(set(parts) - set(PARTS))
-    if unknown:
-        print(f"error: unknown parts {unknown}; choose from {', '.join(PARTS)}", file=sys.stderr)
+    parts = selected_parts(args.parts, PARTS)
+    if parts is None:
         return 2
 
     import kerasdl  # noqa: F401  (quiet TF logging)
     from kerasdl.files import write_json
 
-    out = RESULTS / ("classification_quick.json" if args.quick else "classification.json")
-    result = json.loads(out.read_text()) if out.is_file() else {}
+    out, result = previous_results("classification", args.quick)
     result.update({"benchmark": "classification", "quick": args.quick, "machine": machine()})
     if "digits" in parts:
         result["digits"] = digits(args.quick)

@@ -1,5 +1,7 @@
 """Helpers shared by the benchmark scripts."""
 
+import argparse
+import json
 import os
 import pathlib
 import platform
@@ -47,3 +49,27 @@ def machine() -> dict:
         "python": platform.python_version(),
         "tensorflow": tf.__version__,
     }
+
+
+def parts_parser(doc: str, parts, quick_help: str) -> argparse.ArgumentParser:
+    """The parser of a benchmark made of parts: ``--quick`` (a smoke run) and ``--parts`` (a subset)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    parser.add_argument("--parts", default=",".join(parts), help=f"comma-separated subset of {', '.join(parts)}")
+    return parser
+
+
+def selected_parts(value: str, parts) -> list[str] | None:
+    """The parts ``--parts`` names, or None after printing an error when one is unknown."""
+    chosen = [p for p in value.split(",") if p]
+    unknown = sorted(set(chosen) - set(parts))
+    if unknown:
+        print(f"error: unknown parts {unknown}; choose from {', '.join(parts)}", file=sys.stderr)
+        return None
+    return chosen
+
+
+def previous_results(name: str, quick: bool) -> tuple[pathlib.Path, dict]:
+    """``benchmarks/results/<name>.json`` (``<name>_quick.json`` for a smoke run) and what it holds: the parts run replace theirs."""
+    out = RESULTS / (f"{name}_quick.json" if quick else f"{name}.json")
+    return out, (json.loads(out.read_text()) if out.is_file() else {})

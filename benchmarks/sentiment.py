@@ -15,7 +15,6 @@ whole ``train`` command (vocabulary, naive-Bayes ratios and fit) and ``fit`` alo
 
 from __future__ import annotations
 
-import argparse
 import json
 import pathlib
 import sys
@@ -23,7 +22,8 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import RESULTS, ROOT, kerasdl, machine, shared_data  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    ROOT, kerasdl, machine, parts_parser, previous_results, selected_parts, shared_data)
 
 PARTS = ("imdb", "sst2")
 GOAL_ACCURACY = 0.915
@@ -77,21 +77,16 @@ def measure(name: str, quick: bool) -> dict:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a smoke run: a few training steps, a small vocabulary")
-    parser.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated subset of {', '.join(PARTS)}")
+    parser = parts_parser(__doc__, PARTS, "a smoke run: a few training steps, a small vocabulary")
     args, _ = parser.parse_known_args()  # `benchmarks/run.py` passes its own flags to every script
-    parts = [p for p in args.parts.split(",") if p]
-    unknown = sorted(set(parts) - set(PARTS))
-    if unknown:
-        print(f"error: unknown parts {unknown}; choose from {', '.join(PARTS)}", file=sys.stderr)
+    parts = selected_parts(args.parts, PARTS)
+    if parts is None:
         return 2
 
     import kerasdl  # noqa: F401  (quiet TF logging)
     from kerasdl.files import write_json
 
-    out = RESULTS / ("sentiment_quick.json" if args.quick else "sentiment.json")
-    result = json.loads(out.read_text()) if out.is_file() else {}
+    out, result = previous_results("sentiment", args.quick)
     result.update({"benchmark": "sentiment", "quick": args.quick, "machine": machine(), "references": REFERENCES})
     for name in parts:
         result[name] = measure(name, args.quick)

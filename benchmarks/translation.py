@@ -18,7 +18,6 @@ Each command runs in a fresh process, as a user would. Writes ``benchmarks/resul
 
 from __future__ import annotations
 
-import argparse
 import json
 import pathlib
 import sys
@@ -26,7 +25,8 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import RESULTS, ROOT, kerasdl, machine, shared_data  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    ROOT, kerasdl, machine, parts_parser, previous_results, selected_parts, shared_data)
 
 PARTS = ("spa_eng", "generated")
 MODELS = ("transformer", "keras-io")
@@ -95,21 +95,16 @@ def measure_generated(quick: bool) -> dict:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a smoke run: a few training steps, 200 test sentences")
-    parser.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated subset of {', '.join(PARTS)}")
+    parser = parts_parser(__doc__, PARTS, "a smoke run: a few training steps, 200 test sentences")
     args, _ = parser.parse_known_args()  # `benchmarks/run.py` passes its own flags to every script
-    parts = [p for p in args.parts.split(",") if p]
-    unknown = sorted(set(parts) - set(PARTS))
-    if unknown:
-        print(f"error: unknown parts {unknown}; choose from {', '.join(PARTS)}", file=sys.stderr)
+    parts = selected_parts(args.parts, PARTS)
+    if parts is None:
         return 2
 
     import kerasdl  # noqa: F401  (quiet TF logging)
     from kerasdl.files import write_json
 
-    out = RESULTS / ("translation_quick.json" if args.quick else "translation.json")
-    result = json.loads(out.read_text()) if out.is_file() else {}
+    out, result = previous_results("translation", args.quick)
     result.update({"benchmark": "translation", "quick": args.quick, "machine": machine(), "references": REFERENCES})
     for name in parts:
         result[name] = (measure_spa if name == "spa_eng" else measure_generated)(args.quick)
