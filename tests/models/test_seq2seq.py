@@ -1,5 +1,6 @@
 """Seq2seq builders: the harness, masking (padding changes nothing), causality, attention weights."""
 
+import keras
 import numpy as np
 import pytest
 
@@ -83,6 +84,24 @@ def test_transformer_keras_io_configuration_size():
     assert model.count_params() == 2 * embedding + encoder + decoder + (d * v + v)
 
 
+def test_transformer_shared_embeddings_tie_source_target_and_output():
+    """One matrix embeds both languages and scores the output; padding and causality as before."""
+    kwargs = {**TINY_TRANSFORMER, "target_vocabulary_size": 20, "shared_embeddings": True}
+    model = run_builder_test(transformer_seq2seq, init_kwargs=kwargs, input_data=inputs(), expected_output_shape=(2, 4, 20))
+    np.testing.assert_allclose(model(inputs(padded(SOURCE))), model(inputs()), atol=1e-5)
+    later = TARGET.copy()
+    later[:, 3] = 17
+    np.testing.assert_allclose(np.asarray(model(inputs(target=later)))[:, :3], np.asarray(model(inputs()))[:, :3], atol=1e-6)
+    untied = transformer_seq2seq(**{**kwargs, "shared_embeddings": False})
+    v, d = 20, 8
+    # Untied: two token embeddings and an output layer with its bias; tied: one matrix, no bias.
+    assert untied.count_params() - model.count_params() == 2 * v * d + v
+    embedding = model.get_layer("shared_embedding").embeddings
+    state = model.get_layer("output_dropout").output
+    logits = keras.Model(model.inputs, [state, model.output])(inputs())
+    np.testing.assert_allclose(np.asarray(logits[1]), np.asarray(logits[0]) @ np.asarray(embedding).T, atol=1e-5)
+
+
 @pytest.mark.parametrize("builder, kwargs, message", [
     (rnn_seq2seq, dict(source_vocabulary_size=0, target_vocabulary_size=5), "source_vocabulary_size must be a positive int; Received: source_vocabulary_size=0"),
     (rnn_seq2seq, dict(source_vocabulary_size=5, target_vocabulary_size=5, cell="lstmx"), "cell must be one of"),
@@ -91,6 +110,7 @@ def test_transformer_keras_io_configuration_size():
     (rnn_seq2seq, dict(source_vocabulary_size=5, target_vocabulary_size=5, dropout=1.0), "dropout must be a float in"),
     (transformer_seq2seq, {**TINY_TRANSFORMER, "num_heads": 3}, "num_heads must divide embed_dim=8; Received: num_heads=3"),
     (transformer_seq2seq, {**TINY_TRANSFORMER, "num_decoder_layers": 0}, "num_decoder_layers must be a positive int"),
+    (transformer_seq2seq, {**TINY_TRANSFORMER, "shared_embeddings": True}, "shared_embeddings needs one vocabulary"),
 ])
 def test_bad_arguments(builder, kwargs, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace("[", r"\[")):

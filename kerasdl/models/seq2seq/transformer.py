@@ -12,7 +12,7 @@ import warnings
 
 import keras
 import keras_hub
-from keras import layers
+from keras import layers, ops
 
 from kerasdl.models.arguments import check_positive_int, check_rate
 from kerasdl.models.seq2seq.common import token_inputs
@@ -32,6 +32,7 @@ def transformer_seq2seq(
     num_encoder_layers=2,
     num_decoder_layers=2,
     dropout=0.1,
+    shared_embeddings=False,
     name="transformer_seq2seq",
 ):
     """Transformer encoder–decoder, after Vaswani et al., "Attention Is All You Need" (2017).
@@ -50,6 +51,9 @@ def transformer_seq2seq(
         num_encoder_layers: encoder depth.
         num_decoder_layers: decoder depth.
         dropout: dropout rate inside the Transformer layers.
+        shared_embeddings: one token embedding matrix for the source, the target and the
+            output layer (Vaswani et al. 2017, section 3.4; Press & Wolf 2017), for a
+            vocabulary shared by both languages: the two vocabulary sizes must be equal.
         name: the model's name.
 
     Returns:
@@ -74,6 +78,9 @@ def transformer_seq2seq(
     check_rate("dropout", dropout)
     if embed_dim % num_heads:
         raise ValueError(f"num_heads must divide embed_dim={embed_dim}; Received: num_heads={num_heads!r}")
+    if shared_embeddings and source_vocabulary_size != target_vocabulary_size:
+        raise ValueError("shared_embeddings needs one vocabulary: source_vocabulary_size="
+                         f"{source_vocabulary_size} and target_vocabulary_size={target_vocabulary_size} differ")
 
     with warnings.catch_warnings():
         # keras-hub's layers take the padding mask from their inputs and apply it themselves; Keras
@@ -81,23 +88,42 @@ def transformer_seq2seq(
         warnings.filterwarnings("ignore", message=".*does not support masking.*")
         return _transformer(source_vocabulary_size, target_vocabulary_size, source_sequence_length,
                             target_sequence_length, embed_dim, intermediate_dim, num_heads,
-                            num_encoder_layers, num_decoder_layers, dropout, name)
+                            num_encoder_layers, num_decoder_layers, dropout, shared_embeddings, name)
 
 
 def _transformer(source_vocabulary_size, target_vocabulary_size, source_sequence_length, target_sequence_length,
-                 embed_dim, intermediate_dim, num_heads, num_encoder_layers, num_decoder_layers, dropout, name):
+                 embed_dim, intermediate_dim, num_heads, num_encoder_layers, num_decoder_layers, dropout,
+                 shared_embeddings, name):
     encoder_ids, decoder_ids = token_inputs()
-    x = keras_hub.layers.TokenAndPositionEmbedding(
-        source_vocabulary_size, source_sequence_length, embed_dim, mask_zero=True, name="encoder_embedding"
-    )(encoder_ids)
+    if shared_embeddings:
+        tokens = keras_hub.layers.ReversibleEmbedding(source_vocabulary_size, embed_dim, tie_weights=True,
+                                                      mask_zero=True, name="shared_embedding")
+        x = _plus_positions(tokens(encoder_ids), source_sequence_length, "encoder")
+        y = _plus_positions(tokens(decoder_ids), target_sequence_length, "decoder")
+    else:
+        x = keras_hub.layers.TokenAndPositionEmbedding(
+            source_vocabulary_size, source_sequence_length, embed_dim, mask_zero=True, name="encoder_embedding"
+        )(encoder_ids)
+        y = keras_hub.layers.TokenAndPositionEmbedding(
+            target_vocabulary_size, target_sequence_length, embed_dim, mask_zero=True, name="decoder_embedding"
+        )(decoder_ids)
+    # The shared embedding's outputs carry no Keras mask through the position sum, so the
+    # padding masks are given to the keras-hub layers explicitly there.
+    source_mask = ops.not_equal(encoder_ids, 0) if shared_embeddings else None
+    target_mask = ops.not_equal(decoder_ids, 0) if shared_embeddings else None
     for i in range(num_encoder_layers):
-        x = keras_hub.layers.TransformerEncoder(intermediate_dim, num_heads, dropout=dropout, name=f"encoder_layer_{i}")(x)
-
-    y = keras_hub.layers.TokenAndPositionEmbedding(
-        target_vocabulary_size, target_sequence_length, embed_dim, mask_zero=True, name="decoder_embedding"
-    )(decoder_ids)
+        x = keras_hub.layers.TransformerEncoder(intermediate_dim, num_heads, dropout=dropout, name=f"encoder_layer_{i}")(
+            x, padding_mask=source_mask)
     for i in range(num_decoder_layers):
-        y = keras_hub.layers.TransformerDecoder(intermediate_dim, num_heads, dropout=dropout, name=f"decoder_layer_{i}")(y, x)
+        y = keras_hub.layers.TransformerDecoder(intermediate_dim, num_heads, dropout=dropout, name=f"decoder_layer_{i}")(
+            y, x, decoder_padding_mask=target_mask, encoder_padding_mask=source_mask)
     y = layers.Dropout(dropout, name="output_dropout")(y)
-    logits = layers.Dense(target_vocabulary_size, name="logits")(y)
+    # Tied: the logits are the decoder state's dot products with every token's embedding.
+    logits = tokens(y, reverse=True) if shared_embeddings else layers.Dense(target_vocabulary_size, name="logits")(y)
     return keras.Model({"encoder_token_ids": encoder_ids, "decoder_token_ids": decoder_ids}, logits, name=name)
+
+
+def _plus_positions(token_vectors, sequence_length, side):
+    """Token embeddings plus learned position embeddings."""
+    positions = keras_hub.layers.PositionEmbedding(sequence_length, name=f"{side}_positions")(token_vectors)
+    return layers.Add(name=f"{side}_embedding")([token_vectors, positions])
