@@ -98,8 +98,8 @@ def test_transformer_shared_embeddings_tie_source_target_and_output():
     assert untied.count_params() - model.count_params() == 2 * v * d + v
     embedding = model.get_layer("shared_embedding").embeddings
     state = model.get_layer("output_dropout").output
-    logits = keras.Model(model.inputs, [state, model.output])(inputs())
-    np.testing.assert_allclose(np.asarray(logits[1]), np.asarray(logits[0]) @ np.asarray(embedding).T, atol=1e-5)
+    state_values, logits = keras.Model(model.inputs, [state, model.output])(inputs())
+    np.testing.assert_allclose(np.asarray(logits), np.asarray(state_values) @ np.asarray(embedding).T, atol=1e-5)
 
 
 @pytest.mark.parametrize("builder, kwargs, message", [
