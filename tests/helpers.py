@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import io
 import pathlib
+import sys
 
 import numpy as np
+import pytest
 from PIL import Image
 
 _PIL_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP", ".tif": "TIFF", ".tiff": "TIFF"}
@@ -66,6 +68,28 @@ def quiet_cli():
     """For module-scoped fixtures that cannot use capsys: swallow what the CLI prints."""
     with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.redirect_stderr(io.StringIO()) as err:
         yield out, err
+
+
+def run_app(work, argv, *, cache=None) -> dict:
+    """Runs one ``kerasdl`` command line as a user would, for a module's trained-run fixture.
+
+    In ``work`` (made if missing) as the working folder, with ``sys.argv`` as the console
+    script sees it, no ``TF_CONFIG``, and ``KERASDL_CACHE`` at ``cache`` when given. Asserts
+    exit code 0; returns ``work``, ``argv``, and what the command printed.
+    """
+    work = pathlib.Path(work)
+    work.mkdir(parents=True, exist_ok=True)
+    argv = [str(arg) for arg in argv]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(work)
+        mp.setattr(sys, "argv", ["kerasdl", *argv])
+        mp.delenv("TF_CONFIG", raising=False)
+        if cache is not None:
+            mp.setenv("KERASDL_CACHE", str(cache))
+        with quiet_cli() as (out, err):
+            code = run_cli(argv)
+    assert code == 0, err.getvalue()
+    return {"work": work, "argv": argv, "stdout": out.getvalue(), "stderr": err.getvalue()}
 
 
 def files_under(folder) -> set[str]:

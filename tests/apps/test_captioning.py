@@ -6,7 +6,6 @@ artifact a user gets, not caption quality (the benchmark measures that).
 
 import json
 import pathlib
-import sys
 
 import keras
 import keras_hub
@@ -21,7 +20,7 @@ from kerasdl.apps.captioning.training import caption_dataset, grouped_model
 from kerasdl.export import run_tflite
 from kerasdl.models.captioning import show_attend_tell
 from tests.data.test_captions import coco_folder, flickr_folder
-from tests.helpers import files_under, quiet_cli, run_cli
+from tests.helpers import files_under, run_app
 
 APP_DIR = pathlib.Path("saved_models") / "captioning"
 RUN_DIR = pathlib.Path("runs") / "captioning"
@@ -113,24 +112,12 @@ def test_grouped_training_model_matches_the_plain_model():
 # ---------------------------------------------------------------- end to end
 
 
-def _run(root, argv):
-    work = root / "work"
-    work.mkdir()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(work)
-        mp.setattr(sys, "argv", ["kerasdl", *argv])
-        with quiet_cli() as (out, err):
-            code = run_cli(argv)
-    assert code == 0, err.getvalue()
-    return {"work": work, "argv": argv, "stdout": out.getvalue(), "stderr": err.getvalue()}
-
-
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """``kerasdl caption run`` on a tiny Flickr8k-layout folder."""
     root = tmp_path_factory.mktemp("caption_run")
     data = flickr_folder(root / "flickr")
-    result = _run(root, ["caption", "run", "--data", str(data), *TINY, "--beam-width", "2"])
+    result = run_app(root / "work", ["caption", "run", "--data", str(data), *TINY, "--beam-width", "2"])
     return {**result, "data": data}
 
 
@@ -210,8 +197,8 @@ def test_predict_and_evaluate_from_the_run(trained, cli, monkeypatch):
 @pytest.mark.slow
 def test_transformer_on_a_coco_layout(tmp_path):
     data = coco_folder(tmp_path / "coco")
-    result = _run(tmp_path, ["caption", "run", "--data", str(data / "captions_train.json"), "--model",
-                             "transformer_captioner", *TINY, "--no-tflite"])
+    result = run_app(tmp_path / "work", ["caption", "run", "--data", str(data / "captions_train.json"), "--model",
+                                         "transformer_captioner", *TINY, "--no-tflite"])
     run_dir = result["work"] / RUN_DIR
     assert "attention.png" not in files_under(run_dir)  # only show_attend_tell attends over the image
     assert json.loads((run_dir / "evaluation.json").read_text())["images"] == 1

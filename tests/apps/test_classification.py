@@ -19,7 +19,7 @@ import tensorflow as tf
 
 from kerasdl.export import run_tflite
 from kerasdl.files import write_json
-from tests.helpers import files_under, quiet_cli, run_cli, write_image
+from tests.helpers import files_under, run_app, run_cli, write_image
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 APP_DIR = pathlib.Path("saved_models") / "classify"
@@ -51,17 +51,7 @@ def trained(tmp_path_factory, kerasdl_cache):
     """``kerasdl classify run`` on a folder of tiny images, in a fresh working folder."""
     root = tmp_path_factory.mktemp("classify_run")
     data = class_folder(root)
-    work = root / "work"
-    work.mkdir()
-    argv = ["classify", "run", "--data", str(data), *TINY]
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(work)
-        mp.setenv("KERASDL_CACHE", str(kerasdl_cache))
-        mp.delenv("TF_CONFIG", raising=False)
-        with quiet_cli() as (out, err):
-            code = run_cli(argv)
-    assert code == 0, err.getvalue()
-    return {"work": work, "data": data, "stdout": out.getvalue(), "stderr": err.getvalue()}
+    return {**run_app(root / "work", ["classify", "run", "--data", data, *TINY], cache=kerasdl_cache), "data": data}
 
 
 @pytest.mark.slow

@@ -18,14 +18,13 @@ import tensorflow as tf
 from PIL import Image
 
 from kerasdl.apps.denoising.denoise import denoise_image, level_scale
-from kerasdl.apps.denoising.evaluation import psnr_ssim
 from kerasdl.data.images import load_image
 from kerasdl.data.noise import NoiseModel, seeded_noisy
 from kerasdl.export import run_tflite
 from kerasdl.metrics.image_quality import quantize
 from kerasdl.models.restoration import dncnn
 from kerasdl.models.vision.unet import unet
-from tests.helpers import files_under, quiet_cli, run_cli, write_image
+from tests.helpers import files_under, run_app, write_image
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 APP_DIR = pathlib.Path("saved_models") / "denoising"
@@ -53,18 +52,8 @@ def trained(tmp_path_factory, kerasdl_cache):
     """``kerasdl denoise run`` on a folder of tiny images, in a fresh working folder."""
     root = tmp_path_factory.mktemp("denoise_run")
     data = training_folder(root)
-    work = root / "work"
-    work.mkdir()
-    argv = ["denoise", "run", "--data", str(data), "--sigma", "30", "--workers", "1", *TINY]
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(work)
-        mp.setenv("KERASDL_CACHE", str(kerasdl_cache))
-        mp.delenv("TF_CONFIG", raising=False)
-        mp.setattr(sys, "argv", ["kerasdl", *argv])  # as the console script sees it
-        with quiet_cli() as (out, err):
-            code = run_cli(argv)
-    assert code == 0, err.getvalue()
-    return {"work": work, "data": data, "argv": argv, "stdout": out.getvalue(), "stderr": err.getvalue()}
+    argv = ["denoise", "run", "--data", data, "--sigma", "30", "--workers", "1", *TINY]
+    return {**run_app(root / "work", argv, cache=kerasdl_cache), "data": data}
 
 
 @pytest.mark.slow

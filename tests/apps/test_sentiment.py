@@ -19,7 +19,7 @@ import tensorflow as tf
 
 from kerasdl.apps.sentiment.evaluation import BASELINE_C_GRID
 from kerasdl.export import run_tflite
-from tests.helpers import files_under, quiet_cli, run_cli
+from tests.helpers import files_under, run_app
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 APP_DIR = pathlib.Path("saved_models") / "sentiment"
@@ -30,15 +30,7 @@ REVIEWS = ["There is nothing to like in this movie.", "I loved every minute of t
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory, kerasdl_cache):
     """``kerasdl sentiment run`` with every default, in a fresh working folder."""
-    work = tmp_path_factory.mktemp("sentiment_run")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(work)
-        mp.setenv("KERASDL_CACHE", str(kerasdl_cache))
-        mp.delenv("TF_CONFIG", raising=False)
-        with quiet_cli() as (out, err):
-            code = run_cli(["sentiment", "run"])
-    assert code == 0, err.getvalue()
-    return {"work": work, "stdout": out.getvalue(), "stderr": err.getvalue()}
+    return run_app(tmp_path_factory.mktemp("sentiment_run"), ["sentiment", "run"], cache=kerasdl_cache)
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from kerasdl.data.sr_patches import bicubic_upscale, downscale, modcrop
 from kerasdl.export import run_tflite
 from kerasdl.metrics.image_quality import luma_psnr_ssim
 from kerasdl.models.restoration import edsr
-from tests.helpers import files_under, quiet_cli, run_cli, write_image
+from tests.helpers import files_under, run_app, write_image
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 APP_DIR = pathlib.Path("saved_models") / "super_resolution"
@@ -56,18 +56,7 @@ def trained(tmp_path_factory, kerasdl_cache):
     """``kerasdl sr run`` on a folder of tiny images, in a fresh working folder."""
     root = tmp_path_factory.mktemp("sr_run")
     data = training_folder(root)
-    work = root / "work"
-    work.mkdir()
-    argv = ["sr", "run", "--data", str(data), *TINY]
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(work)
-        mp.setenv("KERASDL_CACHE", str(kerasdl_cache))
-        mp.delenv("TF_CONFIG", raising=False)
-        mp.setattr(sys, "argv", ["kerasdl", *argv])  # as the console script sees it
-        with quiet_cli() as (out, err):
-            code = run_cli(argv)
-    assert code == 0, err.getvalue()
-    return {"work": work, "data": data, "argv": argv, "stdout": out.getvalue(), "stderr": err.getvalue(),
+    return {**run_app(root / "work", ["sr", "run", "--data", data, *TINY], cache=kerasdl_cache), "data": data,
             "cache": kerasdl_cache}
 
 

@@ -19,7 +19,7 @@ from kerasdl.data.subword import END_ID, START_ID
 from kerasdl.export import run_tflite
 from kerasdl.export.saved_model import load_serving_signature
 from kerasdl.models.seq2seq import rnn_seq2seq, transformer_seq2seq
-from tests.helpers import files_under, quiet_cli, run_cli
+from tests.helpers import files_under, run_app
 
 APP_DIR = pathlib.Path("saved_models") / "translation"
 RUN_DIR = pathlib.Path("runs") / "translation"
@@ -33,14 +33,7 @@ SENTENCES = ["i have two books", "we bought one hundred twenty-one houses", "the
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """``kerasdl translate run`` at a tiny setting, in a fresh working folder."""
-    work = tmp_path_factory.mktemp("translation_run")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(work)
-        mp.delenv("TF_CONFIG", raising=False)
-        with quiet_cli() as (out, err):
-            code = run_cli(["translate", "run", *TINY])
-    assert code == 0, err.getvalue()
-    return {"work": work, "stdout": out.getvalue(), "stderr": err.getvalue()}
+    return run_app(tmp_path_factory.mktemp("translation_run"), ["translate", "run", *TINY])
 
 
 @pytest.fixture
