@@ -1,7 +1,6 @@
 """Standardising review text inside the model graph, for ``keras.layers.TextVectorization``."""
 
 import keras
-import tensorflow as tf
 
 # Punctuation that carries sentiment or sentence structure ("great!", "great?", "(sigh)"):
 # it becomes a token of its own; any other character that is not a letter, a digit or an
@@ -25,6 +24,8 @@ def standardize_review(text):
     Returns:
         The standardised string tensor, same shape.
     """
+    import tensorflow as tf  # string ops: TextVectorization runs on TensorFlow whatever the backend
+
     # Unicode lower-casing; bytes that are not UTF-8 become U+FFFD, a word separator below.
     text = tf.strings.lower(text, encoding="utf-8")
     text = tf.strings.regex_replace(text, r"<br\s*/?>", " ")
