@@ -28,7 +28,7 @@ def register(name, builder):
 
 def dense_builder(*, units=3, extra=None, name="dense"):
     inputs = keras.Input((4,))
-    x = keras.layers.Dense(units)(inputs)
+    x = keras.layers.Dense(units, dtype="float32")(inputs)
     if extra is not None:
         x = extra(x)
     return keras.Model(inputs, x, name=name)
@@ -47,12 +47,24 @@ def test_a_good_builder_passes(scratch_registry):
 def test_several_outputs(scratch_registry):
     def two_heads():
         inputs = keras.Input((4,))
-        return keras.Model(inputs, {"a": keras.layers.Dense(2)(inputs), "b": keras.layers.Dense(1)(inputs)})
+        return keras.Model(inputs, {"a": keras.layers.Dense(2, dtype="float32")(inputs),
+                                    "b": keras.layers.Dense(1, dtype="float32")(inputs)})
 
     register("t_heads", two_heads)
     run_builder_test(two_heads, init_kwargs={}, input_data=X, expected_output_shape={"a": (2, 2), "b": (2, 1)})
     with pytest.raises(AssertionError, match="output shape"):
         run_builder_test(two_heads, init_kwargs={}, input_data=X, expected_output_shape={"a": (2, 2), "b": (2, 2)})
+
+
+def test_low_precision_outputs_under_mixed_precision_fail(scratch_registry):
+    def half_head():
+        inputs = keras.Input((4,))
+        return keras.Model(inputs, keras.layers.Dense(2)(inputs))  # takes the global policy's float16
+
+    register("t_half", half_head)
+    with pytest.raises(AssertionError, match="outputs under mixed_float16 are \\['float16'\\], not float32"):
+        run_builder_test(half_head, init_kwargs={}, input_data=X, expected_output_shape=(2, 2))
+    assert keras.mixed_precision.global_policy().name == "float32"
 
 
 def test_wrong_output_shape_fails(scratch_registry):

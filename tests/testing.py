@@ -96,7 +96,10 @@ def run_builder_test(
         * ``Model.from_config(model.get_config())`` rebuilds the same architecture;
         * a ``.keras`` round trip with ``safe_mode=True`` gives the same outputs;
         * ``kerasdl.get_model(name, **init_kwargs)`` builds a model with the same
-          parameter count.
+          parameter count;
+        * built under a ``mixed_float16`` policy, its outputs are still float32 (the last
+          layer stays float32, so losses and softmaxes see full precision); a headless
+          model (``include_top=False``) hands features on in the compute dtype instead.
     """
     model = builder(**init_kwargs)
     assert isinstance(model, keras.Model), f"builder returned {type(model).__name__}, not a keras.Model"
@@ -129,7 +132,20 @@ def run_builder_test(
     assert from_registry.count_params() == params, (
         f"get_model({name!r}) has {from_registry.count_params()} parameters, the builder {params}"
     )
+    if init_kwargs.get("include_top", True):
+        assert_float32_outputs_under_mixed_precision(builder, init_kwargs)
     return model
+
+
+def assert_float32_outputs_under_mixed_precision(builder, init_kwargs):
+    """The model built under ``mixed_float16`` computes in float16 but outputs float32."""
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        mixed = builder(**init_kwargs)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    dtypes = [str(getattr(t, "dtype", "")) for t in keras.tree.flatten(mixed.outputs)]
+    assert all(d == "float32" for d in dtypes), f"outputs under mixed_float16 are {dtypes}, not float32"
 
 
 # --- parity with a reference implementation (keras.applications) ---

@@ -30,3 +30,19 @@ def test_builder_takes_1_3_and_4_channels(name, channels):
     out = np.asarray(model(x, training=False))
     assert out.shape == expected and np.isfinite(out).all()
     assert model.input_shape[-1] == channels
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=[pytest.mark.slow] if n in HEAVY else [])
+                                  for n in kerasdl.list_models(family="vision")])
+def test_classifier_outputs_float32_under_mixed_precision(name):
+    """Mixed precision computes in float16 but keeps the predictions float32 (Keras' guide)."""
+    import keras
+
+    side = MIN_SIDE.get(name, 32)
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        model = kerasdl.get_model(name, input_shape=(side, side, 3), classes=5)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert any(layer.compute_dtype == "float16" for layer in model.layers)
+    assert str(model.output.dtype) == "float32"

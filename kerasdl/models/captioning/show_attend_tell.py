@@ -42,7 +42,7 @@ def _decoder(features_shape, *, vocabulary_size, sequence_length, embed_dim, uni
     ])
     deep = layers.Activation("tanh", name="deep_output_tanh")(deep)
     deep = layers.Dropout(dropout, name="output_dropout")(deep)
-    logits = layers.Dense(vocabulary_size, name="logits")(deep)
+    logits = layers.Dense(vocabulary_size, dtype="float32", name="logits")(deep)
     return keras.Model({common.FEATURES_INPUT: features, common.CAPTION_INPUT: ids}, logits, name=common.DECODER_LAYER)
 
 

@@ -38,7 +38,7 @@ def _decoder(features_shape, *, vocabulary_size, sequence_length, embed_dim, int
         y = keras_hub.layers.TransformerDecoder(intermediate_dim, num_heads, dropout=dropout,
                                                 name=f"decoder_layer_{i}")(y, memory)
     y = layers.Dropout(dropout, name="output_dropout")(y)
-    logits = layers.Dense(vocabulary_size, name="logits")(y)
+    logits = layers.Dense(vocabulary_size, dtype="float32", name="logits")(y)
     return keras.Model({common.FEATURES_INPUT: features, common.CAPTION_INPUT: ids}, logits, name=common.DECODER_LAYER)
 
 

@@ -113,7 +113,7 @@ def rnn_seq2seq(
         h = layers.Concatenate(name="context_and_state")([context, h])
         h = layers.Dense(units, activation="tanh", name="attentional_state")(h)
     h = layers.Dropout(dropout, name="output_dropout")(h)
-    logits = layers.Dense(target_vocabulary_size, name="logits")(h)
+    logits = layers.Dense(target_vocabulary_size, dtype="float32", name="logits")(h)
     return keras.Model({"encoder_token_ids": encoder_ids, "decoder_token_ids": decoder_ids}, logits, name=name)
 
 

@@ -48,7 +48,7 @@ def _default_shape(input_tensor, input_shape, shape):
 
 
 def _classifier(x, *, classes, classifier_activation, name="predictions"):
-    return layers.Dense(classes, activation=classifier_activation, name=name)(x)
+    return layers.Dense(classes, activation=classifier_activation, dtype="float32", name=name)(x)
 
 
 @register_model(family="vision")

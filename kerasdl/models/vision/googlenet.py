@@ -65,7 +65,7 @@ def auxiliary_classifier(x, *, classes, classifier_activation, name):
     x = layers.Flatten(name=f"{name}_flatten")(x)
     x = layers.Dense(1024, activation="relu", name=f"{name}_fc")(x)
     x = layers.Dropout(0.7, name=f"{name}_dropout")(x)
-    return layers.Dense(classes, activation=classifier_activation, name=f"{name}_predictions")(x)
+    return layers.Dense(classes, activation=classifier_activation, dtype="float32", name=f"{name}_predictions")(x)
 
 
 @register_model(family="vision")
@@ -178,7 +178,7 @@ def googlenet(
     if include_top:
         x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
         x = layers.Dropout(dropout, name="dropout")(x)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+        x = layers.Dense(classes, activation=classifier_activation, dtype="float32", name="predictions")(x)
     else:
         x = common.pool(x, pooling)
     model = keras.Model(inputs, [x, *aux_outputs] if aux_outputs else x, name=name)

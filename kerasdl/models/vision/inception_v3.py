@@ -206,7 +206,7 @@ def inception_v3(
         x = BLOCKS[kind](x, width, names=names, name=f"mixed{i}")
     if include_top:
         x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+        x = layers.Dense(classes, activation=classifier_activation, dtype="float32", name="predictions")(x)
     else:
         x = common.pool(x, pooling)
     model = keras.Model(inputs, x, name=name)

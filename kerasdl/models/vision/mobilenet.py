@@ -194,7 +194,7 @@ def mobilenet(
         x = layers.Dropout(dropout, name="dropout")(x)
         x = layers.Conv2D(classes, 1, padding="same", name="conv_preds")(x)
         x = layers.Reshape((classes,), name="reshape_2")(x)
-        x = layers.Activation(classifier_activation, name="predictions")(x)
+        x = layers.Activation(classifier_activation, dtype="float32", name="predictions")(x)
     else:
         x = common.pool(x, pooling)
     model = keras.Model(inputs, x, name=name)
@@ -323,7 +323,7 @@ def mobilenet_v2(
     x = layers.ReLU(6.0, name="out_relu")(x)
     if include_top:
         x = common.pool(x, "avg")
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+        x = layers.Dense(classes, activation=classifier_activation, dtype="float32", name="predictions")(x)
     else:
         x = common.pool(x, pooling)
     model = keras.Model(inputs, x, name=name)

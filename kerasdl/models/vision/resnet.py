@@ -144,7 +144,7 @@ def _resnet(
             x = block_fn(x, filters=filters, stride=stride, use_bias=use_bias, name=f"conv{stage}_block{block}")
     if include_top:
         x = common.pool(x, "avg")
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+        x = layers.Dense(classes, activation=classifier_activation, dtype="float32", name="predictions")(x)
     else:
         x = common.pool(x, pooling)
     model = keras.Model(inputs, x, name=name)

@@ -86,7 +86,7 @@ def _vgg(
             x = layers.Dense(4096, activation="relu", name=fc)(x)
             if dropout:  # no weights: keras.applications' weight files still load
                 x = layers.Dropout(dropout, name=f"{fc}_dropout")(x)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+        x = layers.Dense(classes, activation=classifier_activation, dtype="float32", name="predictions")(x)
     else:
         x = common.pool(x, pooling)
     model = keras.Model(inputs, x, name=name)
