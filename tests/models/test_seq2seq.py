@@ -102,6 +102,25 @@ def test_transformer_shared_embeddings_tie_source_target_and_output():
     np.testing.assert_allclose(np.asarray(logits), np.asarray(state_values) @ np.asarray(embedding).T, atol=1e-5)
 
 
+def test_transformer_normalize_first_is_pre_ln_with_final_norms():
+    """Pre-LN (Xiong et al. 2020): each block normalises its input; the encoder's and the
+    decoder's outputs get one LayerNormalization each, so the model has exactly two more."""
+    kwargs = {**TINY_TRANSFORMER, "normalize_first": True}
+    model = run_builder_test(transformer_seq2seq, init_kwargs=kwargs, input_data=inputs(), expected_output_shape=(2, 4, 30))
+    np.testing.assert_allclose(model(inputs(padded(SOURCE))), model(inputs()), atol=1e-5)
+    later = TARGET.copy()
+    later[:, 3] = 17
+    np.testing.assert_allclose(np.asarray(model(inputs(target=later)))[:, :3], np.asarray(model(inputs()))[:, :3], atol=1e-6)
+    post = transformer_seq2seq(**TINY_TRANSFORMER)
+    assert model.count_params() - post.count_params() == 2 * 2 * TINY_TRANSFORMER["embed_dim"]
+    assert model.get_layer("encoder_layer_0").normalize_first and model.get_layer("decoder_layer_0").normalize_first
+    assert not post.get_layer("encoder_layer_0").normalize_first
+    # the decoder reads the normalised encoder output
+    encoder_out = model.get_layer("encoder_output_norm").output
+    values = np.asarray(keras.Model(model.inputs, encoder_out)(inputs()))
+    np.testing.assert_allclose(values.mean(-1), 0.0, atol=1e-5)
+
+
 @pytest.mark.parametrize("builder, kwargs, message", [
     (rnn_seq2seq, dict(source_vocabulary_size=0, target_vocabulary_size=5), "source_vocabulary_size must be a positive int; Received: source_vocabulary_size=0"),
     (rnn_seq2seq, dict(source_vocabulary_size=5, target_vocabulary_size=5, cell="lstmx"), "cell must be one of"),

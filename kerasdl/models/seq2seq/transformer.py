@@ -33,6 +33,7 @@ def transformer_seq2seq(
     num_decoder_layers=2,
     dropout=0.1,
     shared_embeddings=False,
+    normalize_first=False,
     name="transformer_seq2seq",
 ):
     """Transformer encoder–decoder, after Vaswani et al., "Attention Is All You Need" (2017).
@@ -54,6 +55,9 @@ def transformer_seq2seq(
         shared_embeddings: one token embedding matrix for the source, the target and the
             output layer (Vaswani et al. 2017, section 3.4; Press & Wolf 2017), for a
             vocabulary shared by both languages: the two vocabulary sizes must be equal.
+        normalize_first: layer normalisation before each attention and feed-forward block
+            instead of after it ("pre-LN", Xiong et al. 2020), with a final normalisation of the
+            encoder's and the decoder's outputs; trains stably at larger learning rates.
         name: the model's name.
 
     Returns:
@@ -88,12 +92,12 @@ def transformer_seq2seq(
         warnings.filterwarnings("ignore", message=".*does not support masking.*")
         return _transformer(source_vocabulary_size, target_vocabulary_size, source_sequence_length,
                             target_sequence_length, embed_dim, intermediate_dim, num_heads,
-                            num_encoder_layers, num_decoder_layers, dropout, shared_embeddings, name)
+                            num_encoder_layers, num_decoder_layers, dropout, shared_embeddings, normalize_first, name)
 
 
 def _transformer(source_vocabulary_size, target_vocabulary_size, source_sequence_length, target_sequence_length,
                  embed_dim, intermediate_dim, num_heads, num_encoder_layers, num_decoder_layers, dropout,
-                 shared_embeddings, name):
+                 shared_embeddings, normalize_first, name):
     encoder_ids, decoder_ids = token_inputs()
     if shared_embeddings:
         tokens = keras_hub.layers.ReversibleEmbedding(source_vocabulary_size, embed_dim, tie_weights=True,
@@ -112,14 +116,23 @@ def _transformer(source_vocabulary_size, target_vocabulary_size, source_sequence
     source_mask = ops.not_equal(encoder_ids, 0) if shared_embeddings else None
     target_mask = ops.not_equal(decoder_ids, 0) if shared_embeddings else None
     for i in range(num_encoder_layers):
-        x = keras_hub.layers.TransformerEncoder(intermediate_dim, num_heads, dropout=dropout, name=f"encoder_layer_{i}")(
+        x = keras_hub.layers.TransformerEncoder(intermediate_dim, num_heads, dropout=dropout,
+                                                normalize_first=normalize_first, name=f"encoder_layer_{i}")(
             x, padding_mask=source_mask)
+    if normalize_first:  # pre-LN leaves the residual stream unnormalised: normalise what the decoder reads
+        x = layers.LayerNormalization(epsilon=1e-5, name="encoder_output_norm")(x)
     for i in range(num_decoder_layers):
-        y = keras_hub.layers.TransformerDecoder(intermediate_dim, num_heads, dropout=dropout, name=f"decoder_layer_{i}")(
+        y = keras_hub.layers.TransformerDecoder(intermediate_dim, num_heads, dropout=dropout,
+                                                normalize_first=normalize_first, name=f"decoder_layer_{i}")(
             y, x, decoder_padding_mask=target_mask, encoder_padding_mask=source_mask)
+    if normalize_first:
+        y = layers.LayerNormalization(epsilon=1e-5, name="decoder_output_norm")(y)
     y = layers.Dropout(dropout, name="output_dropout")(y)
     # Tied: the logits are the decoder state's dot products with every token's embedding.
-    logits = tokens(y, reverse=True) if shared_embeddings else layers.Dense(target_vocabulary_size, name="logits")(y)
+    if shared_embeddings:
+        logits = layers.Activation("linear", dtype="float32", name="logits")(tokens(y, reverse=True))
+    else:
+        logits = layers.Dense(target_vocabulary_size, dtype="float32", name="logits")(y)
     return keras.Model({"encoder_token_ids": encoder_ids, "decoder_token_ids": decoder_ids}, logits, name=name)
 
 
