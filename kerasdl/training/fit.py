@@ -55,6 +55,16 @@ def _prepare_run_dir(run_dir: pathlib.Path, resume: bool) -> bool:
     return False
 
 
+def learning_rate_schedule(config: TrainConfig):
+    """Cosine decay to 1% of ``config.learning_rate`` over the run, after a linear warm-up if asked."""
+    total = config.epochs * config.steps_per_epoch
+    warmup = config.warmup_steps or 0
+    if not warmup:
+        return keras.optimizers.schedules.CosineDecay(config.learning_rate, decay_steps=total, alpha=0.01)
+    return keras.optimizers.schedules.CosineDecay(0.0, decay_steps=total - warmup, alpha=0.01,
+                                                  warmup_target=config.learning_rate, warmup_steps=warmup)
+
+
 def fit(
     build_model: Callable[[], keras.Model],
     *,
@@ -100,9 +110,7 @@ def fit(
     strategy = hardware.select_strategy()
     with strategy.scope():
         model = build_model()
-        schedule = keras.optimizers.schedules.CosineDecay(
-            config.learning_rate, decay_steps=config.epochs * config.steps_per_epoch, alpha=0.01
-        )
+        schedule = learning_rate_schedule(config)
         model.compile(optimizer=keras.optimizers.Adam(schedule), loss=loss, metrics=metrics, jit_compile=jit)
     all_callbacks = standard_callbacks(
         run_dir, patience=config.patience, tensorboard=config.tensorboard, time_limit=config.time_limit

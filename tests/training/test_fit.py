@@ -15,6 +15,7 @@ from kerasdl.errors import UserInputError
 from kerasdl.metrics.image_quality import psnr
 from kerasdl.models.restoration import edsr
 from kerasdl.training import FitResult, TrainConfig, fit, hardware
+from kerasdl.training.fit import learning_rate_schedule
 from kerasdl.training.curves import plot_learning_curves, read_log
 from tests.helpers import files_under, synthetic_pixels
 
@@ -187,6 +188,46 @@ def test_resolve_jit_compile_with_a_gpu(monkeypatch):
     monkeypatch.setattr(hardware, "gpus", lambda: ["/physical_device:GPU:0"])
     assert hardware.resolve_jit_compile(None) is True
     assert hardware.resolve_jit_compile(False) is False
+
+
+@pytest.mark.parametrize("capabilities, policy", [
+    ([(9, 0)], "mixed_bfloat16"),            # H100/H200
+    ([(8, 0), (8, 6)], "mixed_bfloat16"),    # A100 + RTX 30xx
+    ([(7, 0)], "mixed_float16"),             # V100: no bfloat16 tensor cores
+    ([(9, 0), (7, 5)], "mixed_float16"),     # mixed machine: the weakest GPU decides
+    ([None], "mixed_float16"),               # capability unknown
+])
+def test_mixed_policy_follows_the_gpus(monkeypatch, capabilities, policy):
+    devices = [f"/physical_device:GPU:{i}" for i in range(len(capabilities))]
+    details = dict(zip(devices, capabilities))
+    monkeypatch.setattr(tf.config.experimental, "get_device_details",
+                        lambda d: {} if details[d] is None else {"compute_capability": details[d]})
+    assert hardware.mixed_policy(devices) == policy
+    monkeypatch.setattr(hardware, "gpus", lambda: devices)
+    try:
+        assert hardware.set_precision(True) == policy
+        assert keras.mixed_precision.global_policy().name == policy
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+
+
+def test_learning_rate_schedule_warms_up_then_decays():
+    config = TrainConfig(epochs=2, steps_per_epoch=50, learning_rate=1e-3, warmup_steps=10)
+    schedule = learning_rate_schedule(config)
+    rates = [float(schedule(step)) for step in (0, 5, 10, 55, 100)]
+    assert rates[0] == pytest.approx(0.0, abs=1e-9)
+    assert rates[1] == pytest.approx(5e-4, rel=1e-5)      # linear warm-up
+    assert rates[2] == pytest.approx(1e-3, rel=1e-5)      # the peak
+    assert 1e-5 < rates[3] < 1e-3 and rates[3] == pytest.approx(5.05e-4, rel=1e-3)  # cosine half-way
+    assert rates[4] == pytest.approx(1e-5, rel=1e-4)      # 1% at the end of the run
+    plain = learning_rate_schedule(dataclasses.replace(config, warmup_steps=0))
+    assert float(plain(0)) == pytest.approx(1e-3) and float(plain(100)) == pytest.approx(1e-5, rel=1e-4)
+
+
+@pytest.mark.parametrize("warmup, message", [(-1, "0 \\(none\\) or more"), (100, "fewer than the run's 100 steps")])
+def test_bad_warmup_steps(warmup, message):
+    with pytest.raises(UserInputError, match=message):
+        TrainConfig(epochs=2, steps_per_epoch=50, warmup_steps=warmup).validate()
 
 
 def test_set_precision_on_cpu():
