@@ -222,6 +222,24 @@ def test_masked_cross_entropy_is_the_mean_over_real_tokens():
     assert float(accuracy.result()) == pytest.approx(3 / 5)  # 4, 3 and 6 right; 1 and 6 wrong
 
 
+def test_label_smoothed_gradient_is_softmax_minus_the_smoothed_target():
+    """The gather-based smoothing term has the textbook gradient: softmax − ((1 − ε)·one-hot + ε/V)."""
+    import tensorflow as tf
+
+    rng = np.random.default_rng(1)
+    logits = tf.constant(rng.normal(size=(2, 3, 5)).astype("float32"))
+    labels = np.array([[1, 4, 0], [2, 2, 3]])
+    np.testing.assert_array_equal(recipes.true_logits(logits, labels),
+                                  np.take_along_axis(logits.numpy(), labels[..., None], -1)[..., 0])
+    with tf.GradientTape() as tape:
+        tape.watch(logits)
+        loss = recipes.MaskedCrossEntropy(0.1)(labels, logits)
+    probs = tf.nn.softmax(logits).numpy()
+    target = 0.9 * np.eye(5)[labels] + 0.1 / 5
+    real = (labels > 0)[..., None]
+    np.testing.assert_allclose(tape.gradient(loss, logits), (probs - target) * real / real.sum(), atol=1e-6)
+
+
 def test_length_batches_cover_every_pair_once_and_pad_little():
     rng = np.random.default_rng(0)
     sources = [rng.integers(4, 50, n).astype("int32") for n in rng.integers(1, 30, 300)]

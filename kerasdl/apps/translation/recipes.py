@@ -95,6 +95,19 @@ def build_model(r: Recipe, *, vocabulary_size: int, options=None, name: str = "t
         raise UserInputError(f"{r.builder}: {err}") from None
 
 
+def true_logits(logits, labels):
+    """``logits[..., label]`` at every position, by one gather on the flattened logits.
+
+    Its gradient is a sparse scatter; ``take_along_axis`` builds full index grids instead, and
+    on a CPU its forward and backward passes cost twice the whole cross-entropy (64 x 16
+    positions x 8,000 pieces: 69 against 29 ms a step with the cross-entropy, 22 without).
+    """
+    vocabulary = ops.cast(ops.shape(logits)[-1], "int64")
+    positions = ops.arange(ops.size(labels), dtype="int64")
+    flat_index = positions * vocabulary + ops.cast(ops.reshape(labels, (-1,)), "int64")
+    return ops.reshape(ops.take(ops.reshape(logits, (-1,)), flat_index), ops.shape(labels))
+
+
 @keras.saving.register_keras_serializable(package="kerasdl")
 class MaskedCrossEntropy(keras.losses.Loss):
     """Next-token cross-entropy over real target tokens (id 0 pads), with optional label smoothing.
@@ -119,8 +132,7 @@ class MaskedCrossEntropy(keras.losses.Loss):
         loss = nll
         if self.label_smoothing:
             # -mean(log p) = logsumexp(z) - mean(z) = nll + z_y - mean(z)
-            true_logit = ops.squeeze(ops.take_along_axis(logits, ops.expand_dims(y_true, -1), axis=-1), -1)
-            loss = nll + self.label_smoothing * (true_logit - ops.mean(logits, axis=-1))
+            loss = nll + self.label_smoothing * (true_logits(logits, y_true) - ops.mean(logits, axis=-1))
         real = ops.cast(ops.not_equal(y_true, 0), "float32")
         return loss * real / ops.maximum(ops.sum(real), 1.0)
 
