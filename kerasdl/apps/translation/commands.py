@@ -68,7 +68,7 @@ def add_train_arguments(p):
     p.add_argument("--target-length", type=positive_int, help="longest output in pieces, start included (default: 40)")
     p.add_argument("--batch-size", type=positive_int, help="pairs per batch (default: the model's)")
     p.add_argument("--run-dir", default=str(DEFAULT_RUN_DIR), help="checkpoints, logs, split and figures (default: %(default)s)")
-    TrainConfig.add_arguments(p, epochs=None, steps_per_epoch=None, learning_rate=None)
+    TrainConfig.add_arguments(p, epochs=None, steps_per_epoch=None, learning_rate=None, warmup_steps=None)
 
 
 def add_model_path(p):
@@ -241,6 +241,8 @@ def train(args):
                              "pieces; raise --source-length / --target-length")
     if config.steps_per_epoch is None:
         config.steps_per_epoch = math.ceil(len(train_ids) / r.batch_size)
+    if config.warmup_steps is None:  # the recipe's warm-up, at most a tenth of a short run
+        config.warmup_steps = min(r.warmup_steps, config.epochs * config.steps_per_epoch // 10)
     record = {"model": args.model, "builder": r.builder, "model_options": {**r.options, **options},
               "vocabulary_size": vocabulary_size, "requested_vocabulary_size": r.vocabulary_size,
               "source_length": r.source_length, "target_length": r.target_length, "batch_size": r.batch_size,

@@ -2,7 +2,11 @@
 
 ``transformer`` is the default, chosen to beat ``keras-io`` (the configuration of the keras.io
 English-to-Spanish example) at an equal CPU time budget: both read the same SentencePiece
-pieces, batched by length, and are trained by the same code.
+pieces, batched by length, and are trained by the same code. In ten CPU minutes a model sees
+each spa-eng pair about twice, so the default keeps the keras.io shape (deeper stacks learned
+slower per CPU second) and changes how it is trained: no dropout (nothing to regularise yet),
+label smoothing, and a short warm-up to a higher peak rate. The search behind it is in the
+README's translation section.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ class Recipe:
             inputs to ``predict`` are an error).
         target_length: longest decoder input, the start token included (outputs stop there).
         batch_size: sentence pairs per batch (batches are formed from pairs of similar length).
-        learning_rate: Adam's initial rate (cosine decay over the run, from ``fit``).
+        learning_rate: Adam's peak rate (cosine decay over the run, from ``fit``).
+        warmup_steps: linear warm-up to ``learning_rate`` first.
         label_smoothing: mass spread over the whole vocabulary in the loss.
         epochs: passes over the training pairs.
         summary: one line for ``--help``.
@@ -40,6 +45,7 @@ class Recipe:
     target_length: int = 40
     batch_size: int = 64
     learning_rate: float = 1e-3
+    warmup_steps: int = 0
     label_smoothing: float = 0.1
     epochs: int = 10
     summary: str = ""
@@ -48,10 +54,11 @@ class Recipe:
 RECIPES = {
     "transformer": Recipe(
         builder="transformer_seq2seq",
-        options={"embed_dim": 256, "intermediate_dim": 512, "num_heads": 4, "num_encoder_layers": 2,
-                 "num_decoder_layers": 2, "dropout": 0.1},
-        learning_rate=7e-4, label_smoothing=0.1,
-        summary="Transformer, 2+2 layers, width 256, FF 512, 4 heads, label smoothing 0.1 (the default)",
+        options={"embed_dim": 256, "intermediate_dim": 2048, "num_heads": 8, "num_encoder_layers": 1,
+                 "num_decoder_layers": 1, "dropout": 0.0},
+        learning_rate=1.4e-3, warmup_steps=200, label_smoothing=0.1,
+        summary="Transformer, 1+1 layers, width 256, FF 2048, 8 heads; no dropout, label smoothing 0.1, "
+                "200 warm-up steps to a 1.4e-3 peak (the default: tuned for short budgets)",
     ),
     "keras-io": Recipe(
         builder="transformer_seq2seq",
