@@ -219,14 +219,19 @@ def greedy_bleu(model, sources, targets, sentencepiece_model):
             list(zip(hypotheses[:5], references[:5])))
 
 
-def search(data: pathlib.Path, output: pathlib.Path, only: list | None) -> None:
+def search(data: pathlib.Path, output: pathlib.Path, only: list | None, steps: int | None = None,
+           validation: int | None = None) -> None:
     os.environ.setdefault("KERAS_BACKEND", "jax")
     loaded = np.load(data / "ids.npz")
     ids = {k: loaded[k].astype(np.int32) for k in loaded.files}
+    if validation:
+        ids["val_sources"], ids["val_targets"] = ids["val_sources"][:validation], ids["val_targets"][:validation]
     results = []
     for c in CANDIDATES:
         if only and c["name"] not in only:
             continue
+        if steps:  # a smoke run
+            c = {**c, "steps": steps, "warmup": min(c["warmup"], steps // 2)}
         model, seconds, last_loss = train(c, ids)
         nll, accuracy = teacher_forced(model, ids["val_sources"], ids["val_targets"])
         bleu, chrf, samples = greedy_bleu(model, ids["val_sources"], ids["val_targets"], data / "sentencepiece.model")
@@ -250,11 +255,13 @@ def main(argv=None):
     s.add_argument("--data", type=pathlib.Path, required=True)
     s.add_argument("--output", type=pathlib.Path, required=True)
     s.add_argument("--only", help="comma-separated candidate names")
+    s.add_argument("--steps", type=int, help="train every candidate this many steps (a smoke run)")
+    s.add_argument("--validation", type=int, help="score only the first N validation pairs (a smoke run)")
     args = parser.parse_args(argv)
     if args.command == "prepare":
         prepare(args.run_dir, args.output)
     else:
-        search(args.data, args.output, args.only.split(",") if args.only else None)
+        search(args.data, args.output, args.only.split(",") if args.only else None, args.steps, args.validation)
 
 
 if __name__ == "__main__":
