@@ -138,7 +138,7 @@ def run_builder_test(
 
 
 def assert_float32_outputs_under_mixed_precision(builder, init_kwargs):
-    """The model built under ``mixed_float16`` computes in float16 but outputs float32."""
+    """The model built under ``mixed_float16`` outputs float32; returns it."""
     keras.mixed_precision.set_global_policy("mixed_float16")
     try:
         mixed = builder(**init_kwargs)
@@ -146,6 +146,7 @@ def assert_float32_outputs_under_mixed_precision(builder, init_kwargs):
         keras.mixed_precision.set_global_policy("float32")
     dtypes = [str(getattr(t, "dtype", "")) for t in keras.tree.flatten(mixed.outputs)]
     assert all(d == "float32" for d in dtypes), f"outputs under mixed_float16 are {dtypes}, not float32"
+    return mixed
 
 
 # --- parity with a reference implementation (keras.applications) ---

@@ -1,9 +1,12 @@
 """Every vision builder takes 1, 3 and 4 input channels (the family tests cover the .keras round trips)."""
 
+import functools
+
 import numpy as np
 import pytest
 
 import kerasdl
+from tests.testing import assert_float32_outputs_under_mixed_precision
 
 # The smallest input each architecture accepts without its top.
 MIN_SIDE = {"alexnet": 67, "googlenet": 32, "inception_v3": 75, "lenet5": 32, "mlp": 8}
@@ -36,13 +39,7 @@ def test_builder_takes_1_3_and_4_channels(name, channels):
                                   for n in kerasdl.list_models(family="vision")])
 def test_classifier_outputs_float32_under_mixed_precision(name):
     """Mixed precision computes in float16 but keeps the predictions float32 (Keras' guide)."""
-    import keras
-
     side = MIN_SIDE.get(name, 32)
-    keras.mixed_precision.set_global_policy("mixed_float16")
-    try:
-        model = kerasdl.get_model(name, input_shape=(side, side, 3), classes=5)
-    finally:
-        keras.mixed_precision.set_global_policy("float32")
+    model = assert_float32_outputs_under_mixed_precision(
+        functools.partial(kerasdl.get_model, name), {"input_shape": (side, side, 3), "classes": 5})
     assert any(layer.compute_dtype == "float16" for layer in model.layers)
-    assert str(model.output.dtype) == "float32"
