@@ -119,8 +119,11 @@ def main() -> int:
         if name == "spa_eng":
             models = [m for m in args.models.split(",") if m]
             previous = result.get("spa_eng", {})
-            if set(models) != set(MODELS) and not all(m in previous for m in MODELS if m not in models):
-                print("--models: the other model has no earlier result to keep; measure both", file=sys.stderr)
+            if unknown := sorted(set(models) - set(MODELS)):
+                print(f"--models: unknown {unknown}; known: {', '.join(MODELS)}", file=sys.stderr)
+                return 2
+            if missing := [m for m in MODELS if m not in models and m not in previous]:
+                print(f"--models: no earlier result of {missing} to keep; measure it too", file=sys.stderr)
                 return 2
             result[name] = measure_spa(args.quick, models, previous)
         else:
