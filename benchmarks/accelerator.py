@@ -16,8 +16,7 @@ that imports TensorFlow (``kerasdl.apps``, ``kerasdl.training``, ``benchmarks.co
 How: ``keras.backend.clear_session()``, the global dtype policy, then
 ``kerasdl.get_model(builder, **kwargs)``, compiled with ``Adam(1e-4)`` and the workload's
 loss. Under ``mixed_float16`` Keras 3's ``compile`` wraps the optimizer in a
-``LossScaleOptimizer`` (dynamic loss scaling); the script checks that and wraps it itself
-if not, and records the optimizer's class. One synthetic batch (seeded NumPy: images in
+``LossScaleOptimizer`` (dynamic loss scaling); the optimizer's class is recorded. One synthetic batch (seeded NumPy: images in
 [0, 1), token ids in [1, vocabulary), labels of the loss's kind) is converted once to
 device arrays, so no host-to-device copy is timed. ``model.train_on_batch`` runs the
 warm-up steps (the first one, which compiles, is timed on its own), then ``--steps``
@@ -56,7 +55,6 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 import argparse  # noqa: E402
 import dataclasses  # noqa: E402
 import gc  # noqa: E402
-import json  # noqa: E402
 import math  # noqa: E402
 import pathlib  # noqa: E402
 import platform  # noqa: E402
@@ -75,6 +73,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import kerasdl  # noqa: E402
+from kerasdl.files import read_json, write_json  # noqa: E402
 
 POLICIES = ("float32", "mixed_bfloat16", "mixed_float16")
 QUICK_POLICIES = ("float32", "mixed_bfloat16")
@@ -139,6 +138,20 @@ def image_classifier(builder: str, side: int, batch_size: int, classes: int = 10
     )
 
 
+def image_to_image(builder: str, side: int, *, channels: int, batch_size: int, loss, scale: int | None = None) -> Workload:
+    """A restoration model: ``side``-pixel patches in, the same (or ``scale`` times larger) out."""
+    out_side = side * (scale or 1)
+    return Workload(
+        name=builder,
+        builder=builder,
+        kwargs=dict(input_shape=(side, side, channels), channels=channels, **({"scale": scale} if scale else {})),
+        batch_size=batch_size,
+        inputs=Tensor((side, side, channels), "image"),
+        labels=Tensor((out_side, out_side, channels), "image"),
+        loss=loss,
+    )
+
+
 def workloads(quick: bool) -> list[Workload]:
     """The benchmarked workloads; ``quick`` shrinks batches and images for a CPU smoke run."""
 
@@ -170,33 +183,12 @@ def workloads(quick: bool) -> list[Workload]:
             labels=Tensor((unet_side, unet_side), "classes", unet_classes),
             loss=sparse_cross_entropy_from_logits,
         ),
-        Workload(
-            name="edsr",
-            builder="edsr",
-            kwargs=dict(scale=sr_scale, channels=3, input_shape=(lr_side, lr_side, 3)),
-            batch_size=batch(16),
-            inputs=Tensor((lr_side, lr_side, 3), "image"),
-            labels=Tensor((lr_side * sr_scale, lr_side * sr_scale, 3), "image"),
-            loss=keras.losses.MeanAbsoluteError,
-        ),
-        Workload(  # ESPCN works on the luminance (Y) channel
-            name="espcn",
-            builder="espcn",
-            kwargs=dict(scale=sr_scale, channels=1, input_shape=(lr_side, lr_side, 1)),
-            batch_size=batch(64),
-            inputs=Tensor((lr_side, lr_side, 1), "image"),
-            labels=Tensor((lr_side * sr_scale, lr_side * sr_scale, 1), "image"),
-            loss=keras.losses.MeanSquaredError,
-        ),
-        Workload(
-            name="dncnn",
-            builder="dncnn",
-            kwargs=dict(channels=1, input_shape=(patch, patch, 1)),
-            batch_size=batch(128),
-            inputs=Tensor((patch, patch, 1), "image"),
-            labels=Tensor((patch, patch, 1), "image"),
-            loss=keras.losses.MeanSquaredError,
-        ),
+        image_to_image("edsr", lr_side, channels=3, scale=sr_scale, batch_size=batch(16),
+                       loss=keras.losses.MeanAbsoluteError),
+        # ESPCN works on the luminance (Y) channel
+        image_to_image("espcn", lr_side, channels=1, scale=sr_scale, batch_size=batch(64),
+                       loss=keras.losses.MeanSquaredError),
+        image_to_image("dncnn", patch, channels=1, batch_size=batch(128), loss=keras.losses.MeanSquaredError),
         Workload(  # the keras.io English-to-Spanish configuration
             name="transformer_seq2seq",
             builder="transformer_seq2seq",
@@ -268,10 +260,8 @@ def build_and_compile(workload: Workload, policy: str) -> keras.Model:
     keras.mixed_precision.set_global_policy(policy)
     keras.utils.set_random_seed(SEED)
     model = kerasdl.get_model(workload.builder, **workload.kwargs)
+    # under mixed_float16 Keras wraps the optimizer in a LossScaleOptimizer itself
     model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss=workload.loss(), jit_compile=True)
-    if policy == "mixed_float16" and not isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer):
-        model.compile(optimizer=keras.optimizers.LossScaleOptimizer(keras.optimizers.Adam(LEARNING_RATE)),
-                      loss=workload.loss(), jit_compile=True)
     return model
 
 
@@ -397,13 +387,6 @@ def environment() -> dict:
     }
 
 
-def write_json_atomically(path: pathlib.Path, payload: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(payload, indent=2) + "\n")
-    os.replace(tmp, path)
-
-
 # ----------------------------------------------------------------------------- main
 
 
@@ -442,7 +425,7 @@ def earlier_results(path: pathlib.Path) -> list[dict]:
     """The successful measurements of an earlier run written to ``path`` (none if there is no file)."""
     if not path.is_file():
         return []
-    return [r for r in json.loads(path.read_text())["results"] if "error" not in r]
+    return [r for r in read_json(path)["results"] if "error" not in r]
 
 
 def main(argv=None) -> None:
@@ -474,9 +457,9 @@ def main(argv=None) -> None:
             record = measure_safely(workload, policy, **settings)
             payload["results"].append(record)
             payload["speedups_over_float32"] = speedups_over_float32(payload["results"])
-            write_json_atomically(args.output, payload)
+            write_json(payload, args.output)
             print(result_line(record), flush=True)
-    write_json_atomically(args.output, payload)
+    write_json(payload, args.output)
     print(f"Wrote {args.output}", flush=True)
 
 
