@@ -22,7 +22,7 @@ Two steps, two environments::
 from __future__ import annotations
 
 import argparse
-import json
+import importlib.util
 import os
 import pathlib
 import sys
@@ -30,7 +30,8 @@ import time
 
 import numpy as np
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 LENGTH = 40  # the recipes' source and target lengths, in pieces
 START, END = 2, 3
@@ -99,46 +100,29 @@ def prepare(run_dir: pathlib.Path, output: pathlib.Path) -> None:
 # ----------------------------------------------------------------------------- search (Keras on JAX)
 
 
-def masked_cross_entropy(label_smoothing):
-    """The app's loss (``kerasdl.apps.translation.recipes.MaskedCrossEntropy``, which imports
-    TensorFlow through ``kerasdl.apps``): mean over real pieces, smoothing as nll + ε(z_y − mean z)."""
-    import keras
-    from keras import ops
-
-    class MaskedCrossEntropy(keras.losses.Loss):
-        def __init__(self):
-            super().__init__(reduction="sum")
-
-        def call(self, y_true, y_pred):
-            y_true, logits = ops.cast(y_true, "int32"), ops.cast(y_pred, "float32")
-            loss = ops.sparse_categorical_crossentropy(y_true, logits, from_logits=True)
-            if label_smoothing:
-                true_logit = ops.squeeze(ops.take_along_axis(logits, ops.expand_dims(y_true, -1), axis=-1), -1)
-                loss = loss + label_smoothing * (true_logit - ops.mean(logits, axis=-1))
-            real = ops.cast(ops.not_equal(y_true, 0), "float32")
-            return loss * real / ops.maximum(ops.sum(real), 1.0)
-
-    return MaskedCrossEntropy()
+def translation_app_module(name: str):
+    """A module of the translation app that needs no TensorFlow (``recipes``, ``data``), loaded
+    from its file: importing ``kerasdl.apps.translation`` runs ``kerasdl.apps``, which imports
+    every app and TensorFlow with them, and the accelerator machine has no TensorFlow."""
+    qualified = f"translation_app_{name}"
+    if qualified not in sys.modules:
+        spec = importlib.util.spec_from_file_location(qualified, ROOT / "kerasdl" / "apps" / "translation" / f"{name}.py")
+        sys.modules[qualified] = module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    return sys.modules[qualified]
 
 
-def length_batches(sources, targets, batch_size, seed, pool=50):
-    """The app's batching (``kerasdl.apps.translation.data.length_batches``): shuffle, sort pools
-    of 50 batches by length, shuffle the batches; padded to the full length here so XLA compiles
-    one shape (the masks make the padding invisible to the model)."""
-    lengths = np.maximum((sources > 0).sum(1), (targets > 0).sum(1))
-    rng = np.random.default_rng(seed)
-    while True:
-        order = rng.permutation(len(lengths))
-        batches = []
-        for i in range(0, len(order), batch_size * pool):
-            chunk = order[i : i + batch_size * pool]
-            chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
-            batches += [chunk[j : j + batch_size] for j in range(0, len(chunk), batch_size)]
-        for k in rng.permutation(len(batches)):
-            if len(batches[k]) == batch_size:
-                idx = batches[k]
-                yield ({"encoder_token_ids": sources[idx], "decoder_token_ids": targets[idx, :LENGTH]},
-                       targets[idx, 1:])
+def length_batches(sources, targets, batch_size, seed):
+    """The app's length-batched stream (``data.length_batches``), full batches only, padded to
+    the full length so XLA compiles one shape (the masks make the padding invisible)."""
+    def padded(ids):
+        return np.pad(ids, ((0, 0), (0, LENGTH - ids.shape[1])))
+
+    data = translation_app_module("data")
+    pairs = data.TokenizedPairs([s[s > 0] for s in sources], [t[t > 0] for t in targets], dropped=0)
+    for x, y in data.length_batches(pairs, batch_size=batch_size, seed=seed):
+        if len(y) == batch_size:
+            yield {key: padded(ids) for key, ids in x.items()}, padded(y)
 
 
 def train(c, ids):
@@ -156,7 +140,8 @@ def train(c, ids):
         0.0 if warmup else c["lr"], decay_steps=c["steps"] - warmup, alpha=0.01,
         **({"warmup_target": c["lr"], "warmup_steps": warmup} if warmup else {}))
     optimizer = keras.optimizers.Adam(schedule, use_ema=bool(c["ema"]), ema_momentum=c["ema"] or 0.99)
-    model.compile(optimizer=optimizer, loss=masked_cross_entropy(c["ls"]), jit_compile=True)
+    loss = translation_app_module("recipes").MaskedCrossEntropy(label_smoothing=c["ls"])
+    model.compile(optimizer=optimizer, loss=loss, jit_compile=True)
     batches = length_batches(ids["train_sources"], ids["train_targets"], c["batch"], seed=0)
     start, losses = time.perf_counter(), []
     for _ in range(c["steps"]):
@@ -222,6 +207,8 @@ def greedy_bleu(model, sources, targets, sentencepiece_model):
 def search(data: pathlib.Path, output: pathlib.Path, only: list | None, steps: int | None = None,
            validation: int | None = None) -> None:
     os.environ.setdefault("KERAS_BACKEND", "jax")
+    from kerasdl.files import write_json  # after the backend is chosen: kerasdl's import picks one
+
     loaded = np.load(data / "ids.npz")
     ids = {k: loaded[k].astype(np.int32) for k in loaded.files}
     if validation:
@@ -240,9 +227,7 @@ def search(data: pathlib.Path, output: pathlib.Path, only: list | None, steps: i
                         "val_bleu": bleu, "val_chrf": chrf, "samples": samples})
         print(f"{c['name']:22s} {c['steps']:5d} steps  val NLL {nll:.3f}  accuracy {accuracy:.4f}  "
               f"BLEU {bleu:.2f}  chrF {chrf:.2f}  ({seconds:.0f} s)", flush=True)
-        tmp = output.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"candidates": results}, indent=1))
-        os.replace(tmp, output)
+        write_json({"candidates": results}, output)
 
 
 def main(argv=None):
