@@ -22,7 +22,6 @@ Two steps, two environments::
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import pathlib
 import sys
@@ -100,25 +99,14 @@ def prepare(run_dir: pathlib.Path, output: pathlib.Path) -> None:
 # ----------------------------------------------------------------------------- search (Keras on JAX)
 
 
-def translation_app_module(name: str):
-    """A module of the translation app that needs no TensorFlow (``recipes``, ``data``), loaded
-    from its file: importing ``kerasdl.apps.translation`` runs ``kerasdl.apps``, which imports
-    every app and TensorFlow with them, and the accelerator machine has no TensorFlow."""
-    qualified = f"translation_app_{name}"
-    if qualified not in sys.modules:
-        spec = importlib.util.spec_from_file_location(qualified, ROOT / "kerasdl" / "apps" / "translation" / f"{name}.py")
-        sys.modules[qualified] = module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return sys.modules[qualified]
-
-
 def length_batches(sources, targets, batch_size, seed):
     """The app's length-batched stream (``data.length_batches``), full batches only, padded to
     the full length so XLA compiles one shape (the masks make the padding invisible)."""
     def padded(ids):
         return np.pad(ids, ((0, 0), (0, LENGTH - ids.shape[1])))
 
-    data = translation_app_module("data")
+    from kerasdl.apps.translation import data  # TensorFlow-free, like recipes
+
     pairs = data.TokenizedPairs([s[s > 0] for s in sources], [t[t > 0] for t in targets], dropped=0)
     for x, y in data.length_batches(pairs, batch_size=batch_size, seed=seed):
         if len(y) == batch_size:
@@ -128,6 +116,7 @@ def length_batches(sources, targets, batch_size, seed):
 def train(c, ids):
     import keras
 
+    from kerasdl.apps.translation.recipes import MaskedCrossEntropy
     from kerasdl.models.seq2seq.transformer import transformer_seq2seq
 
     keras.backend.clear_session()
@@ -140,7 +129,7 @@ def train(c, ids):
         0.0 if warmup else c["lr"], decay_steps=c["steps"] - warmup, alpha=0.01,
         **({"warmup_target": c["lr"], "warmup_steps": warmup} if warmup else {}))
     optimizer = keras.optimizers.Adam(schedule, use_ema=bool(c["ema"]), ema_momentum=c["ema"] or 0.99)
-    loss = translation_app_module("recipes").MaskedCrossEntropy(label_smoothing=c["ls"])
+    loss = MaskedCrossEntropy(label_smoothing=c["ls"])
     model.compile(optimizer=optimizer, loss=loss, jit_compile=True)
     batches = length_batches(ids["train_sources"], ids["train_targets"], c["batch"], seed=0)
     start, losses = time.perf_counter(), []

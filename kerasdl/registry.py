@@ -126,7 +126,10 @@ def register_app(name: str) -> Callable:
 
 
 def _load_apps() -> None:
-    importlib.import_module("kerasdl.apps")
+    from kerasdl.apps import APP_PACKAGES
+
+    for package in APP_PACKAGES:
+        importlib.import_module(f"kerasdl.apps.{package}")
 
 
 def get_app(name: str) -> Any:

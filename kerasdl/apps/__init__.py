@@ -1,8 +1,8 @@
-"""Apps: each wires data, a model from the registry, training, evaluation and export."""
+"""Apps: each wires data, a model from the registry, training, evaluation and export.
 
-from kerasdl.apps import super_resolution  # noqa: F401
-from kerasdl.apps import classification  # noqa: F401
-from kerasdl.apps import denoising  # noqa: F401
-from kerasdl.apps import sentiment  # noqa: F401
-from kerasdl.apps import translation  # noqa: F401
-from kerasdl.apps import captioning  # noqa: F401
+The registry imports the packages named here when an app is first asked for; importing
+``kerasdl.apps`` itself loads none of them (nor TensorFlow), so an app's TensorFlow-free
+modules (say ``kerasdl.apps.translation.recipes``) import on a machine without it.
+"""
+
+APP_PACKAGES = ("super_resolution", "classification", "denoising", "sentiment", "translation", "captioning")

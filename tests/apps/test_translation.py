@@ -240,6 +240,18 @@ def test_label_smoothed_gradient_is_softmax_minus_the_smoothed_target():
     np.testing.assert_allclose(tape.gradient(loss, logits), (probs - target) * real / real.sum(), atol=1e-6)
 
 
+def test_recipes_and_data_import_without_the_commands_or_other_apps():
+    """The GPU recipe search imports these on a machine without TensorFlow: nothing on their
+    import path may load the app's commands, the training loop or the other apps."""
+    import subprocess
+
+    code = ("import json, sys, kerasdl.apps.translation.recipes, kerasdl.apps.translation.data; "
+            "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('kerasdl.apps.', 'kerasdl.training')))))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert json.loads(loaded) == ["kerasdl.apps.translation", "kerasdl.apps.translation.data",
+                            "kerasdl.apps.translation.recipes"]
+
+
 def test_length_batches_cover_every_pair_once_and_pad_little():
     rng = np.random.default_rng(0)
     sources = [rng.integers(4, 50, n).astype("int32") for n in rng.integers(1, 30, 300)]
