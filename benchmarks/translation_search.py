@@ -17,6 +17,14 @@ Two steps, two environments::
     # 2. on the accelerator machine (Keras on JAX; no TensorFlow needed)
     KERAS_BACKEND=jax python benchmarks/translation_search.py search --data search_data \\
         --output benchmarks/results/translation_search.json [--only kio,kio_d0]
+
+The CPU side of the budget: ``step-cost`` measures what a training step of each app recipe costs
+on this machine (the app's own model, loss, schedule and unpadded length batches, no XLA), in
+interleaved rounds over the same batches so that a slow spell of a shared host hits every recipe
+alike; ``benchmarks/translation.py`` sets its step budgets from it::
+
+    .venv/bin/python benchmarks/translation_search.py step-cost --data search_data \\
+        --output benchmarks/results/translation_step_cost.json
 """
 
 from __future__ import annotations
@@ -219,6 +227,54 @@ def search(data: pathlib.Path, output: pathlib.Path, only: list | None, steps: i
         write_json({"candidates": results}, output)
 
 
+# ----------------------------------------------------------------------------- step cost (TensorFlow, CPU)
+
+
+def step_cost(data: pathlib.Path, output: pathlib.Path, recipes_to_time: list, rounds: int, batches: int) -> None:
+    """Median seconds per training step of each recipe, over ``rounds`` interleaved passes."""
+    import keras
+
+    from kerasdl.apps.translation import data as app_data
+    from kerasdl.apps.translation import recipes
+    from kerasdl.files import write_json
+    from kerasdl.training import TrainConfig
+    from kerasdl.training.fit import learning_rate_schedule
+
+    loaded = np.load(data / "ids.npz")
+    sources, targets = loaded["train_sources"].astype(np.int32), loaded["train_targets"].astype(np.int32)
+    pairs = app_data.TokenizedPairs([s[s > 0] for s in sources], [t[t > 0] for t in targets], dropped=0)
+    stream = app_data.length_batches(pairs, batch_size=recipes.recipe("transformer").batch_size, seed=0)
+    sample = [next(stream) for _ in range(batches)]
+    models = {}
+    for name in recipes_to_time:
+        r = recipes.recipe(name)
+        keras.utils.set_random_seed(0)
+        model = recipes.build_model(r, vocabulary_size=int(loaded["vocabulary_size"]), name=name.replace("-", "_"))
+        config = TrainConfig(epochs=12, steps_per_epoch=250, learning_rate=r.learning_rate, warmup_steps=r.warmup_steps)
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate_schedule(config)),
+                      loss=recipes.MaskedCrossEntropy(r.label_smoothing), jit_compile=False)
+        for x, y in sample:  # traces every batch shape before the clock runs
+            model.train_on_batch(x, y)
+        models[name] = model
+    seconds = {name: [] for name in models}
+    for _ in range(rounds):
+        for name, model in models.items():
+            start = time.perf_counter()
+            for x, y in sample:
+                model.train_on_batch(x, y)
+            seconds[name].append((time.perf_counter() - start) / len(sample))
+    medians = {name: float(np.median(v)) for name, v in seconds.items()}
+    first = recipes_to_time[0]
+    result = {"what": "CPU seconds per training step, median of interleaved rounds over the same real batches",
+              "batches": batches, "rounds": rounds, "batch_size": recipes.recipe(first).batch_size,
+              "cpu_count": os.cpu_count(), "median_seconds": medians,
+              "rounds_seconds": {name: [round(x, 4) for x in v] for name, v in seconds.items()},
+              f"cost_relative_to_{first}": {name: medians[name] / medians[first] for name in medians}}
+    write_json(result, output)
+    for name, median in medians.items():
+        print(f"{name:12s} {median * 1000:6.1f} ms a step (x{median / medians[first]:.3f})")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -231,9 +287,17 @@ def main(argv=None):
     s.add_argument("--only", help="comma-separated candidate names")
     s.add_argument("--steps", type=int, help="train every candidate this many steps (a smoke run)")
     s.add_argument("--validation", type=int, help="score only the first N validation pairs (a smoke run)")
+    c = sub.add_parser("step-cost", help="CPU time per training step of the app's recipes (needs TensorFlow)")
+    c.add_argument("--data", type=pathlib.Path, required=True)
+    c.add_argument("--output", type=pathlib.Path, required=True)
+    c.add_argument("--recipes", default="transformer,keras-io", help="comma-separated app recipes")
+    c.add_argument("--rounds", type=int, default=10)
+    c.add_argument("--batches", type=int, default=40)
     args = parser.parse_args(argv)
     if args.command == "prepare":
         prepare(args.run_dir, args.output)
+    elif args.command == "step-cost":
+        step_cost(args.data, args.output, args.recipes.split(","), args.rounds, args.batches)
     else:
         search(args.data, args.output, args.only.split(",") if args.only else None, args.steps, args.validation)
 
