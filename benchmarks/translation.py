@@ -36,10 +36,10 @@ SPA_MINUTES = 30.0  # a cap only: the budget is the step count (a shared host's 
 GENERATED_MINUTES = 5.0
 STEPS_PER_EPOCH = 250
 # spa-eng: the same CPU budget for both, in steps (a time limit made the comparison depend on which
-# minutes the shared host was slow). Their steps cost the same within noise: default 120.8, keras-io
-# 124.2 ms (no dropout against dropout; label smoothing costs nothing with the dense-target
-# cross-entropy), medians of 10 interleaved rounds of 40 real batches; so 12 x 250 each, which if
-# anything favours keras-io. generated: 5 epochs x 250, the 5-minute limit ends it first.
+# minutes the shared host was slow). Their steps cost the same within noise: default 154.1, keras-io
+# 156.4 ms (no dropout against dropout; label smoothing costs nothing with the dense-target
+# cross-entropy), medians of 10 interleaved rounds of 40 real batches (translation_search.py
+# step-cost, results/translation_step_cost.json); so 12 x 250 each, which if anything favours keras-io. generated: 5 epochs x 250, the 5-minute limit ends it first.
 BUDGET_EPOCHS = {("spa_eng", "transformer"): 12, ("spa_eng", "keras-io"): 12, ("generated", "transformer"): 5}
 SPA_TEST_SOURCES = 2000  # decoding re-reads the prefix at every step: a seeded sample of the test sources
 GENERATED_TEST_SOURCES = 1000

@@ -107,16 +107,22 @@ def prepare(run_dir: pathlib.Path, output: pathlib.Path) -> None:
 # ----------------------------------------------------------------------------- search (Keras on JAX)
 
 
+def tokenized_pairs(sources, targets):
+    """``prepare``'s zero-padded id arrays back as the app's ``TokenizedPairs``."""
+    from kerasdl.apps.translation import data  # TensorFlow-free, like recipes
+
+    return data.TokenizedPairs([s[s > 0] for s in sources], [t[t > 0] for t in targets], dropped=0)
+
+
 def length_batches(sources, targets, batch_size, seed):
     """The app's length-batched stream (``data.length_batches``), full batches only, padded to
     the full length so XLA compiles one shape (the masks make the padding invisible)."""
     def padded(ids):
         return np.pad(ids, ((0, 0), (0, LENGTH - ids.shape[1])))
 
-    from kerasdl.apps.translation import data  # TensorFlow-free, like recipes
+    from kerasdl.apps.translation import data
 
-    pairs = data.TokenizedPairs([s[s > 0] for s in sources], [t[t > 0] for t in targets], dropped=0)
-    for x, y in data.length_batches(pairs, batch_size=batch_size, seed=seed):
+    for x, y in data.length_batches(tokenized_pairs(sources, targets), batch_size=batch_size, seed=seed):
         if len(y) == batch_size:
             yield {key: padded(ids) for key, ids in x.items()}, padded(y)
 
@@ -234,6 +240,7 @@ def step_cost(data: pathlib.Path, output: pathlib.Path, recipes_to_time: list, r
     """Median seconds per training step of each recipe, over ``rounds`` interleaved passes."""
     import keras
 
+    from benchmarks.translation import BUDGET_EPOCHS, STEPS_PER_EPOCH
     from kerasdl.apps.translation import data as app_data
     from kerasdl.apps.translation import recipes
     from kerasdl.files import write_json
@@ -241,16 +248,18 @@ def step_cost(data: pathlib.Path, output: pathlib.Path, recipes_to_time: list, r
     from kerasdl.training.fit import learning_rate_schedule
 
     loaded = np.load(data / "ids.npz")
-    sources, targets = loaded["train_sources"].astype(np.int32), loaded["train_targets"].astype(np.int32)
-    pairs = app_data.TokenizedPairs([s[s > 0] for s in sources], [t[t > 0] for t in targets], dropped=0)
-    stream = app_data.length_batches(pairs, batch_size=recipes.recipe("transformer").batch_size, seed=0)
+    pairs = tokenized_pairs(loaded["train_sources"].astype(np.int32), loaded["train_targets"].astype(np.int32))
+    first = recipes_to_time[0]
+    stream = app_data.length_batches(pairs, batch_size=recipes.recipe(first).batch_size, seed=0)
     sample = [next(stream) for _ in range(batches)]
     models = {}
     for name in recipes_to_time:
         r = recipes.recipe(name)
         keras.utils.set_random_seed(0)
         model = recipes.build_model(r, vocabulary_size=int(loaded["vocabulary_size"]), name=name.replace("-", "_"))
-        config = TrainConfig(epochs=12, steps_per_epoch=250, learning_rate=r.learning_rate, warmup_steps=r.warmup_steps)
+        # the schedule of the bench's spa-eng run (its shape costs nothing per step, but it is the one timed)
+        config = TrainConfig(epochs=BUDGET_EPOCHS.get(("spa_eng", name), 12), steps_per_epoch=STEPS_PER_EPOCH,
+                             learning_rate=r.learning_rate, warmup_steps=r.warmup_steps)
         model.compile(optimizer=keras.optimizers.Adam(learning_rate_schedule(config)),
                       loss=recipes.MaskedCrossEntropy(r.label_smoothing), jit_compile=False)
         for x, y in sample:  # traces every batch shape before the clock runs
@@ -264,7 +273,6 @@ def step_cost(data: pathlib.Path, output: pathlib.Path, recipes_to_time: list, r
                 model.train_on_batch(x, y)
             seconds[name].append((time.perf_counter() - start) / len(sample))
     medians = {name: float(np.median(v)) for name, v in seconds.items()}
-    first = recipes_to_time[0]
     result = {"what": "CPU seconds per training step, median of interleaved rounds over the same real batches",
               "batches": batches, "rounds": rounds, "batch_size": recipes.recipe(first).batch_size,
               "cpu_count": os.cpu_count(), "median_seconds": medians,
