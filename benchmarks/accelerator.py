@@ -63,7 +63,8 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
-from typing import Any, Callable  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from typing import Any
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -138,7 +139,9 @@ def image_classifier(builder: str, side: int, batch_size: int, classes: int = 10
     )
 
 
-def image_to_image(builder: str, side: int, *, channels: int, batch_size: int, loss, scale: int | None = None) -> Workload:
+def image_to_image(
+    builder: str, side: int, *, channels: int, batch_size: int, loss, scale: int | None = None
+) -> Workload:
     """A restoration model: ``side``-pixel patches in, the same (or ``scale`` times larger) out."""
     out_side = side * (scale or 1)
     return Workload(
@@ -183,22 +186,33 @@ def workloads(quick: bool) -> list[Workload]:
             labels=Tensor((unet_side, unet_side), "classes", unet_classes),
             loss=sparse_cross_entropy_from_logits,
         ),
-        image_to_image("edsr", lr_side, channels=3, scale=sr_scale, batch_size=batch(16),
-                       loss=keras.losses.MeanAbsoluteError),
+        image_to_image(
+            "edsr", lr_side, channels=3, scale=sr_scale, batch_size=batch(16), loss=keras.losses.MeanAbsoluteError
+        ),
         # ESPCN works on the luminance (Y) channel
-        image_to_image("espcn", lr_side, channels=1, scale=sr_scale, batch_size=batch(64),
-                       loss=keras.losses.MeanSquaredError),
+        image_to_image(
+            "espcn", lr_side, channels=1, scale=sr_scale, batch_size=batch(64), loss=keras.losses.MeanSquaredError
+        ),
         image_to_image("dncnn", patch, channels=1, batch_size=batch(128), loss=keras.losses.MeanSquaredError),
         Workload(  # the keras.io English-to-Spanish configuration
             name="transformer_seq2seq",
             builder="transformer_seq2seq",
-            kwargs=dict(source_vocabulary_size=text_vocabulary, target_vocabulary_size=text_vocabulary,
-                        source_sequence_length=text_length, target_sequence_length=text_length,
-                        embed_dim=256, intermediate_dim=2048, num_heads=8,
-                        num_encoder_layers=1, num_decoder_layers=1),
+            kwargs=dict(
+                source_vocabulary_size=text_vocabulary,
+                target_vocabulary_size=text_vocabulary,
+                source_sequence_length=text_length,
+                target_sequence_length=text_length,
+                embed_dim=256,
+                intermediate_dim=2048,
+                num_heads=8,
+                num_encoder_layers=1,
+                num_decoder_layers=1,
+            ),
             batch_size=batch(64),
-            inputs={"encoder_token_ids": Tensor((text_length,), "tokens", text_vocabulary),
-                    "decoder_token_ids": Tensor((text_length,), "tokens", text_vocabulary)},
+            inputs={
+                "encoder_token_ids": Tensor((text_length,), "tokens", text_vocabulary),
+                "decoder_token_ids": Tensor((text_length,), "tokens", text_vocabulary),
+            },
             labels=Tensor((text_length,), "classes", text_vocabulary),
             loss=sparse_cross_entropy_from_logits,
         ),
@@ -214,11 +228,16 @@ def workloads(quick: bool) -> list[Workload]:
         Workload(  # the builder's defaults: small CNN encoder, randomly initialised
             name="transformer_captioner",
             builder="transformer_captioner",
-            kwargs=dict(vocabulary_size=caption_vocabulary, sequence_length=caption_length,
-                        image_shape=(caption_side, caption_side, 3)),
+            kwargs=dict(
+                vocabulary_size=caption_vocabulary,
+                sequence_length=caption_length,
+                image_shape=(caption_side, caption_side, 3),
+            ),
             batch_size=batch(32),
-            inputs={"image": Tensor((caption_side, caption_side, 3), "image"),
-                    "caption_ids": Tensor((caption_length,), "tokens", caption_vocabulary)},
+            inputs={
+                "image": Tensor((caption_side, caption_side, 3), "image"),
+                "caption_ids": Tensor((caption_length,), "tokens", caption_vocabulary),
+            },
             labels=Tensor((caption_length,), "classes", caption_vocabulary),
             loss=sparse_cross_entropy_from_logits,
         ),
@@ -310,8 +329,11 @@ def describe_workload(workload: Workload) -> dict:
     def shape(spec: Tensor) -> list[int]:
         return [workload.batch_size, *spec.shape]
 
-    inputs = ({key: shape(spec) for key, spec in workload.inputs.items()} if isinstance(workload.inputs, dict)
-              else shape(workload.inputs))
+    inputs = (
+        {key: shape(spec) for key, spec in workload.inputs.items()}
+        if isinstance(workload.inputs, dict)
+        else shape(workload.inputs)
+    )
     loss = workload.loss()
     return {
         "builder": workload.builder,
@@ -342,9 +364,11 @@ def result_line(record: dict) -> str:
     if "error" in record:
         return f"{head} ERROR {record['error'].splitlines()[0][:300]}"
     finite = "" if record["loss_finite"] else "  NON-FINITE LOSS"
-    return (f"{head} {record['samples_per_s']:10.1f} samples/s {record['ms_per_step']:9.2f} ms/step"
-            f"  compile {record['compile_seconds']:6.1f} s  loss {record['final_loss']:.4g}"
-            f"  params {record['parameters']:,}  {record['optimizer']}{finite}")
+    return (
+        f"{head} {record['samples_per_s']:10.1f} samples/s {record['ms_per_step']:9.2f} ms/step"
+        f"  compile {record['compile_seconds']:6.1f} s  loss {record['final_loss']:.4g}"
+        f"  params {record['parameters']:,}  {record['optimizer']}{finite}"
+    )
 
 
 def speedups_over_float32(records: list[dict]) -> dict:
@@ -364,8 +388,13 @@ def speedups_over_float32(records: list[dict]) -> dict:
 def gpu_description() -> str | None:
     """``nvidia-smi``'s name, driver and memory of the GPUs, when there is one."""
     try:
-        out = subprocess.run(["nvidia-smi", "--query-gpu=name,driver_version,memory.total", "--format=csv,noheader"],
-                             capture_output=True, text=True, timeout=30, check=True).stdout
+        out = subprocess.run(
+            ["nvidia-smi", "--query-gpu=name,driver_version,memory.total", "--format=csv,noheader"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     return out.strip() or None
@@ -392,17 +421,24 @@ def environment() -> dict:
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: batch 2, small images, 2 timed steps, 1 repeat, float32 and mixed_bfloat16")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke run: batch 2, small images, 2 timed steps, 1 repeat, float32 and mixed_bfloat16",
+    )
     parser.add_argument("--only", help="comma-separated workload names (default: all)")
     parser.add_argument("--policies", help=f"comma-separated dtype policies (default: {','.join(POLICIES)})")
     parser.add_argument("--steps", type=int, default=20, help="timed steps per repeat (default: %(default)s)")
-    parser.add_argument("--repeats", type=int, default=REPEATS,
-                        help="timed repeats; the median is kept (default: %(default)s)")
+    parser.add_argument(
+        "--repeats", type=int, default=REPEATS, help="timed repeats; the median is kept (default: %(default)s)"
+    )
     parser.add_argument("--output", type=pathlib.Path, default=DEFAULT_OUTPUT, help="JSON file (default: %(default)s)")
-    parser.add_argument("--resume", action="store_true",
-                        help="keep the successful measurements already in --output and skip them"
-                             " (to finish a run cut short by a time limit)")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the successful measurements already in --output and skip them"
+        " (to finish a run cut short by a time limit)",
+    )
     args = parser.parse_args(argv)
     if args.steps < 1 or args.repeats < 1:
         parser.error("--steps and --repeats must be at least 1")
@@ -440,15 +476,24 @@ def main(argv=None) -> None:
     payload = {
         "benchmark": "training throughput per dtype policy, Keras on JAX/XLA, synthetic data",
         "environment": environment(),
-        "settings": {**settings, "quick": args.quick, "policies": policies, "learning_rate": LEARNING_RATE,
-                     "jit_compile": True, "seed": SEED},
+        "settings": {
+            **settings,
+            "quick": args.quick,
+            "policies": policies,
+            "learning_rate": LEARNING_RATE,
+            "jit_compile": True,
+            "seed": SEED,
+        },
         "results": earlier_results(args.output) if args.resume else [],
     }
     payload["speedups_over_float32"] = speedups_over_float32(payload["results"])
     done = {(r["workload"], r["policy"]) for r in payload["results"]}
-    print(f"{payload['environment']['device_kind']} ({payload['environment']['jax_devices'][0]}), "
-          f"keras {keras.__version__}, jax {jax.__version__}, "
-          f"matmul precision {payload['environment']['jax_default_matmul_precision']}", flush=True)
+    print(
+        f"{payload['environment']['device_kind']} ({payload['environment']['jax_devices'][0]}), "
+        f"keras {keras.__version__}, jax {jax.__version__}, "
+        f"matmul precision {payload['environment']['jax_default_matmul_precision']}",
+        flush=True,
+    )
     for workload in selected_workloads(args.quick, args.only):
         for policy in policies:
             if (workload.name, policy) in done:

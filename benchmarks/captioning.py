@@ -18,29 +18,37 @@ Writes ``benchmarks/results/captioning.json`` (the parts run replace those alrea
 from __future__ import annotations
 
 import json
+import pathlib
 import sys
 import time
-import pathlib
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import (  # noqa: E402
-    ROOT, kerasdl, machine, parts_parser, previous_results, selected_parts, shared_data)
+from benchmarks.common import ROOT, kerasdl, machine, parts_parser, previous_results, selected_parts, shared_data  # noqa: E402
 
 PARTS = ("scenes", "flickr8k_subset")
 GOAL_SCENES_BLEU4 = 0.90
 REFERENCES = {
-    "Show, Attend and Tell (Xu et al. 2015), soft attention, full Flickr8k test, ImageNet (Oxford VGG) encoder":
-        {"bleu1": 0.67, "bleu2": 0.448, "bleu3": 0.299, "bleu4": 0.195},
+    "Show, Attend and Tell (Xu et al. 2015), soft attention, full Flickr8k test, ImageNet (Oxford VGG) encoder": {
+        "bleu1": 0.67,
+        "bleu2": 0.448,
+        "bleu3": 0.299,
+        "bleu4": 0.195,
+    },
 }
 PLANS = {
-    "scenes": dict(budget_minutes=10, flags=[], quick=["--scenes", "400", "--epochs", "1", "--steps-per-epoch", "5"],
-                   description="generated scenes: 8,000 training, 500 validation, 500 test images (seed 0), 4 references each"),
+    "scenes": dict(
+        budget_minutes=10,
+        flags=[],
+        quick=["--scenes", "400", "--epochs", "1", "--steps-per-epoch", "5"],
+        description="generated scenes: 8,000 training, 500 validation, 500 test images (seed 0), 4 references each",
+    ),
     "flickr8k_subset": dict(
         budget_minutes=8,
         flags=["--data", "captioning/flickr8k_subset1000", "--split-lists", "captioning/flickr8k_text"],
         quick=["--epochs", "1", "--steps-per-epoch", "3"],
-        description="Flickr8k subset: official train 753 / dev 113 / test 125 images of the 1,000, 5 references each"),
+        description="Flickr8k subset: official train 753 / dev 113 / test 125 images of the 1,000, 5 references each",
+    ),
 }
 
 
@@ -62,10 +70,15 @@ def measure(name: str, quick: bool) -> dict:
         "status": "measured",
         "data": plan["description"],
         "model": {
-            "name": summary["model"], "parameters": summary["parameters"], "model_kwargs": summary["model_kwargs"],
-            "vocabulary_size": summary["vocabulary_size"], "train_config": summary["train_config"],
-            "batch_size_images": summary["batch_size"], "captions_per_image": summary["captions_per_image"],
-            "fit_seconds": summary["train_seconds"], "train_command_seconds": round(train_wall, 1),
+            "name": summary["model"],
+            "parameters": summary["parameters"],
+            "model_kwargs": summary["model_kwargs"],
+            "vocabulary_size": summary["vocabulary_size"],
+            "train_config": summary["train_config"],
+            "batch_size_images": summary["batch_size"],
+            "captions_per_image": summary["captions_per_image"],
+            "fit_seconds": summary["train_seconds"],
+            "train_command_seconds": round(train_wall, 1),
             "stopped_by_time_limit": summary["stopped_by_time_limit"],
             **{k: report["model"][k] for k in ("bleu1", "bleu2", "bleu3", "bleu4", "distinct_captions", "seconds")},
         },
@@ -107,9 +120,13 @@ def main() -> int:
         r = result.get(name, {})
         if r.get("status") == "measured":
             m, b = r["model"], r["retrieval"]
-            print(f"{name}: BLEU-1..4 " + "/".join(f"{m[f'bleu{n}']:.3f}" for n in (1, 2, 3, 4))
-                  + " vs retrieval " + "/".join(f"{b[f'bleu{n}']:.3f}" for n in (1, 2, 3, 4))
-                  + f"; fit {m['fit_seconds']:.0f} s")
+            print(
+                f"{name}: BLEU-1..4 "
+                + "/".join(f"{m[f'bleu{n}']:.3f}" for n in (1, 2, 3, 4))
+                + " vs retrieval "
+                + "/".join(f"{b[f'bleu{n}']:.3f}" for n in (1, 2, 3, 4))
+                + f"; fit {m['fit_seconds']:.0f} s"
+            )
     print(f"goals: {goals}\nwrote {out}")
     return 0
 

@@ -24,16 +24,21 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import (  # noqa: E402
-    ROOT, kerasdl, machine, parts_parser, previous_results, selected_parts, shared_data)
+from benchmarks.common import ROOT, kerasdl, machine, parts_parser, previous_results, selected_parts, shared_data  # noqa: E402
 
 PARTS = ("digits", "mnist", "build", "throughput")
 DIGITS_SEEDS = (0, 1, 2)
 GOAL_BUILD_RATIO = 1.1
 # registry name -> keras.applications class name
 REFERENCES = {
-    "vgg16": "VGG16", "vgg19": "VGG19", "resnet50": "ResNet50", "resnet101": "ResNet101", "resnet152": "ResNet152",
-    "inception_v3": "InceptionV3", "mobilenet": "MobileNet", "mobilenet_v2": "MobileNetV2",
+    "vgg16": "VGG16",
+    "vgg19": "VGG19",
+    "resnet50": "ResNet50",
+    "resnet101": "ResNet101",
+    "resnet152": "ResNet152",
+    "inception_v3": "InceptionV3",
+    "mobilenet": "MobileNet",
+    "mobilenet_v2": "MobileNetV2",
 }
 
 
@@ -48,24 +53,47 @@ def digits(quick: bool) -> dict:
     runs = []
     for seed in DIGITS_SEEDS[:1] if quick else DIGITS_SEEDS:
         run_dir = ROOT / "runs" / "bench" / "classify" / f"digits_seed{seed}"
-        kerasdl("classify", "train", "--run-dir", run_dir, "--split-seed", seed, "--restart",
-                *(["--epochs", "2"] if quick else []))
+        kerasdl(
+            "classify",
+            "train",
+            "--run-dir",
+            run_dir,
+            "--split-seed",
+            seed,
+            "--restart",
+            *(["--epochs", "2"] if quick else []),
+        )
         summary = json.loads((run_dir / "train_summary.json").read_text())
         scores = {}
         for baseline in ("svc", "logistic"):
             out = run_dir / f"evaluation_{baseline}.json"
-            kerasdl("classify", "evaluate", "--run-dir", run_dir, "--baseline", baseline, "--output", out,
-                    "--figure", run_dir / "confusion_matrix.png")
+            kerasdl(
+                "classify",
+                "evaluate",
+                "--run-dir",
+                run_dir,
+                "--baseline",
+                baseline,
+                "--output",
+                out,
+                "--figure",
+                run_dir / "confusion_matrix.png",
+            )
             scores[baseline] = json.loads(out.read_text())
-        runs.append({
-            "split_seed": seed,
-            "model_accuracy": scores["svc"]["model"]["accuracy"],
-            "svc_accuracy": scores["svc"]["baseline"]["accuracy"],
-            "logistic_accuracy": scores["logistic"]["baseline"]["accuracy"],
-            "test_images": scores["svc"]["split"]["test"],
-            "train_seconds": summary["train_seconds"],
-        })
-    mean = {k: round(statistics.mean(r[k] for r in runs), 5) for k in ("model_accuracy", "svc_accuracy", "logistic_accuracy")}
+        runs.append(
+            {
+                "split_seed": seed,
+                "model_accuracy": scores["svc"]["model"]["accuracy"],
+                "svc_accuracy": scores["svc"]["baseline"]["accuracy"],
+                "logistic_accuracy": scores["logistic"]["baseline"]["accuracy"],
+                "test_images": scores["svc"]["split"]["test"],
+                "train_seconds": summary["train_seconds"],
+            }
+        )
+    mean = {
+        k: round(statistics.mean(r[k] for r in runs), 5)
+        for k in ("model_accuracy", "svc_accuracy", "logistic_accuracy")
+    }
     return {
         "data": "scikit-learn digits (1,797 8x8 images), stratified 60/20/20 per split seed",
         "model": summary["model"],
@@ -74,8 +102,10 @@ def digits(quick: bool) -> dict:
         "train_config": summary["train_config"],
         "runs": runs,
         "mean": mean,
-        "goal_model_above_svc": {"split_seed_0": runs[0]["model_accuracy"] > runs[0]["svc_accuracy"],
-                                 "mean_over_seeds": mean["model_accuracy"] > mean["svc_accuracy"]},
+        "goal_model_above_svc": {
+            "split_seed_0": runs[0]["model_accuracy"] > runs[0]["svc_accuracy"],
+            "mean_over_seeds": mean["model_accuracy"] > mean["svc_accuracy"],
+        },
     }
 
 
@@ -92,19 +122,42 @@ def mnist(quick: bool, time_limit: float) -> dict:
     """The default model's MNIST test error, or a note that the data is not here."""
     path = _mnist_file()
     if path is None:
-        return {"status": "not available",
-                "note": f"no mnist.npz in {shared_data() / 'keras_datasets'} or ~/.keras/datasets"}
+        return {
+            "status": "not available",
+            "note": f"no mnist.npz in {shared_data() / 'keras_datasets'} or ~/.keras/datasets",
+        }
     run_dir = ROOT / "runs" / "bench" / "classify" / "mnist"
-    kerasdl("classify", "train", "--dataset", "mnist", "--dataset-file", path, "--run-dir", run_dir, "--restart",
-            "--epochs", 1 if quick else 10, "--time-limit", 1 if quick else time_limit, "--batch-size", 128)
+    kerasdl(
+        "classify",
+        "train",
+        "--dataset",
+        "mnist",
+        "--dataset-file",
+        path,
+        "--run-dir",
+        run_dir,
+        "--restart",
+        "--epochs",
+        1 if quick else 10,
+        "--time-limit",
+        1 if quick else time_limit,
+        "--batch-size",
+        128,
+    )
     out = run_dir / "evaluation.json"
     kerasdl("classify", "evaluate", "--run-dir", run_dir, "--dataset-file", path, "--output", out)
     report = json.loads(out.read_text())
     summary = json.loads((run_dir / "train_summary.json").read_text())
-    return {"status": "measured", "file": str(path), "model": summary["model"],
-            "test_error": report["model"]["error"], "baseline": report["baseline"],
-            "train_seconds": summary["train_seconds"], "stopped_by_time_limit": summary["stopped_by_time_limit"],
-            "reference": {"LeNet-5 (LeCun et al. 1998), no distortions": 0.0095}}
+    return {
+        "status": "measured",
+        "file": str(path),
+        "model": summary["model"],
+        "test_error": report["model"]["error"],
+        "baseline": report["baseline"],
+        "train_seconds": summary["train_seconds"],
+        "stopped_by_time_limit": summary["stopped_by_time_limit"],
+        "reference": {"LeNet-5 (LeCun et al. 1998), no distortions": 0.0095},
+    }
 
 
 def build_times(repeats: int) -> dict:
@@ -118,8 +171,8 @@ def build_times(repeats: int) -> dict:
         if not _registered(name):
             results[name] = {"status": "skipped", "note": f"{name} is not in the registry"}
             continue
-        ours_fn = lambda: kerasdl.get_model(name)  # noqa: E731
-        ref_fn = lambda: getattr(keras.applications, reference)(weights=None)  # noqa: E731
+        ours_fn = lambda name=name: kerasdl.get_model(name)
+        ref_fn = lambda reference=reference: getattr(keras.applications, reference)(weights=None)
         times = {"ours": [], "keras": []}
         params = {}
         for _ in range(repeats):  # interleaved against drift
@@ -140,8 +193,11 @@ def build_times(repeats: int) -> dict:
             "same_parameter_count": params["ours"] == params["keras"],
         }
     ratios = [r["ratio_ours_over_keras"] for r in results.values() if "ratio_ours_over_keras" in r]
-    return {"repeats": repeats, "models": results,
-            "goal_all_ratios_le_1.1": bool(ratios) and all(r <= GOAL_BUILD_RATIO for r in ratios)}
+    return {
+        "repeats": repeats,
+        "models": results,
+        "goal_all_ratios_le_1.1": bool(ratios) and all(r <= GOAL_BUILD_RATIO for r in ratios),
+    }
 
 
 def throughput(steps: int, batch: int = 16) -> dict:
@@ -173,9 +229,13 @@ def throughput(steps: int, batch: int = 16) -> dict:
         model.fit(data, steps_per_epoch=steps, epochs=1, verbose=0)
         rates[key] = max(rates.get(key, 0.0), steps * batch / (time.perf_counter() - start))
     keras.backend.clear_session()
-    return {"input": "64x64x3 random images, 10 classes", "batch_size": batch, "steps_timed": steps,
-            "images_per_s": {k: round(v, 2) for k, v in rates.items()},
-            "ratio_ours_over_keras": round(rates["ours"] / rates["keras"], 3)}
+    return {
+        "input": "64x64x3 random images, 10 classes",
+        "batch_size": batch,
+        "steps_timed": steps,
+        "images_per_s": {k: round(v, 2) for k, v in rates.items()},
+        "ratio_ours_over_keras": round(rates["ours"] / rates["keras"], 3),
+    }
 
 
 def main() -> int:
@@ -203,8 +263,10 @@ def main() -> int:
     write_json(result, out)
     if "digits" in result:
         d = result["digits"]
-        print(f"digits: {d['model']} {d['mean']['model_accuracy']:.4f} vs SVC {d['mean']['svc_accuracy']:.4f} "
-              f"vs logistic {d['mean']['logistic_accuracy']:.4f} (mean of {len(d['runs'])} split seeds)")
+        print(
+            f"digits: {d['model']} {d['mean']['model_accuracy']:.4f} vs SVC {d['mean']['svc_accuracy']:.4f} "
+            f"vs logistic {d['mean']['logistic_accuracy']:.4f} (mean of {len(d['runs'])} split seeds)"
+        )
     print(f"wrote {out}")
     return 0
 

@@ -37,8 +37,12 @@ PUBLISHED = {
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--time-limit", type=float, default=TRAIN_MINUTES, help="training budget in minutes (default 20)")
-    parser.add_argument("--quick", action="store_true", help="a smoke run: tiny training, scikit-image methods on Set12 only")
+    parser.add_argument(
+        "--time-limit", type=float, default=TRAIN_MINUTES, help="training budget in minutes (default 20)"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="a smoke run: tiny training, scikit-image methods on Set12 only"
+    )
     args = parser.parse_args()
 
     data = shared_data()
@@ -53,7 +57,18 @@ def main() -> int:
         sets = {"Set12": sets["Set12"]}
     start = time.monotonic()
 
-    kerasdl("denoise", "train", "--data", train_dir, "--run-dir", run_dir, "--time-limit", args.time_limit, "--restart", *quick)
+    kerasdl(
+        "denoise",
+        "train",
+        "--data",
+        train_dir,
+        "--run-dir",
+        run_dir,
+        "--time-limit",
+        args.time_limit,
+        "--restart",
+        *quick,
+    )
     train_summary = json.loads((run_dir / "train_summary.json").read_text())
     scores, seconds = {}, {}
     for name, folder in sets.items():
@@ -61,9 +76,24 @@ def main() -> int:
             out = run_dir / f"eval_{name}_sigma{sigma}.json"
             t0 = time.monotonic()
             with_bm3d = not args.quick and (name, sigma) not in BM3D_SKIPPED
-            kerasdl("denoise", "evaluate", "--run-dir", run_dir, "--data", folder, "--sigma", sigma, "--noise-seed", 0,
-                    "--baselines", "all" if with_bm3d else "scikit-image",
-                    "--output", out, "--figure", run_dir / f"comparison_{name}_sigma{sigma}.png")
+            kerasdl(
+                "denoise",
+                "evaluate",
+                "--run-dir",
+                run_dir,
+                "--data",
+                folder,
+                "--sigma",
+                sigma,
+                "--noise-seed",
+                0,
+                "--baselines",
+                "all" if with_bm3d else "scikit-image",
+                "--output",
+                out,
+                "--figure",
+                run_dir / f"comparison_{name}_sigma{sigma}.png",
+            )
             seconds[f"{name} sigma {sigma}"] = round(time.monotonic() - t0, 1)
             scores.setdefault(name, {})[sigma] = json.loads(out.read_text())
     kerasdl("denoise", "export", "--run-dir", run_dir, "--export-dir", export_dir)
@@ -88,18 +118,27 @@ def main() -> int:
         row["model_level_scaling"] = report.get("model_level_scaling")
         return row
 
-    quality = {name: {f"sigma{s}": summary(r, name, s) for s, r in by_sigma.items()} for name, by_sigma in scores.items()}
+    quality = {
+        name: {f"sigma{s}": summary(r, name, s) for s, r in by_sigma.items()} for name, by_sigma in scores.items()
+    }
     s25 = {name: by_sigma[25]["mean"]["model"]["psnr"] for name, by_sigma in scores.items()}
     goals = {
         f"gain over the best scikit-image method >= {GOAL_GAIN_OVER_SCIKIT_IMAGE_DB} dB (Set12 and BSD68, sigma 25)": all(
-            by_sigma[25]["gain_db_over_best_scikit_image"] >= GOAL_GAIN_OVER_SCIKIT_IMAGE_DB for by_sigma in scores.values()),
+            by_sigma[25]["gain_db_over_best_scikit_image"] >= GOAL_GAIN_OVER_SCIKIT_IMAGE_DB
+            for by_sigma in scores.values()
+        ),
         f"training minutes <= {TRAIN_MINUTES:g}": train_summary["train_seconds"] <= TRAIN_MINUTES * 60,
-        "export parity <= 1e-4": all(v <= 1e-4 for k, v in metadata["parity"]["max_abs_diff"].items() if k != "serving_default"),
+        "export parity <= 1e-4": all(
+            v <= 1e-4 for k, v in metadata["parity"]["max_abs_diff"].items() if k != "serving_default"
+        ),
     }
     for name, value in s25.items():
-        goals[f"{name} sigma 25 >= BM3D's published {PUBLISHED[name]['BM3D'][25]}"] = value >= PUBLISHED[name]["BM3D"][25]
+        goals[f"{name} sigma 25 >= BM3D's published {PUBLISHED[name]['BM3D'][25]}"] = (
+            value >= PUBLISHED[name]["BM3D"][25]
+        )
         goals[f"{name} sigma 25 >= DnCNN-S's published {PUBLISHED[name]['DnCNN-S'][25]} (the next mark)"] = (
-            value >= PUBLISHED[name]["DnCNN-S"][25])
+            value >= PUBLISHED[name]["DnCNN-S"][25]
+        )
     result = {
         "benchmark": "denoising",
         "quick": args.quick,
@@ -107,7 +146,7 @@ def main() -> int:
         "protocol": scores["Set12"][25]["protocol"] + "; noise seed 0, the same noisy images for every method",
         "training": {
             "data": "train400 (400 grayscale 180x180 BSD crops, DnCNN's training set; 10% held out for validation)."
-                    " Set12 and BSD68 are only evaluated.",
+            " Set12 and BSD68 are only evaluated.",
             "noise": train_summary["noise"],
             "seconds": train_summary["train_seconds"],
             "minutes": round(train_summary["train_seconds"] / 60, 2),
@@ -119,7 +158,9 @@ def main() -> int:
             "batch_size": train_summary["batch_size"],
             "config": train_summary["train_config"],
         },
-        "bm3d_not_run_on": [f"{name} sigma {sigma} (published value in published_psnr)" for name, sigma in sorted(BM3D_SKIPPED)],
+        "bm3d_not_run_on": [
+            f"{name} sigma {sigma} (published value in published_psnr)" for name, sigma in sorted(BM3D_SKIPPED)
+        ],
         "classical_methods": {
             "nl_means": "skimage denoise_nl_means, fast_mode, patch 5, distance 6, h = 0.8 * estimate_sigma",
             "tv_chambolle": "skimage denoise_tv_chambolle, weight = 0.7 * estimate_sigma",
@@ -148,8 +189,10 @@ def main() -> int:
             mean = report["mean"]
             best = report["best_scikit_image"]
             bm3d = f", BM3D {mean['bm3d']['psnr']:.2f}" if "bm3d" in mean else ""
-            print(f"{name} sigma {sigma}: model {mean['model']['psnr']:.2f} dB, {best} {mean[best]['psnr']:.2f}{bm3d}"
-                  f" (published BM3D {PUBLISHED[name]['BM3D'][sigma]}, DnCNN-S {PUBLISHED[name]['DnCNN-S'][sigma]})")
+            print(
+                f"{name} sigma {sigma}: model {mean['model']['psnr']:.2f} dB, {best} {mean[best]['psnr']:.2f}{bm3d}"
+                f" (published BM3D {PUBLISHED[name]['BM3D'][sigma]}, DnCNN-S {PUBLISHED[name]['DnCNN-S'][sigma]})"
+            )
     print(f"trained {result['training']['minutes']} min; whole benchmark {result['total_minutes']} min; wrote {out}")
     return 0
 

@@ -9,7 +9,14 @@ import subprocess
 import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
-BENCHMARKS = ["super_resolution.py", "classification.py", "denoising.py", "sentiment.py", "translation.py", "captioning.py"]
+BENCHMARKS = [
+    "super_resolution.py",
+    "classification.py",
+    "denoising.py",
+    "sentiment.py",
+    "translation.py",
+    "captioning.py",
+]
 
 
 def main() -> int:

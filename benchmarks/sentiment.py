@@ -22,8 +22,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import (  # noqa: E402
-    ROOT, kerasdl, machine, parts_parser, previous_results, selected_parts, shared_data)
+from benchmarks.common import ROOT, kerasdl, machine, parts_parser, previous_results, selected_parts, shared_data  # noqa: E402
 
 PARTS = ("imdb", "sst2")
 GOAL_ACCURACY = 0.915
@@ -35,8 +34,16 @@ REFERENCES = {
     "keras.io from-scratch examples (1D CNN, bidirectional LSTM, Transformer), IMDB test": "0.843-0.875",
 }
 SOURCES = {
-    "imdb": ("sentiment/imdb/train.csv.gz", "sentiment/imdb/test.csv.gz", "IMDB: 25,000 train (10% held out for validation), 25,000 test"),
-    "sst2": ("sentiment/sst2/train.tsv", "sentiment/sst2/dev.tsv", "SST-2: 67,349 train phrases (10% held out), 872 dev sentences"),
+    "imdb": (
+        "sentiment/imdb/train.csv.gz",
+        "sentiment/imdb/test.csv.gz",
+        "IMDB: 25,000 train (10% held out for validation), 25,000 test",
+    ),
+    "sst2": (
+        "sentiment/sst2/train.tsv",
+        "sentiment/sst2/dev.tsv",
+        "SST-2: 67,349 train phrases (10% held out), 872 dev sentences",
+    ),
 }
 
 
@@ -49,11 +56,23 @@ def measure(name: str, quick: bool) -> dict:
     run_dir = ROOT / "runs" / "bench" / "sentiment" / name
     quick_flags = ["--epochs", "1", "--steps-per-epoch", "20", "--max-tokens", "100000"] if quick else []
     start = time.perf_counter()
-    kerasdl("sentiment", "train", "--data", train_path, "--test-data", test_path, "--run-dir", run_dir, "--restart",
-            *quick_flags)
+    kerasdl(
+        "sentiment",
+        "train",
+        "--data",
+        train_path,
+        "--test-data",
+        test_path,
+        "--run-dir",
+        run_dir,
+        "--restart",
+        *quick_flags,
+    )
     train_wall = time.perf_counter() - start
     out = run_dir / "evaluation.json"
-    kerasdl("sentiment", "evaluate", "--run-dir", run_dir, "--output", out, "--figure", run_dir / "confusion_matrix.png")
+    kerasdl(
+        "sentiment", "evaluate", "--run-dir", run_dir, "--output", out, "--figure", run_dir / "confusion_matrix.png"
+    )
     report = json.loads(out.read_text())
     summary = json.loads((run_dir / "train_summary.json").read_text())
     model, baseline = report["model"], report["baseline"]
@@ -62,16 +81,34 @@ def measure(name: str, quick: bool) -> dict:
         "data": description,
         "split": report["split"],
         "model": {
-            "name": summary["model"], "builder": summary.get("builder"), "parameters": summary["parameters"],
-            "tokenizer": summary.get("tokenizer"), "train_config": summary["train_config"],
+            "name": summary["model"],
+            "builder": summary.get("builder"),
+            "parameters": summary["parameters"],
+            "tokenizer": summary.get("tokenizer"),
+            "train_config": summary["train_config"],
             "batch_size": summary["batch_size"],
-            "accuracy": model["accuracy"], "f1": model["f1"], "macro_f1": model["macro_f1"],
+            "accuracy": model["accuracy"],
+            "f1": model["f1"],
+            "macro_f1": model["macro_f1"],
             "confusion_matrix": model["confusion_matrix"],
-            "train_command_seconds": round(train_wall, 1), "fit_seconds": summary["train_seconds"],
+            "train_command_seconds": round(train_wall, 1),
+            "fit_seconds": summary["train_seconds"],
             "predict_seconds": model["predict_seconds"],
         },
-        "baseline": {k: baseline[k] for k in ("name", "C", "validation_accuracy_by_C", "features", "accuracy", "f1",
-                                             "macro_f1", "confusion_matrix", "seconds")},
+        "baseline": {
+            k: baseline[k]
+            for k in (
+                "name",
+                "C",
+                "validation_accuracy_by_C",
+                "features",
+                "accuracy",
+                "f1",
+                "macro_f1",
+                "confusion_matrix",
+                "seconds",
+            )
+        },
         "accuracy_gain_over_baseline": report["accuracy_gain_over_baseline"],
     }
 
@@ -103,9 +140,11 @@ def main() -> int:
     for name in PARTS:
         r = result.get(name, {})
         if r.get("status") == "measured":
-            print(f"{name}: {r['model']['name']} {r['model']['accuracy']:.4f} vs baseline {r['baseline']['accuracy']:.4f} "
-                  f"({r['accuracy_gain_over_baseline']:+.4f}); train {r['model']['train_command_seconds']:.0f} s, "
-                  f"baseline {r['baseline']['seconds']:.0f} s")
+            print(
+                f"{name}: {r['model']['name']} {r['model']['accuracy']:.4f} vs baseline {r['baseline']['accuracy']:.4f} "
+                f"({r['accuracy_gain_over_baseline']:+.4f}); train {r['model']['train_command_seconds']:.0f} s, "
+                f"baseline {r['baseline']['seconds']:.0f} s"
+            )
     print(f"wrote {out}")
     return 0
 

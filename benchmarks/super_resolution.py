@@ -37,7 +37,9 @@ def xla_throughput(train_images, *, steps, scale=3):
     for jit in (False, True, False, True):  # interleaved, best of two each, against drift
         keras.utils.set_random_seed(0)
         data = training_dataset(train_images, scale=scale, batch_size=batch, seed=0)
-        model = get_model(DEFAULTS["model"], **model_kwargs(DEFAULTS["model"], scale=scale, channels=DEFAULTS["channels"]))
+        model = get_model(
+            DEFAULTS["model"], **model_kwargs(DEFAULTS["model"], scale=scale, channels=DEFAULTS["channels"])
+        )
         model.compile(keras.optimizers.Adam(1e-4), "mean_absolute_error", jit_compile=jit)
         model.fit(data, steps_per_epoch=10, epochs=1, verbose=0, shuffle=False)  # compile and warm up
         start = time.perf_counter()
@@ -100,25 +102,42 @@ def main() -> int:
     export_dir = ROOT / "runs" / "bench" / "saved_models"
     quick = ["--epochs", "1", "--steps-per-epoch", "5"] if args.quick else []
 
-    kerasdl("sr", "train", "--data", train_dir, "--run-dir", run_dir, "--time-limit", args.time_limit, "--restart", *quick)
+    kerasdl(
+        "sr", "train", "--data", train_dir, "--run-dir", run_dir, "--time-limit", args.time_limit, "--restart", *quick
+    )
     train_summary = json.loads((run_dir / "train_summary.json").read_text())
     scores = {}
     for name, folder in (("Set5", set5), ("Set14", set14)):
         out = run_dir / f"eval_{name}.json"
-        kerasdl("sr", "evaluate", "--run-dir", run_dir, "--data", folder, "--output", out, "--figure", run_dir / f"before_after_{name}.png")
+        kerasdl(
+            "sr",
+            "evaluate",
+            "--run-dir",
+            run_dir,
+            "--data",
+            folder,
+            "--output",
+            out,
+            "--figure",
+            run_dir / f"before_after_{name}.png",
+        )
         scores[name] = json.loads(out.read_text())
     kerasdl("sr", "export", "--run-dir", run_dir, "--export-dir", export_dir)
-    versions = sorted((export_dir / "super_resolution").iterdir(), key=lambda p: int(p.name) if p.name.isdigit() else -1)
+    versions = sorted(
+        (export_dir / "super_resolution").iterdir(), key=lambda p: int(p.name) if p.name.isdigit() else -1
+    )
     exported = versions[-1]
     metadata = json.loads((exported / "metadata.json").read_text())
 
     import kerasdl as _kerasdl  # noqa: F401  (quiet TF logging)
-    from kerasdl.files import write_json
     from kerasdl.data.images import find_images, load_image
     from kerasdl.data.sr_patches import downscale, modcrop
+    from kerasdl.files import write_json
 
     baby = modcrop(load_image(next(p for p in find_images(set5) if p.stem.startswith("baby")), channels=1), 3)
-    lat = latency(run_dir / "best.keras", exported / "model.tflite", downscale(baby, 3).numpy(), repeats=5 if args.quick else 30)
+    lat = latency(
+        run_dir / "best.keras", exported / "model.tflite", downscale(baby, 3).numpy(), repeats=5 if args.quick else 30
+    )
     train_images = [load_image(p, channels=1) for p in find_images(train_dir)[:100]]
     xla = xla_throughput(train_images, steps=10 if args.quick else 60)
 
@@ -138,7 +157,8 @@ def main() -> int:
             "config": train_summary["train_config"],
         },
         "quality_x3": {
-            name: {"mean": s["mean"], "psnr_gain_db": s["psnr_gain_db"], "images": s["images"]} for name, s in scores.items()
+            name: {"mean": s["mean"], "psnr_gain_db": s["psnr_gain_db"], "images": s["images"]}
+            for name, s in scores.items()
         },
         "export_parity_max_abs_diff": metadata["parity"]["max_abs_diff"],
         "latency_batch1": lat,
@@ -146,15 +166,19 @@ def main() -> int:
         "goals": {
             f"set5_x3_gain_db >= {GOAL_SET5_GAIN_DB}": set5_gain >= GOAL_SET5_GAIN_DB,
             "training_minutes <= 15": train_summary["train_seconds"] <= 15 * 60,
-            "export parity <= 1e-4": all(v <= 1e-4 for k, v in metadata["parity"]["max_abs_diff"].items() if k != "serving_default"),
+            "export parity <= 1e-4": all(
+                v <= 1e-4 for k, v in metadata["parity"]["max_abs_diff"].items() if k != "serving_default"
+            ),
         },
         "reference": {"ESPCN paper Set5 x3": {"espcn": 33.13, "bicubic": 30.39, "gain_db": 2.74}},
     }
     out = RESULTS / ("super_resolution_quick.json" if args.quick else "super_resolution.json")
     write_json(result, out)
     print(json.dumps({k: result[k] for k in ("goals", "latency_batch1", "xla_training_throughput")}, indent=2))
-    print(f"Set5 x3: {scores['Set5']['mean']['model']['psnr']:.2f} dB vs bicubic {scores['Set5']['mean']['bicubic']['psnr']:.2f} "
-          f"({set5_gain:+.2f} dB); Set14: {scores['Set14']['psnr_gain_db']:+.2f} dB; trained {result['training']['minutes']} min")
+    print(
+        f"Set5 x3: {scores['Set5']['mean']['model']['psnr']:.2f} dB vs bicubic {scores['Set5']['mean']['bicubic']['psnr']:.2f} "
+        f"({set5_gain:+.2f} dB); Set14: {scores['Set14']['psnr_gain_db']:+.2f} dB; trained {result['training']['minutes']} min"
+    )
     print(f"wrote {out}")
     return 0
 

@@ -27,8 +27,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import (  # noqa: E402
-    ROOT, kerasdl, machine, parts_parser, previous_results, selected_parts, shared_data)
+from benchmarks.common import ROOT, kerasdl, machine, parts_parser, previous_results, selected_parts, shared_data  # noqa: E402
 
 PARTS = ("spa_eng", "generated")
 MODELS = ("transformer", "keras-io")
@@ -52,8 +51,18 @@ REFERENCES = {
 
 def train_and_score(name: str, model: str, data_flags: list, minutes: float, test_sources: int, quick: bool) -> dict:
     run_dir = ROOT / "runs" / "bench" / "translation" / name / model
-    limit = (["--time-limit", str(minutes), "--epochs", str(BUDGET_EPOCHS[name, model]), "--steps-per-epoch",
-              str(STEPS_PER_EPOCH)] if not quick else ["--epochs", "1", "--steps-per-epoch", "5"])
+    limit = (
+        [
+            "--time-limit",
+            str(minutes),
+            "--epochs",
+            str(BUDGET_EPOCHS[name, model]),
+            "--steps-per-epoch",
+            str(STEPS_PER_EPOCH),
+        ]
+        if not quick
+        else ["--epochs", "1", "--steps-per-epoch", "5"]
+    )
     start = time.perf_counter()
     kerasdl("translate", "train", *data_flags, "--model", model, "--run-dir", run_dir, "--restart", *limit)
     train_wall = time.perf_counter() - start
@@ -65,20 +74,45 @@ def train_and_score(name: str, model: str, data_flags: list, minutes: float, tes
     report = json.loads(out.read_text())
     summary = json.loads((run_dir / "train_summary.json").read_text())
     return {
-        "model": model, "builder": summary["builder"], "options": summary["model_options"],
-        "parameters": summary["parameters"], "vocabulary_size": summary["vocabulary_size"],
-        "source_length": summary["source_length"], "target_length": summary["target_length"],
-        "batch_size": summary["batch_size"], "label_smoothing": summary["label_smoothing"],
-        "learning_rate": summary["train_config"]["learning_rate"], "warmup_steps": summary["train_config"].get("warmup_steps"),
+        "model": model,
+        "builder": summary["builder"],
+        "options": summary["model_options"],
+        "parameters": summary["parameters"],
+        "vocabulary_size": summary["vocabulary_size"],
+        "source_length": summary["source_length"],
+        "target_length": summary["target_length"],
+        "batch_size": summary["batch_size"],
+        "label_smoothing": summary["label_smoothing"],
+        "learning_rate": summary["train_config"]["learning_rate"],
+        "warmup_steps": summary["train_config"].get("warmup_steps"),
         "time_limit_minutes": summary["train_config"]["time_limit"],
-        "epochs_run": summary["epochs_run"], "steps_per_epoch": summary["train_config"]["steps_per_epoch"],
-        "stopped_by_time_limit": summary["stopped_by_time_limit"], "best_val_loss": summary["best_val_loss"],
-        "fit_seconds": summary["train_seconds"], "train_command_seconds": round(train_wall, 1),
+        "epochs_run": summary["epochs_run"],
+        "steps_per_epoch": summary["train_config"]["steps_per_epoch"],
+        "stopped_by_time_limit": summary["stopped_by_time_limit"],
+        "best_val_loss": summary["best_val_loss"],
+        "fit_seconds": summary["train_seconds"],
+        "train_command_seconds": round(train_wall, 1),
         "fit_seconds_per_step": round(summary["train_seconds"] / max(1, summary["epochs_run"] * STEPS_PER_EPOCH), 3),
-        "evaluate_command_seconds": round(evaluate_wall, 1), "split": summary["split"],
+        "evaluate_command_seconds": round(evaluate_wall, 1),
+        "split": summary["split"],
         "too_long_left_out": summary["too_long_left_out"],
-        "test": {k: report[k] for k in ("test_data", "decoding", "sources", "pairs", "references_per_source", "bleu", "chrf",
-                                        "exact_match", "bleu_signature", "chrf_signature", "translate_seconds", "samples")},
+        "test": {
+            k: report[k]
+            for k in (
+                "test_data",
+                "decoding",
+                "sources",
+                "pairs",
+                "references_per_source",
+                "bleu",
+                "chrf",
+                "exact_match",
+                "bleu_signature",
+                "chrf_signature",
+                "translate_seconds",
+                "samples",
+            )
+        },
     }
 
 
@@ -86,26 +120,40 @@ def measure_spa(quick: bool, models=MODELS, previous=None) -> dict:
     path = shared_data() / "translation" / "spa-eng" / "spa.txt"
     if not path.is_file():
         return {"status": "not available", "note": f"missing {path}"}
-    results = {m: train_and_score("spa_eng", m, ["--data", path], SPA_MINUTES, SPA_TEST_SOURCES, quick)
-               if m in models else previous[m] for m in MODELS}
+    results = {
+        m: train_and_score("spa_eng", m, ["--data", path], SPA_MINUTES, SPA_TEST_SOURCES, quick)
+        if m in models
+        else previous[m]
+        for m in MODELS
+    }
     gain = results["transformer"]["test"]["bleu"] - results["keras-io"]["test"]["bleu"]
-    return {"status": "measured", "data": "spa.txt (English -> Spanish), split seed 0: 80/10/10 grouped by source",
-            "budget_steps": {m: BUDGET_EPOCHS["spa_eng", m] * STEPS_PER_EPOCH for m in MODELS},
-            "time_limit_minutes_each": SPA_MINUTES, **results, "bleu_gain_over_keras_io": round(gain, 2),
-            f"goal_bleu_gain_ge_{GOAL_BLEU_GAIN:g}": gain >= GOAL_BLEU_GAIN}
+    return {
+        "status": "measured",
+        "data": "spa.txt (English -> Spanish), split seed 0: 80/10/10 grouped by source",
+        "budget_steps": {m: BUDGET_EPOCHS["spa_eng", m] * STEPS_PER_EPOCH for m in MODELS},
+        "time_limit_minutes_each": SPA_MINUTES,
+        **results,
+        "bleu_gain_over_keras_io": round(gain, 2),
+        f"goal_bleu_gain_ge_{GOAL_BLEU_GAIN:g}": gain >= GOAL_BLEU_GAIN,
+    }
 
 
 def measure_generated(quick: bool) -> dict:
     result = train_and_score("generated", "transformer", [], GENERATED_MINUTES, GENERATED_TEST_SOURCES, quick)
-    return {"status": "measured", "data": "generated English-Spanish counted-things corpus, 30,000 pairs, split seed 0",
-            "time_budget_minutes": GENERATED_MINUTES, "transformer": result,
-            f"goal_exact_match_ge_{GOAL_EXACT_MATCH}": result["test"]["exact_match"] >= GOAL_EXACT_MATCH}
+    return {
+        "status": "measured",
+        "data": "generated English-Spanish counted-things corpus, 30,000 pairs, split seed 0",
+        "time_budget_minutes": GENERATED_MINUTES,
+        "transformer": result,
+        f"goal_exact_match_ge_{GOAL_EXACT_MATCH}": result["test"]["exact_match"] >= GOAL_EXACT_MATCH,
+    }
 
 
 def main() -> int:
     parser = parts_parser(__doc__, PARTS, "a smoke run: a few training steps, 200 test sentences")
-    parser.add_argument("--models", default=",".join(MODELS),
-                        help="spa-eng: re-measure only these, keeping the others' last results")
+    parser.add_argument(
+        "--models", default=",".join(MODELS), help="spa-eng: re-measure only these, keeping the others' last results"
+    )
     args, _ = parser.parse_known_args()  # `benchmarks/run.py` passes its own flags to every script
     parts = selected_parts(args.parts, PARTS)
     if parts is None:
@@ -133,12 +181,16 @@ def main() -> int:
     write_json(result, out)
     spa, gen = result.get("spa_eng", {}), result.get("generated", {})
     if spa.get("status") == "measured":
-        print(f"spa-eng, {spa['budget_steps']} steps: transformer BLEU {spa['transformer']['test']['bleu']:.2f} "
-              f"chrF {spa['transformer']['test']['chrf']:.2f} vs keras-io BLEU {spa['keras-io']['test']['bleu']:.2f} "
-              f"chrF {spa['keras-io']['test']['chrf']:.2f} ({spa['bleu_gain_over_keras_io']:+.2f} BLEU)")
+        print(
+            f"spa-eng, {spa['budget_steps']} steps: transformer BLEU {spa['transformer']['test']['bleu']:.2f} "
+            f"chrF {spa['transformer']['test']['chrf']:.2f} vs keras-io BLEU {spa['keras-io']['test']['bleu']:.2f} "
+            f"chrF {spa['keras-io']['test']['chrf']:.2f} ({spa['bleu_gain_over_keras_io']:+.2f} BLEU)"
+        )
     if gen.get("status") == "measured":
-        print(f"generated: exact match {gen['transformer']['test']['exact_match']:.4f}, "
-              f"BLEU {gen['transformer']['test']['bleu']:.2f}")
+        print(
+            f"generated: exact match {gen['transformer']['test']['exact_match']:.4f}, "
+            f"BLEU {gen['transformer']['test']['bleu']:.2f}"
+        )
     print(f"wrote {out}")
     return 0
 

@@ -42,23 +42,38 @@ sys.path.insert(0, str(ROOT))
 
 LENGTH = 40  # the recipes' source and target lengths, in pieces
 START, END = 2, 3
-KERAS_IO = {"embed_dim": 256, "intermediate_dim": 2048, "num_heads": 8, "num_encoder_layers": 1,
-            "num_decoder_layers": 1, "dropout": 0.1}
+KERAS_IO = {
+    "embed_dim": 256,
+    "intermediate_dim": 2048,
+    "num_heads": 8,
+    "num_encoder_layers": 1,
+    "num_decoder_layers": 1,
+    "dropout": 0.1,
+}
 
 
 def candidate(name, steps, lr, *, ls=0.0, batch=64, warmup=0, ema=None, **options):
     """A recipe to screen; ``steps`` = 560 s of the CPU budget (less start-up and validation)
     over its CPU time per step (keras-io shape ~160 ms at batch 64, 2+2 FF 512 ~180 ms, deeper
     stacks more; batch 32 ~0.55x, batch 128 ~1.8x)."""
-    return {"name": name, "steps": steps, "lr": lr, "ls": ls, "batch": batch, "warmup": warmup, "ema": ema,
-            "options": {**KERAS_IO, **options}}
+    return {
+        "name": name,
+        "steps": steps,
+        "lr": lr,
+        "ls": ls,
+        "batch": batch,
+        "warmup": warmup,
+        "ema": ema,
+        "options": {**KERAS_IO, **options},
+    }
 
 
 CANDIDATES = [
     candidate("kio", 3500, 1e-3),  # the keras-io recipe
     candidate("kio_d0", 3500, 1e-3, dropout=0.0),
-    candidate("default", 3100, 7e-4, ls=0.1, intermediate_dim=512, num_heads=4, num_encoder_layers=2,
-              num_decoder_layers=2),  # the default before this search
+    candidate(
+        "default", 3100, 7e-4, ls=0.1, intermediate_dim=512, num_heads=4, num_encoder_layers=2, num_decoder_layers=2
+    ),  # the default before this search
     candidate("kio_d0_lr2e3", 3500, 2e-3, dropout=0.0),
     candidate("preln_d0_lr2e3_w300", 3500, 2e-3, warmup=300, dropout=0.0, normalize_first=True),
     candidate("kio_d0_ema998", 3500, 1e-3, ema=0.998, dropout=0.0),
@@ -98,8 +113,14 @@ def prepare(run_dir: pathlib.Path, output: pathlib.Path) -> None:
     train_s, train_t = padded(split["train"])
     val_s, val_t = padded(data.fit_validation(split["validation"], seed=data.SPLIT_SEED))
     output.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(output / "ids.npz", train_sources=train_s, train_targets=train_t, val_sources=val_s,
-                        val_targets=val_t, vocabulary_size=int(tok.vocabulary_size()))
+    np.savez_compressed(
+        output / "ids.npz",
+        train_sources=train_s,
+        train_targets=train_t,
+        val_sources=val_s,
+        val_targets=val_t,
+        vocabulary_size=int(tok.vocabulary_size()),
+    )
     (output / "sentencepiece.model").write_bytes(proto)
     print(f"{len(train_s):,} training and {len(val_s):,} validation pairs -> {output}")
 
@@ -117,6 +138,7 @@ def tokenized_pairs(sources, targets):
 def length_batches(sources, targets, batch_size, seed):
     """The app's length-batched stream (``data.length_batches``), full batches only, padded to
     the full length so XLA compiles one shape (the masks make the padding invisible)."""
+
     def padded(ids):
         return np.pad(ids, ((0, 0), (0, LENGTH - ids.shape[1])))
 
@@ -136,12 +158,20 @@ def train(c, ids):
     keras.backend.clear_session()
     keras.utils.set_random_seed(0)
     vocabulary = int(ids["vocabulary_size"])
-    model = transformer_seq2seq(source_vocabulary_size=vocabulary, target_vocabulary_size=vocabulary,
-                                source_sequence_length=LENGTH, target_sequence_length=LENGTH, **c["options"])
+    model = transformer_seq2seq(
+        source_vocabulary_size=vocabulary,
+        target_vocabulary_size=vocabulary,
+        source_sequence_length=LENGTH,
+        target_sequence_length=LENGTH,
+        **c["options"],
+    )
     warmup = c["warmup"]
     schedule = keras.optimizers.schedules.CosineDecay(
-        0.0 if warmup else c["lr"], decay_steps=c["steps"] - warmup, alpha=0.01,
-        **({"warmup_target": c["lr"], "warmup_steps": warmup} if warmup else {}))
+        0.0 if warmup else c["lr"],
+        decay_steps=c["steps"] - warmup,
+        alpha=0.01,
+        **({"warmup_target": c["lr"], "warmup_steps": warmup} if warmup else {}),
+    )
     optimizer = keras.optimizers.Adam(schedule, use_ema=bool(c["ema"]), ema_momentum=c["ema"] or 0.99)
     loss = MaskedCrossEntropy(label_smoothing=c["ls"])
     model.compile(optimizer=optimizer, loss=loss, jit_compile=True)
@@ -162,13 +192,15 @@ def teacher_forced(model, sources, targets):
     logits = ops.cast(model.outputs[0], "float32")
     labels = keras.Input((None,), dtype="int32")
     true = ops.squeeze(ops.take_along_axis(logits, ops.expand_dims(labels, -1), axis=-1), -1)
-    scorer = keras.Model({**model.input, "labels": labels},
-                         [ops.logsumexp(logits, axis=-1) - true, ops.argmax(logits, axis=-1)])
+    scorer = keras.Model(
+        {**model.input, "labels": labels}, [ops.logsumexp(logits, axis=-1) - true, ops.argmax(logits, axis=-1)]
+    )
     total, hits, pieces = 0.0, 0, 0
     for i in range(0, len(sources), 500):
         y = targets[i : i + 500, 1:]
-        nll, best = scorer.predict_on_batch({"encoder_token_ids": sources[i : i + 500],
-                                             "decoder_token_ids": targets[i : i + 500, :LENGTH], "labels": y})
+        nll, best = scorer.predict_on_batch(
+            {"encoder_token_ids": sources[i : i + 500], "decoder_token_ids": targets[i : i + 500, :LENGTH], "labels": y}
+        )
         real = y > 0
         total += float((np.asarray(nll) * real).sum())
         hits += int(((np.asarray(best) == y) & real).sum())
@@ -203,12 +235,16 @@ def greedy_bleu(model, sources, targets, sentencepiece_model):
 
     hypotheses = [text(row[1:]) for row in prefix]
     references = [text(row[1:]) for row in targets]
-    return (sacrebleu.corpus_bleu(hypotheses, [references]).score, sacrebleu.corpus_chrf(hypotheses, [references]).score,
-            list(zip(hypotheses[:5], references[:5])))
+    return (
+        sacrebleu.corpus_bleu(hypotheses, [references]).score,
+        sacrebleu.corpus_chrf(hypotheses, [references]).score,
+        list(zip(hypotheses[:5], references[:5])),
+    )
 
 
-def search(data: pathlib.Path, output: pathlib.Path, only: list | None, steps: int | None = None,
-           validation: int | None = None) -> None:
+def search(
+    data: pathlib.Path, output: pathlib.Path, only: list | None, steps: int | None = None, validation: int | None = None
+) -> None:
     os.environ.setdefault("KERAS_BACKEND", "jax")
     from kerasdl.files import write_json  # after the backend is chosen: kerasdl's import picks one
 
@@ -225,11 +261,24 @@ def search(data: pathlib.Path, output: pathlib.Path, only: list | None, steps: i
         model, seconds, last_loss = train(c, ids)
         nll, accuracy = teacher_forced(model, ids["val_sources"], ids["val_targets"])
         bleu, chrf, samples = greedy_bleu(model, ids["val_sources"], ids["val_targets"], data / "sentencepiece.model")
-        results.append({**c, "parameters": model.count_params(), "train_seconds": round(seconds, 1),
-                        "last_train_loss": last_loss, "val_nll": nll, "val_accuracy": accuracy,
-                        "val_bleu": bleu, "val_chrf": chrf, "samples": samples})
-        print(f"{c['name']:22s} {c['steps']:5d} steps  val NLL {nll:.3f}  accuracy {accuracy:.4f}  "
-              f"BLEU {bleu:.2f}  chrF {chrf:.2f}  ({seconds:.0f} s)", flush=True)
+        results.append(
+            {
+                **c,
+                "parameters": model.count_params(),
+                "train_seconds": round(seconds, 1),
+                "last_train_loss": last_loss,
+                "val_nll": nll,
+                "val_accuracy": accuracy,
+                "val_bleu": bleu,
+                "val_chrf": chrf,
+                "samples": samples,
+            }
+        )
+        print(
+            f"{c['name']:22s} {c['steps']:5d} steps  val NLL {nll:.3f}  accuracy {accuracy:.4f}  "
+            f"BLEU {bleu:.2f}  chrF {chrf:.2f}  ({seconds:.0f} s)",
+            flush=True,
+        )
         write_json({"candidates": results}, output)
 
 
@@ -258,10 +307,17 @@ def step_cost(data: pathlib.Path, output: pathlib.Path, recipes_to_time: list, r
         keras.utils.set_random_seed(0)
         model = recipes.build_model(r, vocabulary_size=int(loaded["vocabulary_size"]), name=name.replace("-", "_"))
         # the schedule of the bench's spa-eng run (its shape costs nothing per step, but it is the one timed)
-        config = TrainConfig(epochs=BUDGET_EPOCHS.get(("spa_eng", name), 12), steps_per_epoch=STEPS_PER_EPOCH,
-                             learning_rate=r.learning_rate, warmup_steps=r.warmup_steps)
-        model.compile(optimizer=keras.optimizers.Adam(learning_rate_schedule(config)),
-                      loss=recipes.MaskedCrossEntropy(r.label_smoothing), jit_compile=False)
+        config = TrainConfig(
+            epochs=BUDGET_EPOCHS.get(("spa_eng", name), 12),
+            steps_per_epoch=STEPS_PER_EPOCH,
+            learning_rate=r.learning_rate,
+            warmup_steps=r.warmup_steps,
+        )
+        model.compile(
+            optimizer=keras.optimizers.Adam(learning_rate_schedule(config)),
+            loss=recipes.MaskedCrossEntropy(r.label_smoothing),
+            jit_compile=False,
+        )
         for x, y in sample:  # traces every batch shape before the clock runs
             model.train_on_batch(x, y)
         models[name] = model
@@ -273,11 +329,16 @@ def step_cost(data: pathlib.Path, output: pathlib.Path, recipes_to_time: list, r
                 model.train_on_batch(x, y)
             seconds[name].append((time.perf_counter() - start) / len(sample))
     medians = {name: float(np.median(v)) for name, v in seconds.items()}
-    result = {"what": "CPU seconds per training step, median of interleaved rounds over the same real batches",
-              "batches": batches, "rounds": rounds, "batch_size": recipes.recipe(first).batch_size,
-              "cpu_count": os.cpu_count(), "median_seconds": medians,
-              "rounds_seconds": {name: [round(x, 4) for x in v] for name, v in seconds.items()},
-              f"cost_relative_to_{first}": {name: medians[name] / medians[first] for name in medians}}
+    result = {
+        "what": "CPU seconds per training step, median of interleaved rounds over the same real batches",
+        "batches": batches,
+        "rounds": rounds,
+        "batch_size": recipes.recipe(first).batch_size,
+        "cpu_count": os.cpu_count(),
+        "median_seconds": medians,
+        "rounds_seconds": {name: [round(x, 4) for x in v] for name, v in seconds.items()},
+        f"cost_relative_to_{first}": {name: medians[name] / medians[first] for name in medians},
+    }
     write_json(result, output)
     for name, median in medians.items():
         print(f"{name:12s} {median * 1000:6.1f} ms a step (x{median / medians[first]:.3f})")

@@ -16,8 +16,10 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 __version__ = "0.1.0"
 
-from kerasdl.registry import get_model  # noqa: E402
-from kerasdl.registry import list_models  # noqa: E402
-from kerasdl.registry import register_model  # noqa: E402
+from kerasdl.registry import (
+    get_model,  # noqa: E402
+    list_models,  # noqa: E402
+    register_model,  # noqa: E402
+)
 
 __all__ = ["__version__", "get_model", "list_models", "register_model"]

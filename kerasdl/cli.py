@@ -48,7 +48,9 @@ def build_parser(prog: str = "kerasdl", app: str | None = None) -> argparse.Argu
     lister.set_defaults(func=_models_list)
     for name in list_apps():
         entry = get_app(name)
-        p = apps.add_parser(name, aliases=list(getattr(entry, "aliases", ())), help=(entry.__doc__ or "").splitlines()[0])
+        p = apps.add_parser(
+            name, aliases=list(getattr(entry, "aliases", ())), help=(entry.__doc__ or "").splitlines()[0]
+        )
         sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
         entry.add_commands(sub)
     return parser

@@ -6,7 +6,9 @@ import numpy as np
 def show_image(ax, image, title):
     """Draws an image in [0, 1] (grayscale or RGB) on ``ax`` with a small title and no axes."""
     image = np.clip(image, 0, 1)
-    ax.imshow(image[..., 0] if image.shape[-1] == 1 else image, cmap="gray" if image.shape[-1] == 1 else None, vmin=0, vmax=1)
+    ax.imshow(
+        image[..., 0] if image.shape[-1] == 1 else image, cmap="gray" if image.shape[-1] == 1 else None, vmin=0, vmax=1
+    )
     ax.set_title(title, fontsize=9)
     ax.axis("off")
 

@@ -10,7 +10,8 @@ import dataclasses
 import difflib
 import fnmatch
 import importlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,9 +109,7 @@ def get_model(name: str, **kwargs: Any):
 def list_models(pattern: str = "*", *, family: str | None = None) -> list[str]:
     """Sorted registered model names matching a glob ``pattern`` (and ``family`` if given)."""
     _load_builders()
-    return sorted(
-        n for n, e in _MODELS.items() if fnmatch.fnmatch(n, pattern) and family in (None, e.family)
-    )
+    return sorted(n for n, e in _MODELS.items() if fnmatch.fnmatch(n, pattern) and family in (None, e.family))
 
 
 def register_app(name: str) -> Callable:

@@ -18,7 +18,7 @@ def synthetic_pixels(height, width, channels, rng):
     """A smooth gradient plus texture plus noise in [0, 1]: like a photo, not pure noise."""
     y, x = np.mgrid[0:height, 0:width].astype(np.float64)
     planes = []
-    for c in range(channels):
+    for _ in range(channels):
         fy, fx, phase = rng.uniform(0.05, 0.4), rng.uniform(0.05, 0.4), rng.uniform(0, 2 * np.pi)
         wave = 0.5 + 0.3 * np.sin(fy * y + fx * x + phase) + 0.1 * (x / max(width - 1, 1) - 0.5)
         planes.append(wave + rng.normal(0, 0.05, (height, width)))

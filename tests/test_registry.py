@@ -105,7 +105,9 @@ def test_app_registry(scratch_registry):
     assert "sr" in app.aliases
     assert callable(app.add_commands)
     assert "super_resolution" in registry.list_apps()
-    with pytest.raises(ValueError, match=r"Unknown app name; Received: name='super_resolutio'\. Did you mean: super_resolution"):
+    with pytest.raises(
+        ValueError, match=r"Unknown app name; Received: name='super_resolutio'\. Did you mean: super_resolution"
+    ):
         registry.get_app("super_resolutio")
     with pytest.raises(ValueError, match=r"Received: name='zzz'\. Known: .*super_resolution"):
         registry.get_app("zzz")

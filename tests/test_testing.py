@@ -47,8 +47,10 @@ def test_a_good_builder_passes(scratch_registry):
 def test_several_outputs(scratch_registry):
     def two_heads():
         inputs = keras.Input((4,))
-        return keras.Model(inputs, {"a": keras.layers.Dense(2, dtype="float32")(inputs),
-                                    "b": keras.layers.Dense(1, dtype="float32")(inputs)})
+        return keras.Model(
+            inputs,
+            {"a": keras.layers.Dense(2, dtype="float32")(inputs), "b": keras.layers.Dense(1, dtype="float32")(inputs)},
+        )
 
     register("t_heads", two_heads)
     run_builder_test(two_heads, init_kwargs={}, input_data=X, expected_output_shape={"a": (2, 2), "b": (2, 1)})
@@ -85,7 +87,9 @@ def test_registry_mismatch_fails(scratch_registry):
 
     registry.register_model("t_mismatch", family="testing")(lambda **kw: dense_builder(units=7))
     with pytest.raises(AssertionError, match="get_model\\('t_mismatch'\\) has 35 parameters, the builder 15"):
-        run_builder_test(builder, init_kwargs={}, input_data=X, expected_output_shape=(2, 3), registry_name="t_mismatch")
+        run_builder_test(
+            builder, init_kwargs={}, input_data=X, expected_output_shape=(2, 3), registry_name="t_mismatch"
+        )
 
 
 def test_unregistered_builder_fails():

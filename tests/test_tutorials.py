@@ -31,11 +31,15 @@ def this_python_kernel(tmp_path, monkeypatch):
     """
     spec_dir = tmp_path / "jupyter" / "kernels" / KERNEL
     spec_dir.mkdir(parents=True)
-    (spec_dir / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "kerasdl tests",
-        "language": "python",
-    }))
+    (spec_dir / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "kerasdl tests",
+                "language": "python",
+            }
+        )
+    )
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
     return KERNEL
 
@@ -98,4 +102,6 @@ def test_super_resolution_tutorial_runs(tmp_path, monkeypatch, this_python_kerne
     assert metadata["metrics"]["model"] == "edsr"
     assert (work / "served.png").read_bytes()[:4] == b"\x89PNG"
     assert not list(tmp_path.glob("*.ipynb"))  # the committed notebook was not rewritten
-    assert NOTEBOOK.read_text().count('"outputs": []') == sum(c.cell_type == "code" for c in nbformat.read(NOTEBOOK, as_version=4).cells)
+    assert NOTEBOOK.read_text().count('"outputs": []') == sum(
+        c.cell_type == "code" for c in nbformat.read(NOTEBOOK, as_version=4).cells
+    )

@@ -4,8 +4,7 @@ import json
 
 import pytest
 
-from tests.test_tutorials import (  # noqa: F401  (this_python_kernel: the kernel fixture)
-    TUTORIALS, assert_reads_settings, execute_tutorial, this_python_kernel)
+from tests.test_tutorials import TUTORIALS, assert_reads_settings, execute_tutorial, this_python_kernel  # noqa: F401  (this_python_kernel: the kernel fixture)
 
 NOTEBOOK = TUTORIALS / "captioning.ipynb"
 
@@ -24,12 +23,29 @@ def test_first_code_cell_reads_settings_from_the_environment():
 def test_captioning_tutorial_runs(tmp_path, monkeypatch, this_python_kernel):  # noqa: F811
     work, images, text = execute_tutorial(NOTEBOOK, TINY, tmp_path, monkeypatch, this_python_kernel)
     assert len(images) >= 4  # the scenes, learning curves, captions grid, attention maps
-    for fragment in ("show_attend_tell:", "Xu et al.", "transformer_captioner:", "BLEU-4", "vs retrieval",
-                     "greedy:", "beam 3:", "served:", "LiteRT encoder", "parity"):
+    for fragment in (
+        "show_attend_tell:",
+        "Xu et al.",
+        "transformer_captioner:",
+        "BLEU-4",
+        "vs retrieval",
+        "greedy:",
+        "beam 3:",
+        "served:",
+        "LiteRT encoder",
+        "parity",
+    ):
         assert fragment in text, fragment
 
     run = work / "captioning_run"
-    for name in ("best.keras", "captioning.json", "learning_curves.png", "evaluation.json", "captions.png", "attention.png"):
+    for name in (
+        "best.keras",
+        "captioning.json",
+        "learning_curves.png",
+        "evaluation.json",
+        "captions.png",
+        "attention.png",
+    ):
         assert (run / name).is_file(), name
     metadata = json.loads((work / "saved_models" / "captioning" / "1" / "metadata.json").read_text())
     assert metadata["model"] == "show_attend_tell" and metadata["parity"]["max_abs_diff"]["serving_default"] == 0

@@ -4,8 +4,7 @@ import json
 
 import pytest
 
-from tests.test_tutorials import (  # noqa: F401  (this_python_kernel: the kernel fixture)
-    TUTORIALS, assert_reads_settings, execute_tutorial, this_python_kernel)
+from tests.test_tutorials import TUTORIALS, assert_reads_settings, execute_tutorial, this_python_kernel  # noqa: F401  (this_python_kernel: the kernel fixture)
 
 NOTEBOOK = TUTORIALS / "denoising.ipynb"
 
@@ -29,8 +28,16 @@ def test_first_code_cell_reads_settings_from_the_environment():
 def test_denoising_tutorial_runs(tmp_path, monkeypatch, this_python_kernel):  # noqa: F811
     work, images, text = execute_tutorial(NOTEBOOK, TINY, tmp_path, monkeypatch, this_python_kernel)
     assert len(images) >= 5  # noise models, learning curves, comparison, own image, served PNG
-    for fragment in ("Gaussian, sigma 30", "bm3d", "nl_means", "untrained model = identity: True", "mean PSNR",
-                     "parity", "served PSNR", "LiteRT output"):
+    for fragment in (
+        "Gaussian, sigma 30",
+        "bm3d",
+        "nl_means",
+        "untrained model = identity: True",
+        "mean PSNR",
+        "parity",
+        "served PSNR",
+        "LiteRT output",
+    ):
         assert fragment in text, fragment
 
     run = work / "denoise_run"

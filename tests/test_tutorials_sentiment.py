@@ -4,8 +4,7 @@ import json
 
 import pytest
 
-from tests.test_tutorials import (  # noqa: F401  (this_python_kernel: the kernel fixture)
-    TUTORIALS, assert_reads_settings, execute_tutorial, this_python_kernel)
+from tests.test_tutorials import TUTORIALS, assert_reads_settings, execute_tutorial, this_python_kernel  # noqa: F401  (this_python_kernel: the kernel fixture)
 
 NOTEBOOK = TUTORIALS / "sentiment.ipynb"
 
@@ -26,9 +25,19 @@ def test_first_code_cell_reads_settings_from_the_environment():
 def test_sentiment_tutorial_runs(tmp_path, monkeypatch, this_python_kernel):  # noqa: F811
     work, images, text = execute_tutorial(NOTEBOOK, TINY, tmp_path, monkeypatch, this_python_kernel)
     assert len(images) >= 2  # the learning curves, the confusion matrix
-    for fragment in ("rnn_classifier, cell='lstm'", "Hochreiter & Schmidhuber 1997", "transformer_classifier",
-                     "embedded reviews", "TF-IDF", "most positive n-grams", "precision", "vs baseline",
-                     "served: label", "LiteRT", "parity"):
+    for fragment in (
+        "rnn_classifier, cell='lstm'",
+        "Hochreiter & Schmidhuber 1997",
+        "transformer_classifier",
+        "embedded reviews",
+        "TF-IDF",
+        "most positive n-grams",
+        "precision",
+        "vs baseline",
+        "served: label",
+        "LiteRT",
+        "parity",
+    ):
         assert fragment in text, fragment
 
     run = work / "sentiment_run"

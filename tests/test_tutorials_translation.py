@@ -4,8 +4,7 @@ import json
 
 import pytest
 
-from tests.test_tutorials import (  # noqa: F401  (this_python_kernel: the kernel fixture)
-    TUTORIALS, assert_reads_settings, execute_tutorial, this_python_kernel)
+from tests.test_tutorials import TUTORIALS, assert_reads_settings, execute_tutorial, this_python_kernel  # noqa: F401  (this_python_kernel: the kernel fixture)
 
 NOTEBOOK = TUTORIALS / "translation.ipynb"
 
@@ -27,14 +26,30 @@ def test_first_code_cell_reads_settings_from_the_environment():
 def test_translation_tutorial_runs(tmp_path, monkeypatch, this_python_kernel):  # noqa: F811
     work, images, text = execute_tutorial(NOTEBOOK, TINY, tmp_path, monkeypatch, this_python_kernel)
     assert len(images) >= 2  # the learning curves, the attention heatmaps
-    for fragment in ("keras-io", "transformer_seq2seq", "Vaswani et al. 2017", "Luong et al. 2015", "round trip: True",
-                     "bleu", "chrf", "served: i have twenty-one houses", "parity",
-                     "LiteRT greedy loop gives the same strings: True"):
+    for fragment in (
+        "keras-io",
+        "transformer_seq2seq",
+        "Vaswani et al. 2017",
+        "Luong et al. 2015",
+        "round trip: True",
+        "bleu",
+        "chrf",
+        "served: i have twenty-one houses",
+        "parity",
+        "LiteRT greedy loop gives the same strings: True",
+    ):
         assert fragment in text, fragment
 
     run = work / "translation_run"
-    for name in ("best.keras", "sentencepiece.model", "training_log.csv", "learning_curves.png", "evaluation.json",
-                 "attention.png", "split/test.tsv"):
+    for name in (
+        "best.keras",
+        "sentencepiece.model",
+        "training_log.csv",
+        "learning_curves.png",
+        "evaluation.json",
+        "attention.png",
+        "split/test.tsv",
+    ):
         assert (run / name).is_file(), name
     version = work / "saved_models" / "translation" / "1"
     metadata = json.loads((version / "metadata.json").read_text())

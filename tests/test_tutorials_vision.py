@@ -4,8 +4,7 @@ import json
 
 import pytest
 
-from tests.test_tutorials import (  # noqa: F401  (this_python_kernel: the kernel fixture)
-    TUTORIALS, assert_reads_settings, execute_tutorial, this_python_kernel)
+from tests.test_tutorials import TUTORIALS, assert_reads_settings, execute_tutorial, this_python_kernel  # noqa: F401  (this_python_kernel: the kernel fixture)
 
 NOTEBOOK = TUTORIALS / "vision_builders.ipynb"
 
@@ -27,8 +26,16 @@ def test_first_code_cell_reads_settings_from_the_environment():
 def test_vision_builders_tutorial_runs(tmp_path, monkeypatch, this_python_kernel):  # noqa: F811
     work, images, text = execute_tutorial(NOTEBOOK, TINY, tmp_path, monkeypatch, this_python_kernel)
     assert len(images) >= 3  # the digits, the learning curves, the confusion matrix
-    for fragment in ("lenet5", "mlp", "LeCun et al. 1998", "SVC (RBF kernel", "precision", "vs baseline",
-                     "served: label", "parity"):
+    for fragment in (
+        "lenet5",
+        "mlp",
+        "LeCun et al. 1998",
+        "SVC (RBF kernel",
+        "precision",
+        "vs baseline",
+        "served: label",
+        "parity",
+    ):
         assert fragment in text, fragment
 
     run = work / "classify_run"

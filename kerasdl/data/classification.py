@@ -27,7 +27,18 @@ KERAS_FILES = {
 CLASS_NAMES = {
     "digits": [str(i) for i in range(10)],
     "mnist": [str(i) for i in range(10)],
-    "fashion_mnist": ["t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle boot"],
+    "fashion_mnist": [
+        "t-shirt",
+        "trouser",
+        "pullover",
+        "dress",
+        "coat",
+        "sandal",
+        "shirt",
+        "sneaker",
+        "bag",
+        "ankle boot",
+    ],
     "cifar10": ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"],
 }
 
@@ -48,7 +59,7 @@ class LabeledImages:
     class_names: list[str]
     ids: list
 
-    def subset(self, index) -> "LabeledImages":
+    def subset(self, index) -> LabeledImages:
         index = np.asarray(index, dtype=np.int64)
         return LabeledImages(self.x[index], self.y[index], self.class_names, [self.ids[i] for i in index])
 
@@ -76,8 +87,10 @@ class Split:
             "source": self.source,
             "seed": self.seed,
             "class_names": self.class_names,
-            **{part: [str(i) if isinstance(i, pathlib.Path) else i for i in getattr(self, part).ids]
-               for part in ("train", "val", "test")},
+            **{
+                part: [str(i) if isinstance(i, pathlib.Path) else i for i in getattr(self, part).ids]
+                for part in ("train", "val", "test")
+            },
         }
 
 
@@ -110,8 +123,10 @@ def _resize_batch(x, *, size, channels, batch=2048):
 
     if x.shape[1:] == (size, size, channels):
         return x.astype(np.float32)
-    out = [to_model_input(tf.convert_to_tensor(x[i : i + batch], tf.float32) / 255.0, size=size, channels=channels).numpy()
-           for i in range(0, len(x), batch)]
+    out = [
+        to_model_input(tf.convert_to_tensor(x[i : i + batch], tf.float32) / 255.0, size=size, channels=channels).numpy()
+        for i in range(0, len(x), batch)
+    ]
     return np.concatenate(out).astype(np.float32)
 
 
@@ -131,9 +146,13 @@ def class_folders(path) -> tuple[list[str], list[list[pathlib.Path]]]:
         raise UserInputError(f"no such folder: {path}" if not path.exists() else f"not a folder: {path}")
     classes = sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not classes:
-        raise UserInputError(f"folder {path} has no class subfolders; put each class's images in <folder>/<class name>/")
+        raise UserInputError(
+            f"folder {path} has no class subfolders; put each class's images in <folder>/<class name>/"
+        )
     if len(classes) < 2:
-        raise UserInputError(f"folder {path} has only one class subfolder ({classes[0].name}); classification needs two or more")
+        raise UserInputError(
+            f"folder {path} has only one class subfolder ({classes[0].name}); classification needs two or more"
+        )
     files = []
     for folder in classes:
         try:
@@ -272,8 +291,7 @@ def _named(error: UserInputError, names) -> UserInputError:
     return UserInputError(message)
 
 
-def load_split(*, data=None, dataset=None, size: int, channels: int, seed: int = SPLIT_SEED,
-               keras_path=None) -> Split:
+def load_split(*, data=None, dataset=None, size: int, channels: int, seed: int = SPLIT_SEED, keras_path=None) -> Split:
     """The train/validation/test split of a class folder or a named dataset.
 
     A folder and scikit-learn's digits are split 60/20/20 per class with ``seed``; Keras'
@@ -300,10 +318,18 @@ def load_split(*, data=None, dataset=None, size: int, channels: int, seed: int =
         else:
             (x_train, y_train), (x_test, y_test) = load_keras_dataset(dataset, path=keras_path)
             names = CLASS_NAMES[dataset]
-            train = LabeledImages(_resize_batch(x_train, size=size, channels=channels), y_train.astype(np.int32),
-                                  names, list(range(len(y_train))))
-            test = LabeledImages(_resize_batch(x_test, size=size, channels=channels), y_test.astype(np.int32),
-                                 names, [f"test:{i}" for i in range(len(y_test))])
+            train = LabeledImages(
+                _resize_batch(x_train, size=size, channels=channels),
+                y_train.astype(np.int32),
+                names,
+                list(range(len(y_train))),
+            )
+            test = LabeledImages(
+                _resize_batch(x_test, size=size, channels=channels),
+                y_test.astype(np.int32),
+                names,
+                [f"test:{i}" for i in range(len(y_test))],
+            )
             train_index, val_index = stratified_split(train.y, fractions=(5 / 6, 1 / 6), seed=seed)
             return Split(train.subset(train_index), train.subset(val_index), test, source, seed)
     try:
@@ -321,7 +347,9 @@ def native_shape(*, data=None, dataset=None) -> tuple[int, int]:
     if data is not None:
         _, files = class_folders(data)
         return None, folder_channels([f for class_files in files for f in class_files])
-    return {"digits": (8, 1), "mnist": (28, 1), "fashion_mnist": (28, 1), "cifar10": (32, 3)}.get(dataset or "digits", (None, 3))
+    return {"digits": (8, 1), "mnist": (28, 1), "fashion_mnist": (28, 1), "cifar10": (32, 3)}.get(
+        dataset or "digits", (None, 3)
+    )
 
 
 # ---------------------------------------------------------------- tf.data pipelines
@@ -346,7 +374,9 @@ def augmentation(*, flip: bool = False, seed: int = 0):
     return keras.Sequential(layers, name="augmentation")
 
 
-def training_dataset(images: LabeledImages, *, batch_size: int, augment: bool = True, flip: bool = False, seed: int = 0):
+def training_dataset(
+    images: LabeledImages, *, batch_size: int, augment: bool = True, flip: bool = False, seed: int = 0
+):
     """Endless shuffled batches ``(x, y)``, augmented when ``augment``."""
     import tensorflow as tf
 

@@ -80,7 +80,9 @@ def _load_png_16bit(path: pathlib.Path) -> np.ndarray:
     try:
         pixels = tf.io.decode_png(path.read_bytes(), channels=3, dtype=tf.uint16)
     except tf.errors.InvalidArgumentError as err:
-        raise UserInputError(f"cannot read image {path}: corrupt or truncated ({err.message.splitlines()[0]})") from None
+        raise UserInputError(
+            f"cannot read image {path}: corrupt or truncated ({err.message.splitlines()[0]})"
+        ) from None
     return (pixels.numpy() / 65535.0).astype(np.float32)
 
 

@@ -61,7 +61,7 @@ class NoiseModel:
             raise UserInputError(f"{what} must be above 0 (there is no noise to remove)")
 
     @classmethod
-    def parse(cls, spec: str) -> "NoiseModel":
+    def parse(cls, spec: str) -> NoiseModel:
         """``"gaussian:25"``, ``"gaussian:0-55"``, ``"poisson:30"``, ``"salt_pepper:0.1"``; the kind alone takes its default level.
 
         Raises:
@@ -70,17 +70,21 @@ class NoiseModel:
         kind, _, level = str(spec).strip().lower().partition(":")
         kind = kind.strip().replace("-", "_")
         if kind not in KINDS:
-            raise UserInputError(f"unknown noise {kind!r} in {spec!r}; choose one of {', '.join(KINDS)} (e.g. gaussian:25)")
+            raise UserInputError(
+                f"unknown noise {kind!r} in {spec!r}; choose one of {', '.join(KINDS)} (e.g. gaussian:25)"
+            )
         level = level or DEFAULT_LEVEL[kind]
         match = re.fullmatch(rf"({_NUMBER})(?:\s*-\s*({_NUMBER}))?", level.strip())
         if not match:
-            raise UserInputError(f"cannot read the noise level {level!r} in {spec!r}: write a number or a range low-high")
+            raise UserInputError(
+                f"cannot read the noise level {level!r} in {spec!r}: write a number or a range low-high"
+            )
         low = float(match.group(1))
         high = float(match.group(2)) if match.group(2) else low
         return cls(kind, low, high)
 
     @classmethod
-    def gaussian(cls, sigma) -> "NoiseModel":
+    def gaussian(cls, sigma) -> NoiseModel:
         """Gaussian noise with ``sigma`` on the 0-255 scale: a number, or ``(low, high)`` for blind."""
         low, high = (sigma, sigma) if np.isscalar(sigma) else sigma
         return cls("gaussian", float(low), float(high))

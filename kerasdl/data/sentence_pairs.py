@@ -87,14 +87,18 @@ def read_aligned_files(source_path: str | os.PathLike, target_path: str | os.Pat
     return pairs
 
 
-def split_pairs(pairs, *, seed: int = 0, validation: float = 0.1, test: float = 0.1) -> dict[str, list[tuple[str, str]]]:
+def split_pairs(
+    pairs, *, seed: int = 0, validation: float = 0.1, test: float = 0.1
+) -> dict[str, list[tuple[str, str]]]:
     """A seeded train/validation/test split (each non-empty when there are at least three pairs).
 
     Pairs with the same source sentence go to the same split, so a test sentence is never
     seen in training with another translation.
     """
     if not 0 < validation < 1 or not 0 < test < 1 or validation + test >= 1:
-        raise ValueError(f"validation and test must be fractions summing below 1; Received: validation={validation}, test={test}")
+        raise ValueError(
+            f"validation and test must be fractions summing below 1; Received: validation={validation}, test={test}"
+        )
     sources = sorted({source for source, _ in pairs})
     if len(sources) < 3:
         raise UserInputError(f"need at least 3 distinct source sentences to split; got {len(sources)}")

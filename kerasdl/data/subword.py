@@ -9,7 +9,7 @@ model agrees: 0 pads, 1 is unknown, 2 starts a sentence, 3 ends it.
 from __future__ import annotations
 
 import io
-from typing import Iterable
+from collections.abc import Iterable
 
 import keras_hub
 import sentencepiece
@@ -30,7 +30,9 @@ def train_sentencepiece(texts: Iterable[str], *, vocabulary_size: int = 8000, mo
         The serialised model, for :func:`tokenizer` (and to be saved next to a model).
     """
     if isinstance(vocabulary_size, bool) or not isinstance(vocabulary_size, int) or vocabulary_size < 300:
-        raise ValueError(f"vocabulary_size must be an int >= 300 (bytes + specials); Received: vocabulary_size={vocabulary_size!r}")
+        raise ValueError(
+            f"vocabulary_size must be an int >= 300 (bytes + specials); Received: vocabulary_size={vocabulary_size!r}"
+        )
     if model_type not in ("unigram", "bpe"):
         raise ValueError(f"model_type must be 'unigram' or 'bpe'; Received: model_type={model_type!r}")
     texts = [t for t in texts if t.strip()]
@@ -38,10 +40,20 @@ def train_sentencepiece(texts: Iterable[str], *, vocabulary_size: int = 8000, mo
         raise ValueError("texts is empty: a tokenizer needs at least one non-blank sentence")
     proto = io.BytesIO()
     sentencepiece.SentencePieceTrainer.train(
-        sentence_iterator=iter(texts), model_writer=proto, vocab_size=vocabulary_size, model_type=model_type,
-        pad_id=PAD_ID, unk_id=UNKNOWN_ID, bos_id=START_ID, eos_id=END_ID, byte_fallback=True,
-        normalization_rule_name="identity", character_coverage=1.0, hard_vocab_limit=False,
-        minloglevel=2, num_threads=1,
+        sentence_iterator=iter(texts),
+        model_writer=proto,
+        vocab_size=vocabulary_size,
+        model_type=model_type,
+        pad_id=PAD_ID,
+        unk_id=UNKNOWN_ID,
+        bos_id=START_ID,
+        eos_id=END_ID,
+        byte_fallback=True,
+        normalization_rule_name="identity",
+        character_coverage=1.0,
+        hard_vocab_limit=False,
+        minloglevel=2,
+        num_threads=1,
     )
     return proto.getvalue()
 

@@ -8,14 +8,12 @@ import os
 import pathlib
 import shutil
 import tempfile
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import keras
 import tensorflow as tf
 
 from kerasdl.errors import UserInputError
-from kerasdl.files import dumps, write_json
-from kerasdl.quiet import native_stderr_silenced
 from kerasdl.export import metadata as metadata_lib
 from kerasdl.export.endpoint import Endpoint
 from kerasdl.export.litert import describe_tflite, write_tflite
@@ -27,6 +25,8 @@ from kerasdl.export.saved_model import (
     write_saved_model,
 )
 from kerasdl.export.versions import next_version, version_dir
+from kerasdl.files import dumps, write_json
+from kerasdl.quiet import native_stderr_silenced
 
 TFLITE_FILE = "model.tflite"
 METADATA_FILE = "metadata.json"
@@ -138,16 +138,27 @@ def export_model(
             loaded = tf.saved_model.load(str(tmp))
             check_signatures(tmp, loaded, arg_names, artifact=f"SavedModel {final}")
             diffs = check_saved_model_parity(
-                model, loaded, arg_names, sample_inputs, float_input_signature.dtype, endpoints,
-                atol=atol, png_levels=png_levels, artifact=f"SavedModel {final}",
+                model,
+                loaded,
+                arg_names,
+                sample_inputs,
+                float_input_signature.dtype,
+                endpoints,
+                atol=atol,
+                png_levels=png_levels,
+                artifact=f"SavedModel {final}",
             )
             tflite_info = None
             if tflite:
                 shape = float_input_signature.shape if tflite_input_shape is None else tflite_input_shape
                 converter = write_tflite(model, tmp / TFLITE_FILE, tf.TensorSpec(shape, tf.float32))
                 diffs["tflite"] = check_tflite_parity(
-                    model, tmp / TFLITE_FILE, sample_inputs, tflite_input_shape,
-                    atol=atol, artifact=f"TFLite model {final / TFLITE_FILE}",
+                    model,
+                    tmp / TFLITE_FILE,
+                    sample_inputs,
+                    tflite_input_shape,
+                    atol=atol,
+                    artifact=f"TFLite model {final / TFLITE_FILE}",
                 )
                 tflite_info = {**describe_tflite(tmp / TFLITE_FILE), "converter": converter}
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 import tensorflow as tf
 
@@ -34,10 +34,7 @@ class Endpoint:
 
     def __post_init__(self):
         if self.compare not in COMPARE_MODES:
-            raise ValueError(
-                f"Endpoint {self.name!r}: compare must be one of {COMPARE_MODES}, "
-                f"got {self.compare!r}"
-            )
+            raise ValueError(f"Endpoint {self.name!r}: compare must be one of {COMPARE_MODES}, got {self.compare!r}")
         if len(self.sample_inputs) != len(self.input_signature):
             raise ValueError(
                 f"Endpoint {self.name!r}: {len(self.sample_inputs)} sample inputs "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import keras
 import numpy as np
@@ -84,10 +84,7 @@ def keras_reference(model: keras.Model, inputs, dtype=tf.float32) -> np.ndarray:
 
 def _call_signature(signature, arg_names: Sequence[str], inputs: Sequence) -> dict:
     specs = signature.structured_input_signature[1]
-    kwargs = {
-        name: tf.convert_to_tensor(value, dtype=specs[name].dtype)
-        for name, value in zip(arg_names, inputs)
-    }
+    kwargs = {name: tf.convert_to_tensor(value, dtype=specs[name].dtype) for name, value in zip(arg_names, inputs)}
     return {k: _numpy(v) for k, v in signature(**kwargs).items()}
 
 
@@ -148,9 +145,7 @@ def check_saved_model_parity(
         expected = {k: _numpy(v) for k, v in endpoint.fn(*inputs).items()}
         actual = _call_signature(loaded.signatures[endpoint.name], arg_names[endpoint.name], inputs)
         tolerance = png_levels if endpoint.compare == "png" else atol
-        diffs[endpoint.name] = _compare_outputs(
-            artifact, endpoint.name, expected, actual, endpoint.compare, tolerance
-        )
+        diffs[endpoint.name] = _compare_outputs(artifact, endpoint.name, expected, actual, endpoint.compare, tolerance)
     return diffs
 
 

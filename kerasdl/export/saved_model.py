@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import pathlib
-from typing import Iterable
+from collections.abc import Iterable
 
 import keras
 import tensorflow as tf
@@ -62,14 +62,10 @@ def write_saved_model(
 
     # The first endpoint also becomes "serving_default" unless one is named so.
     functions = {
-        FLOAT_ENDPOINT: archive.add_endpoint(
-            FLOAT_ENDPOINT, serving_float, [float_spec(float_input_signature)]
-        )
+        FLOAT_ENDPOINT: archive.add_endpoint(FLOAT_ENDPOINT, serving_float, [float_spec(float_input_signature)])
     }
     for endpoint in endpoints:
-        functions[endpoint.name] = archive.add_endpoint(
-            endpoint.name, endpoint.fn, list(endpoint.input_signature)
-        )
+        functions[endpoint.name] = archive.add_endpoint(endpoint.name, endpoint.fn, list(endpoint.input_signature))
     archive.write_out(str(path), verbose=False)
 
     arg_names = {
@@ -116,9 +112,7 @@ def check_signatures(path: str | os.PathLike, loaded, expected: Iterable[str], a
     on_disk = set(signature_keys_on_disk(path))
     missing = [n for n in expected if n not in loaded.signatures or n not in on_disk]
     if missing:
-        raise ExportParityError(
-            f"{artifact}: signatures {missing} are missing (found {sorted(on_disk)})"
-        )
+        raise ExportParityError(f"{artifact}: signatures {missing} are missing (found {sorted(on_disk)})")
 
 
 def _spec_dict(spec) -> dict:
@@ -172,9 +166,7 @@ class ServingSignature:
         """
         if args:
             if len(args) != 1 or kwargs or len(self.input_names) != 1:
-                raise TypeError(
-                    f"signature {self.name!r} takes keyword inputs {self.input_names}"
-                )
+                raise TypeError(f"signature {self.name!r} takes keyword inputs {self.input_names}")
             kwargs = {self.input_names[0]: args[0]}
         specs = self.signature.structured_input_signature[1]
         kwargs = {k: tf.convert_to_tensor(v, dtype=specs[k].dtype) for k, v in kwargs.items()}

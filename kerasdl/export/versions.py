@@ -20,11 +20,7 @@ def next_version(app_dir: str | os.PathLike) -> int:
     app_dir = pathlib.Path(app_dir)
     if not app_dir.is_dir():
         return 1
-    versions = [
-        int(entry.name)
-        for entry in app_dir.iterdir()
-        if entry.name.isdigit() and entry.is_dir()
-    ]
+    versions = [int(entry.name) for entry in app_dir.iterdir() if entry.name.isdigit() and entry.is_dir()]
     return max(versions, default=0) + 1
 
 

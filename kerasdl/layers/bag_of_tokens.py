@@ -57,7 +57,9 @@ class BagOfTokens(keras.layers.Layer):
     ):
         super().__init__(**kwargs)
         if isinstance(vocabulary_size, bool) or not isinstance(vocabulary_size, int) or vocabulary_size < 2:
-            raise ValueError(f"vocabulary_size must be an int of at least 2; Received: vocabulary_size={vocabulary_size!r}")
+            raise ValueError(
+                f"vocabulary_size must be an int of at least 2; Received: vocabulary_size={vocabulary_size!r}"
+            )
         if isinstance(embed_dim, bool) or not isinstance(embed_dim, int) or embed_dim < 1:
             raise ValueError(f"embed_dim must be a positive int; Received: embed_dim={embed_dim!r}")
         if pooling not in POOLINGS:

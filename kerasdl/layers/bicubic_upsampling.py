@@ -7,7 +7,6 @@ import numpy as np
 
 from kerasdl.layers.upscaling import IntegerUpscaling
 
-
 _TABLE_SIZE = 1024
 
 

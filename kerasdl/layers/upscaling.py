@@ -23,7 +23,12 @@ class IntegerUpscaling(keras.layers.Layer):
     def compute_output_shape(self, input_shape):
         b, h, w, c = input_shape
         s = self.scale
-        return (b, None if h is None else h * s, None if w is None else w * s, None if c is None else self.output_channels(c))
+        return (
+            b,
+            None if h is None else h * s,
+            None if w is None else w * s,
+            None if c is None else self.output_channels(c),
+        )
 
     def get_config(self):
         return {**super().get_config(), "scale": self.scale}

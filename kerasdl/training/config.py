@@ -52,25 +52,59 @@ class TrainConfig:
         g = parser.add_argument_group("training")
         g.add_argument("--epochs", type=int, default=d.epochs, help="number of epochs (default: %(default)s)")
         steps_help = "one pass over the training data" if d.steps_per_epoch is None else "%(default)s"
-        g.add_argument("--steps-per-epoch", type=int, default=d.steps_per_epoch, help=f"batches per epoch (default: {steps_help})")
-        g.add_argument("--learning-rate", type=float, default=d.learning_rate, help="peak learning rate (default: %(default)s)")
-        g.add_argument("--warmup-steps", type=int, default=d.warmup_steps,
-                       help="linear learning-rate warm-up steps before the cosine decay (default: %(default)s)")
+        g.add_argument(
+            "--steps-per-epoch", type=int, default=d.steps_per_epoch, help=f"batches per epoch (default: {steps_help})"
+        )
+        g.add_argument(
+            "--learning-rate", type=float, default=d.learning_rate, help="peak learning rate (default: %(default)s)"
+        )
+        g.add_argument(
+            "--warmup-steps",
+            type=int,
+            default=d.warmup_steps,
+            help="linear learning-rate warm-up steps before the cosine decay (default: %(default)s)",
+        )
         xla = g.add_mutually_exclusive_group()
-        xla.add_argument("--xla", dest="jit_compile", action="store_true", default=d.jit_compile, help="compile with XLA (default: on with a GPU)")
+        xla.add_argument(
+            "--xla",
+            dest="jit_compile",
+            action="store_true",
+            default=d.jit_compile,
+            help="compile with XLA (default: on with a GPU)",
+        )
         xla.add_argument("--no-xla", dest="jit_compile", action="store_false", help="turn XLA compilation off")
-        g.add_argument("--mixed-precision", action="store_true", default=d.mixed_precision,
-                       help="mixed precision on GPU (bfloat16 where supported, else float16)")
+        g.add_argument(
+            "--mixed-precision",
+            action="store_true",
+            default=d.mixed_precision,
+            help="mixed precision on GPU (bfloat16 where supported, else float16)",
+        )
         g.add_argument("--seed", type=int, default=d.seed, help="random seed (default: %(default)s)")
-        g.add_argument("--deterministic", action="store_true", default=d.deterministic,
-                       help="deterministic TensorFlow ops: reruns give identical numbers (slower)")
+        g.add_argument(
+            "--deterministic",
+            action="store_true",
+            default=d.deterministic,
+            help="deterministic TensorFlow ops: reruns give identical numbers (slower)",
+        )
         g.add_argument("--patience", type=int, default=d.patience, help="early-stopping patience in epochs, 0 = off")
         g.add_argument("--tensorboard", action="store_true", default=d.tensorboard, help="write TensorBoard logs")
-        g.add_argument("--time-limit", type=float, default=d.time_limit, metavar="MINUTES", help="stop training after this many minutes")
-        g.add_argument("--restart", dest="resume", action="store_false", default=d.resume, help="ignore an interrupted run in --run-dir and start afresh")
+        g.add_argument(
+            "--time-limit",
+            type=float,
+            default=d.time_limit,
+            metavar="MINUTES",
+            help="stop training after this many minutes",
+        )
+        g.add_argument(
+            "--restart",
+            dest="resume",
+            action="store_false",
+            default=d.resume,
+            help="ignore an interrupted run in --run-dir and start afresh",
+        )
 
     @classmethod
-    def from_args(cls, args: argparse.Namespace) -> "TrainConfig":
+    def from_args(cls, args: argparse.Namespace) -> TrainConfig:
         """The config from parsed flags (those added by :meth:`add_arguments`)."""
         names = {f.name for f in dataclasses.fields(cls)} - {"verbose"}
         config = cls(**{n: getattr(args, n) for n in names})
@@ -88,10 +122,15 @@ class TrainConfig:
             raise UserInputError(f"--learning-rate must be positive; got {self.learning_rate}")
         if self.warmup_steps is not None and self.warmup_steps < 0:
             raise UserInputError(f"--warmup-steps must be 0 (none) or more; got {self.warmup_steps}")
-        if (self.warmup_steps and self.steps_per_epoch is not None
-                and self.warmup_steps >= self.epochs * self.steps_per_epoch):
-            raise UserInputError(f"--warmup-steps ({self.warmup_steps}) must be fewer than the run's "
-                                 f"{self.epochs * self.steps_per_epoch} steps (epochs x steps per epoch)")
+        if (
+            self.warmup_steps
+            and self.steps_per_epoch is not None
+            and self.warmup_steps >= self.epochs * self.steps_per_epoch
+        ):
+            raise UserInputError(
+                f"--warmup-steps ({self.warmup_steps}) must be fewer than the run's "
+                f"{self.epochs * self.steps_per_epoch} steps (epochs x steps per epoch)"
+            )
         if self.time_limit is not None and not self.time_limit > 0:
             raise UserInputError(f"--time-limit must be positive minutes; got {self.time_limit}")
         if self.patience < 0:

@@ -6,7 +6,8 @@ import dataclasses
 import pathlib
 import shutil
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import keras
 import tensorflow as tf
@@ -61,8 +62,9 @@ def learning_rate_schedule(config: TrainConfig):
     warmup = config.warmup_steps or 0
     if not warmup:
         return keras.optimizers.schedules.CosineDecay(config.learning_rate, decay_steps=total, alpha=0.01)
-    return keras.optimizers.schedules.CosineDecay(0.0, decay_steps=total - warmup, alpha=0.01,
-                                                  warmup_target=config.learning_rate, warmup_steps=warmup)
+    return keras.optimizers.schedules.CosineDecay(
+        0.0, decay_steps=total - warmup, alpha=0.01, warmup_target=config.learning_rate, warmup_steps=warmup
+    )
 
 
 def fit(
@@ -125,7 +127,6 @@ def fit(
             callbacks=all_callbacks,
             verbose=config.verbose,
             shuffle=False,  # datasets arrive shuffled; Keras would only warn that it cannot
-
         )
     finally:
         keras.mixed_precision.set_global_policy("float32")

@@ -24,8 +24,22 @@ from tests.helpers import files_under, run_app
 
 APP_DIR = pathlib.Path("saved_models") / "captioning"
 RUN_DIR = pathlib.Path("runs") / "captioning"
-TINY = ["--epochs", "1", "--steps-per-epoch", "2", "--batch-size", "4", "--embed-dim", "8", "--units", "16",
-        "--image-size", "32", "--min-count", "1"]
+TINY = [
+    "--epochs",
+    "1",
+    "--steps-per-epoch",
+    "2",
+    "--batch-size",
+    "4",
+    "--embed-dim",
+    "8",
+    "--units",
+    "16",
+    "--image-size",
+    "32",
+    "--min-count",
+    "1",
+]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 VOCABULARY = ["", "[UNK]", "<start>", "<end>", "a", "red", "circle", "blue"]
 
@@ -42,7 +56,9 @@ def test_bleu_uses_every_reference():
 
 def test_retrieval_takes_the_nearest_training_caption():
     train = np.eye(3)
-    nearest, captions = nearest_captions(train, [["A one ."], ["two"], ["three"]], np.array([[0.1, 0.9, 0.0], [1, 0, 0]]))
+    nearest, captions = nearest_captions(
+        train, [["A one ."], ["two"], ["three"]], np.array([[0.1, 0.9, 0.0], [1, 0, 0]])
+    )
     assert list(nearest) == [1, 0] and captions == ["two", "a one"]
 
 
@@ -64,7 +80,7 @@ def test_decoding_starts_and_ends_right(beam_width):
         body = row[1:]
         assert not np.isin(body, [START_ID, 1]).any()  # never start or unknown again
         if END_ID in body:  # nothing but padding after the end
-            assert np.all(body[list(body).index(END_ID) + 1:] == 0)
+            assert np.all(body[list(body).index(END_ID) + 1 :] == 0)
         else:
             assert np.all(body != 0)  # no end: the caption fills the length
     captions = Captioner(model, VOCABULARY, max_length=7, beam_width=beam_width).caption(images)
@@ -101,8 +117,15 @@ def test_grouped_training_model_matches_the_plain_model():
     assert out.shape == (3, 2, 5, len(VOCABULARY))
     for r in range(2):
         np.testing.assert_allclose(out[:, r], model({"image": images, "caption_ids": ids[:, r]}), atol=1e-5)
-    ds = caption_dataset((images * 255).astype(np.uint8), [["a red circle", "a blue circle"]] * 3, VOCABULARY,
-                         max_length=5, per_image=2, batch_size=2, shuffle=False)
+    ds = caption_dataset(
+        (images * 255).astype(np.uint8),
+        [["a red circle", "a blue circle"]] * 3,
+        VOCABULARY,
+        max_length=5,
+        per_image=2,
+        batch_size=2,
+        shuffle=False,
+    )
     x, y = next(iter(ds))
     assert x["caption_ids"].shape == (2, 2, 5) and y.shape == (2, 2, 5)
     np.testing.assert_array_equal(x["caption_ids"][0, 0], [START_ID, 4, 5, 6, 0])  # the end token is never an input
@@ -129,14 +152,24 @@ def saved_model(trained):
 @pytest.mark.slow
 def test_run_writes_every_output(trained):
     run_dir = trained["work"] / RUN_DIR
-    assert {"best.keras", "captioning.json", "training_log.csv", "learning_curves.png", "evaluation.json",
-            "captions.png", "attention.png", "train_summary.json"} <= files_under(run_dir)
+    assert {
+        "best.keras",
+        "captioning.json",
+        "training_log.csv",
+        "learning_curves.png",
+        "evaluation.json",
+        "captions.png",
+        "attention.png",
+        "train_summary.json",
+    } <= files_under(run_dir)
     for figure in ("learning_curves.png", "captions.png", "attention.png"):
         assert (run_dir / figure).read_bytes()[:8] == PNG_SIGNATURE
     assert not [f for f in files_under(trained["work"]) if f.endswith(".tmp") or "/.tmp" in f]
     assert "Done: BLEU-4" in trained["stdout"] and "Traceback" not in trained["stdout"] + trained["stderr"]
     report = json.loads((run_dir / "evaluation.json").read_text())
-    assert report["images"] == 2 and report["references_per_image"] == 2 and report["decoding"] == "beam search, 2 beams"
+    assert (
+        report["images"] == 2 and report["references_per_image"] == 2 and report["decoding"] == "beam search, 2 beams"
+    )
     for method in ("model", "retrieval"):
         assert all(0 <= report[method][f"bleu{n}"] <= 1 for n in (1, 2, 3, 4))
     assert report["retrieval"]["train_images"] == 6
@@ -165,17 +198,24 @@ def test_saved_model_bytes_in_captions_out(trained, saved_model):
 
     files = sorted((trained["data"] / "Flicker8k_Dataset").glob("*.jpg"))[:3]
     payload = [f.read_bytes() for f in files]
-    served = [c.decode() for c in saved_model.signatures["serving_default"](image_bytes=tf.constant(payload))["caption"].numpy()]
+    served = [
+        c.decode()
+        for c in saved_model.signatures["serving_default"](image_bytes=tf.constant(payload))["caption"].numpy()
+    ]
     args = type("Args", (), {"model_path": None, "run_dir": str(trained["work"] / RUN_DIR)})()
     model, record = load_run(args)
     images = np.stack([decode_and_resize(tf.constant(p), 32).numpy() for p in payload])
     assert served == make_captioner(model, record, 2).caption(images)  # exact strings
     features = saved_model.signatures["serving_float"](image=tf.constant(images))["output"].numpy()
-    np.testing.assert_allclose(run_tflite(trained["work"] / APP_DIR / "1" / "model.tflite", images), features, atol=1e-4)
+    np.testing.assert_allclose(
+        run_tflite(trained["work"] / APP_DIR / "1" / "model.tflite", images), features, atol=1e-4
+    )
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("payload", [b"definitely not an image", PNG_SIGNATURE + b"\x00" * 40], ids=["text", "broken-png"])
+@pytest.mark.parametrize(
+    "payload", [b"definitely not an image", PNG_SIGNATURE + b"\x00" * 40], ids=["text", "broken-png"]
+)
 def test_saved_model_rejects_corrupt_bytes(saved_model, payload):
     with pytest.raises(tf.errors.InvalidArgumentError, match="(?i)image|png|format"):
         saved_model.signatures["serving_default"](image_bytes=tf.constant([payload]))
@@ -197,8 +237,19 @@ def test_predict_and_evaluate_from_the_run(trained, cli, monkeypatch):
 @pytest.mark.slow
 def test_transformer_on_a_coco_layout(tmp_path):
     data = coco_folder(tmp_path / "coco")
-    result = run_app(tmp_path / "work", ["caption", "run", "--data", str(data / "captions_train.json"), "--model",
-                                         "transformer_captioner", *TINY, "--no-tflite"])
+    result = run_app(
+        tmp_path / "work",
+        [
+            "caption",
+            "run",
+            "--data",
+            str(data / "captions_train.json"),
+            "--model",
+            "transformer_captioner",
+            *TINY,
+            "--no-tflite",
+        ],
+    )
     run_dir = result["work"] / RUN_DIR
     assert "attention.png" not in files_under(run_dir)  # only show_attend_tell attends over the image
     assert json.loads((run_dir / "evaluation.json").read_text())["images"] == 1
@@ -208,16 +259,19 @@ def test_transformer_on_a_coco_layout(tmp_path):
 # ---------------------------------------------------------------- bad input
 
 
-@pytest.mark.parametrize("argv, match", [
-    (["--data", "/no/such/folder"], "no such file or folder"),
-    (["--encoder", "no_such_net"], "cannot build show_attend_tell: encoder must be"),
-    (["--encoder-weights", "/no/such.h5"], "--encoder-weights: no such file"),
-    (["--dropout", "1.5"], "--dropout must be in"),
-    (["--epochs", "0"], "--epochs must be at least 1"),
-    (["--image-size", "8"], "--image-size must be at least 32"),
-    (["--beam-width", "0"], "argument --beam-width: must be a positive integer"),
-    (["--model", "nope"], "--model"),
-])
+@pytest.mark.parametrize(
+    "argv, match",
+    [
+        (["--data", "/no/such/folder"], "no such file or folder"),
+        (["--encoder", "no_such_net"], "cannot build show_attend_tell: encoder must be"),
+        (["--encoder-weights", "/no/such.h5"], "--encoder-weights: no such file"),
+        (["--dropout", "1.5"], "--dropout must be in"),
+        (["--epochs", "0"], "--epochs must be at least 1"),
+        (["--image-size", "8"], "--image-size must be at least 32"),
+        (["--beam-width", "0"], "argument --beam-width: must be a positive integer"),
+        (["--model", "nope"], "--model"),
+    ],
+)
 def test_bad_train_input_is_one_line(tmp_path, cli, monkeypatch, argv, match):
     monkeypatch.chdir(tmp_path)
     code, out, err = cli(["caption", "run", "--scenes", "8", *argv])

@@ -29,8 +29,13 @@ TINY = ["--model", "mlp", "--input-size", "12", "--epochs", "2", "--steps-per-ep
 
 def class_folder(root, classes=("circle", "cross", "square"), per_class=5):
     """Class subfolders of small images in several modes, sizes and formats."""
-    kinds = [((14, 18), "RGB", ".png"), ((10, 10), "L", ".jpg"), ((20, 12), "RGBA", ".png"), ((9, 13), "P", ".png"),
-             ((16, 16), "RGB", ".bmp")]
+    kinds = [
+        ((14, 18), "RGB", ".png"),
+        ((10, 10), "L", ".jpg"),
+        ((20, 12), "RGBA", ".png"),
+        ((9, 13), "P", ".png"),
+        ((16, 16), "RGB", ".bmp"),
+    ]
     folder = root / "shapes"
     for c, name in enumerate(classes):
         for i in range(per_class):
@@ -57,8 +62,16 @@ def trained(tmp_path_factory, kerasdl_cache):
 @pytest.mark.slow
 def test_run_writes_every_output(trained):
     work, run_dir = trained["work"], trained["work"] / RUN_DIR
-    assert {"best.keras", "training_log.csv", "learning_curves.png", "classes.json", "split.json", "train_summary.json",
-            "evaluation.json", "confusion_matrix.png"} <= files_under(run_dir)
+    assert {
+        "best.keras",
+        "training_log.csv",
+        "learning_curves.png",
+        "classes.json",
+        "split.json",
+        "train_summary.json",
+        "evaluation.json",
+        "confusion_matrix.png",
+    } <= files_under(run_dir)
     assert not [f for f in files_under(work) if f.endswith(".tmp") or "/.tmp" in f]
     assert (run_dir / "confusion_matrix.png").read_bytes()[:4] == b"\x89PNG"
     assert "Done: test accuracy" in trained["stdout"] and "Traceback" not in trained["stdout"] + trained["stderr"]
@@ -74,7 +87,8 @@ def test_run_writes_every_output(trained):
     assert np.asarray(report["model"]["confusion_matrix"]).sum() == 3
     assert 0 <= report["baseline"]["accuracy"] <= 1 and "SVC" in report["baseline"]["name"]
     assert report["accuracy_gain_over_baseline"] == pytest.approx(
-        report["model"]["accuracy"] - report["baseline"]["accuracy"], abs=1e-5)
+        report["model"]["accuracy"] - report["baseline"]["accuracy"], abs=1e-5
+    )
 
 
 @pytest.mark.slow
@@ -98,15 +112,27 @@ def test_run_export_reloads_with_parity(trained):
     x = np.random.default_rng(3).uniform(0, 255, (4, 12, 12, 3)).astype(np.float32)
     expected = model(x).numpy()
     loaded = tf.saved_model.load(str(version))
-    np.testing.assert_allclose(loaded.signatures["serving_float"](pixels=tf.constant(x))["output"].numpy(), expected, atol=1e-5)
+    np.testing.assert_allclose(
+        loaded.signatures["serving_float"](pixels=tf.constant(x))["output"].numpy(), expected, atol=1e-5
+    )
     np.testing.assert_allclose(run_tflite(version / "model.tflite", x), expected, atol=1e-4)
 
     # The bytes signature and `classify predict` agree on real files.
     files = sorted((trained["data"] / "cross").iterdir())[:3]
-    served = loaded.signatures["serving_default"](image_bytes=tf.constant([tf.io.read_file(str(f)).numpy() for f in files
-                                                                           if f.suffix != ".bmp"]))
-    code = run_cli(["classify", "predict", *[str(f) for f in files if f.suffix != ".bmp"],
-                    "--run-dir", str(work / RUN_DIR), "--output", str(work / "predicted.json")])
+    served = loaded.signatures["serving_default"](
+        image_bytes=tf.constant([tf.io.read_file(str(f)).numpy() for f in files if f.suffix != ".bmp"])
+    )
+    code = run_cli(
+        [
+            "classify",
+            "predict",
+            *[str(f) for f in files if f.suffix != ".bmp"],
+            "--run-dir",
+            str(work / RUN_DIR),
+            "--output",
+            str(work / "predicted.json"),
+        ]
+    )
     assert code == 0
     predicted = json.loads((work / "predicted.json").read_text())["predictions"]
     assert [p["label"] for p in predicted] == [s.decode() for s in served["label"].numpy()]
@@ -119,7 +145,9 @@ def test_run_export_reloads_with_parity(trained):
 
 @pytest.mark.slow
 def test_digits_default_train_then_evaluate(chdir_tmp, cli):
-    code, out, err = cli(["classify", "train", "--model", "mlp", "--input-size", "8", "--epochs", "1", "--steps-per-epoch", "5"])
+    code, out, err = cli(
+        ["classify", "train", "--model", "mlp", "--input-size", "8", "--epochs", "1", "--steps-per-epoch", "5"]
+    )
     assert code == 0, err
     assert "of digits, 10 classes, 8x8x1" in out
     code, out, err = cli(["classify", "evaluate", "--baseline", "logistic"])  # the run's data: digits
@@ -140,8 +168,11 @@ def bright_dark(tmp_path_factory):
     pixels = keras.Input((16, 16, 1), name="pixels")
     x = keras.layers.Rescaling(1 / 255)(pixels)
     x = keras.layers.GlobalAveragePooling2D()(x)
-    logits = keras.layers.Dense(2, kernel_initializer=keras.initializers.Constant([[-40.0, 40.0]]),
-                                bias_initializer=keras.initializers.Constant([20.0, -20.0]))(x)
+    logits = keras.layers.Dense(
+        2,
+        kernel_initializer=keras.initializers.Constant([[-40.0, 40.0]]),
+        bias_initializer=keras.initializers.Constant([20.0, -20.0]),
+    )(x)
     model = keras.Model(pixels, keras.layers.Softmax()(logits), name="bright_dark")
     model.save(folder / "best.keras")
     write_json({"class_names": ["dark", "bright"], "model": "bright_dark"}, folder / "classes.json")
@@ -176,14 +207,21 @@ def test_predict_writes_csv_and_json(chdir_tmp, cli, bright_dark):
     assert [pathlib.Path(r["file"]).name for r in rows] == ["a.png", "b.jpg", "white.png"]
     assert rows[-1]["label"] == "bright" and float(rows[-1]["probability"]) > 0.99
     assert "white.png: bright" in out
-    code, _, err = cli(["classify", "predict", "white.png", "--model-path", bright_dark / "best.keras", "--output", "p.json"])
+    code, _, err = cli(
+        ["classify", "predict", "white.png", "--model-path", bright_dark / "best.keras", "--output", "p.json"]
+    )
     assert code == 0, err
     assert json.loads((chdir_tmp / "p.json").read_text())["predictions"][0]["label"] == "bright"
 
 
 def test_apps_script_help():
-    result = subprocess.run([sys.executable, str(REPO / "apps" / "classify.py"), "--help"],
-                            capture_output=True, text=True, timeout=120, cwd=REPO)
+    result = subprocess.run(
+        [sys.executable, str(REPO / "apps" / "classify.py"), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("usage: apps/classify.py")
     for command in ("train", "evaluate", "predict", "export", "run"):
@@ -259,24 +297,44 @@ def test_keras_dataset_not_cached(chdir_tmp, cli, monkeypatch):
         raise Exception("URL fetch failure: no network")
 
     monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", offline)
-    check_rejected(cli, chdir_tmp, [*RUN, "--dataset", "fashion_mnist"], "cannot load dataset fashion_mnist", "fashion-mnist")
+    check_rejected(
+        cli, chdir_tmp, [*RUN, "--dataset", "fashion_mnist"], "cannot load dataset fashion_mnist", "fashion-mnist"
+    )
 
 
 def test_missing_or_wrong_model(chdir_tmp, cli, bright_dark):
     write_image(chdir_tmp / "in.png", (6, 6))
     check_rejected(cli, chdir_tmp, ["classify", "predict", "in.png"], "no trained model at runs/classify/best.keras")
-    check_rejected(cli, chdir_tmp, ["classify", "evaluate", "--run-dir", "nowhere"], "no trained model at nowhere/best.keras")
-    check_rejected(cli, chdir_tmp, ["classify", "export", "--model-path", "gone.keras"], "no trained model at gone.keras")
+    check_rejected(
+        cli, chdir_tmp, ["classify", "evaluate", "--run-dir", "nowhere"], "no trained model at nowhere/best.keras"
+    )
+    check_rejected(
+        cli, chdir_tmp, ["classify", "export", "--model-path", "gone.keras"], "no trained model at gone.keras"
+    )
     keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)]).save(chdir_tmp / "dense.keras")
-    check_rejected(cli, chdir_tmp, ["classify", "predict", "in.png", "--model-path", "dense.keras"], "is not an image classifier")
-    check_rejected(cli, chdir_tmp, ["classify", "predict", "in.png", "--run-dir", bright_dark, "--output", "p.txt"],
-                   "--output must end in .csv or .json")
+    check_rejected(
+        cli, chdir_tmp, ["classify", "predict", "in.png", "--model-path", "dense.keras"], "is not an image classifier"
+    )
+    check_rejected(
+        cli,
+        chdir_tmp,
+        ["classify", "predict", "in.png", "--run-dir", bright_dark, "--output", "p.txt"],
+        "--output must end in .csv or .json",
+    )
     (chdir_tmp / "bad.png").write_bytes(b"garbage")
-    check_rejected(cli, chdir_tmp, ["classify", "predict", "in.png", "bad.png", "--run-dir", bright_dark, "--output", "p.csv"],
-                   "bad.png")
+    check_rejected(
+        cli,
+        chdir_tmp,
+        ["classify", "predict", "in.png", "bad.png", "--run-dir", bright_dark, "--output", "p.csv"],
+        "bad.png",
+    )
 
 
 def test_evaluate_on_data_with_other_classes(chdir_tmp, cli, bright_dark):
     folder = class_folder(chdir_tmp, classes=("a", "b"))
-    check_rejected(cli, chdir_tmp, ["classify", "evaluate", "--run-dir", bright_dark, "--data", folder, "--output", "e.json"],
-                   "trained on classes ['dark', 'bright']")
+    check_rejected(
+        cli,
+        chdir_tmp,
+        ["classify", "evaluate", "--run-dir", bright_dark, "--data", folder, "--output", "e.json"],
+        "trained on classes ['dark', 'bright']",
+    )

@@ -29,7 +29,20 @@ from tests.helpers import files_under, run_app, write_image
 REPO = pathlib.Path(__file__).resolve().parents[2]
 APP_DIR = pathlib.Path("saved_models") / "denoising"
 RUN_DIR = pathlib.Path("runs") / "denoising"
-TINY = ["--epochs", "1", "--steps-per-epoch", "2", "--depth", "3", "--filters", "4", "--patch-size", "16", "--batch-size", "4"]
+TINY = [
+    "--epochs",
+    "1",
+    "--steps-per-epoch",
+    "2",
+    "--depth",
+    "3",
+    "--filters",
+    "4",
+    "--patch-size",
+    "16",
+    "--batch-size",
+    "4",
+]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -59,8 +72,14 @@ def trained(tmp_path_factory, kerasdl_cache):
 @pytest.mark.slow
 def test_run_writes_every_output(trained):
     work, run_dir = trained["work"], trained["work"] / RUN_DIR
-    assert {"best.keras", "training_log.csv", "learning_curves.png", "evaluation.json", "comparison.png",
-            "train_summary.json"} <= files_under(run_dir)
+    assert {
+        "best.keras",
+        "training_log.csv",
+        "learning_curves.png",
+        "evaluation.json",
+        "comparison.png",
+        "train_summary.json",
+    } <= files_under(run_dir)
     assert not (run_dir / "backup").exists()
     assert not [f for f in files_under(work) if f.endswith(".tmp") or "/.tmp" in f or f.startswith(".")]
     for figure in ("learning_curves.png", "comparison.png"):
@@ -70,8 +89,14 @@ def test_run_writes_every_output(trained):
     assert "Traceback" not in trained["stdout"] + trained["stderr"]
     summary = json.loads((run_dir / "train_summary.json").read_text())
     assert summary["model"] == "unet" and summary["noise"] == "gaussian:30" and summary["data"] == str(trained["data"])
-    assert summary["model_kwargs"] == {"input_shape": [None, None, 1], "classes": 1, "depth": 3, "filters": 4,
-                                       "residual": True, "zero_init_output": True}
+    assert summary["model_kwargs"] == {
+        "input_shape": [None, None, 1],
+        "classes": 1,
+        "depth": 3,
+        "filters": 4,
+        "residual": True,
+        "zero_init_output": True,
+    }
     assert summary["train_config"]["epochs"] == 1 and summary["train_config"]["steps_per_epoch"] == 2
 
 
@@ -90,7 +115,9 @@ def test_run_evaluation_report(trained):
             assert report["mean"][method][metric] == pytest.approx(np.mean(per_image), abs=1e-3)
     classical = ["nl_means", "tv_chambolle", "wavelet", "bm3d"]
     assert report["best_classical"] == max(classical, key=lambda m: report["mean"][m]["psnr"])
-    assert report["gain_db_over_bm3d"] == pytest.approx(report["mean"]["model"]["psnr"] - report["mean"]["bm3d"]["psnr"], abs=1e-3)
+    assert report["gain_db_over_bm3d"] == pytest.approx(
+        report["mean"]["model"]["psnr"] - report["mean"]["bm3d"]["psnr"], abs=1e-3
+    )
     for method in classical:  # every classical method removes some noise
         assert report["mean"][method]["psnr"] > report["mean"]["noisy"]["psnr"] + 1
 
@@ -141,13 +168,24 @@ def tiny_unet_path(tmp_path_factory):
 def test_seeded_evaluation_repeats_exactly(chdir_tmp, cli, tiny_model_path):
     write_image(chdir_tmp / "test" / "a.png", (24, 20), "L")
     write_image(chdir_tmp / "test" / "b.png", (20, 28), "RGB", seed=3)
-    base = ["denoise", "evaluate", "--model-path", tiny_model_path, "--data", "test", "--sigma", "25",
-            "--baselines", "tv_chambolle,wavelet"]
+    base = [
+        "denoise",
+        "evaluate",
+        "--model-path",
+        tiny_model_path,
+        "--data",
+        "test",
+        "--sigma",
+        "25",
+        "--baselines",
+        "tv_chambolle,wavelet",
+    ]
     reports = []
     # The first run puts the classical methods in worker processes (one per CPU), the others not.
     for seed, name, workers in ((0, "first", 2), (0, "second", 1), (1, "third", 1)):
-        code, out, err = cli([*base, "--noise-seed", seed, "--workers", workers, "--output", f"{name}.json",
-                              "--figure", f"{name}.png"])
+        code, out, err = cli(
+            [*base, "--noise-seed", seed, "--workers", workers, "--output", f"{name}.json", "--figure", f"{name}.png"]
+        )
         assert code == 0, err
         report = json.loads((chdir_tmp / f"{name}.json").read_text())
         assert set(report.pop("seconds_per_image")) == {"tv_chambolle", "wavelet", "model"}  # timings vary
@@ -200,8 +238,22 @@ def test_evaluate_scales_a_one_level_model_to_the_test_level(chdir_tmp, cli, tin
     write_image(chdir_tmp / "test" / "a.png", (16, 16), "L")
     reports = {}
     for sigma in (25, 50):
-        code, out, err = cli(["denoise", "evaluate", "--run-dir", "run", "--data", "test", "--baselines", "none",
-                              "--sigma", sigma, "--output", f"s{sigma}.json"])
+        code, out, err = cli(
+            [
+                "denoise",
+                "evaluate",
+                "--run-dir",
+                "run",
+                "--data",
+                "test",
+                "--baselines",
+                "none",
+                "--sigma",
+                sigma,
+                "--output",
+                f"s{sigma}.json",
+            ]
+        )
         assert code == 0, err
         reports[sigma] = json.loads((chdir_tmp / f"s{sigma}.json").read_text())
     assert reports[25]["model_trained_noise"] == reports[50]["model_trained_noise"] == "gaussian:25"
@@ -214,15 +266,21 @@ def test_predict_sigma_needs_a_one_level_gaussian_model(chdir_tmp, cli, tiny_mod
     (run / "best.keras").write_bytes(pathlib.Path(tiny_model_path).read_bytes())
     write_image(chdir_tmp / "in.png", (16, 16), "L")
     (run / "train_summary.json").write_text(json.dumps({"noise": "gaussian:0-55"}))
-    check_rejected(cli, chdir_tmp, ["denoise", "predict", "in.png", "--run-dir", "run", "--sigma", "50",
-                                    "--output-dir", "out"], "--sigma", "blind")
+    check_rejected(
+        cli,
+        chdir_tmp,
+        ["denoise", "predict", "in.png", "--run-dir", "run", "--sigma", "50", "--output-dir", "out"],
+        "--sigma",
+        "blind",
+    )
     (run / "train_summary.json").write_text(json.dumps({"noise": "gaussian:25"}))
     code, out, err = cli(["denoise", "predict", "in.png", "--run-dir", "run", "--sigma", "50", "--output-dir", "out"])
     assert code == 0, err
     model = keras.saving.load_model(tiny_model_path, safe_mode=True)
     expected = denoise_image(model, load_image(chdir_tmp / "in.png"), scale=0.5)
-    np.testing.assert_allclose(load_image(chdir_tmp / "out" / "in_denoised.png"), np.rint(expected * 255) / 255,
-                               atol=1.01 / 255)
+    np.testing.assert_allclose(
+        load_image(chdir_tmp / "out" / "in_denoised.png"), np.rint(expected * 255) / 255, atol=1.01 / 255
+    )
 
 
 # ---------------------------------------------------------------- predict and export
@@ -235,8 +293,11 @@ def test_predict_rgb_grayscale_and_16_bit(chdir_tmp, cli, tiny_model_path):
     write_image(inputs / "deep" / "depth16.png", (8, 11), "I;16")
     code, out, err = cli(["denoise", "predict", inputs, "--model-path", tiny_model_path, "--output-dir", "out"])
     assert code == 0, err
-    expected = {"photo_denoised.png": ((13, 10), "RGB"), "gray_denoised.png": ((7, 9), "L"),
-                "depth16_denoised.png": ((11, 8), "L")}
+    expected = {
+        "photo_denoised.png": ((13, 10), "RGB"),
+        "gray_denoised.png": ((7, 9), "L"),
+        "depth16_denoised.png": ((11, 8), "L"),
+    }
     assert files_under(chdir_tmp / "out") == set(expected)
     for name, (size, mode) in expected.items():
         with Image.open(chdir_tmp / "out" / name) as im:
@@ -244,8 +305,9 @@ def test_predict_rgb_grayscale_and_16_bit(chdir_tmp, cli, tiny_model_path):
     assert out.count(" -> ") == 3
     model = keras.saving.load_model(tiny_model_path, safe_mode=True)
     expected_pixels = denoise_image(model, load_image(inputs / "photo.png"))
-    np.testing.assert_allclose(load_image(chdir_tmp / "out" / "photo_denoised.png"), np.rint(expected_pixels * 255) / 255,
-                               atol=1.01 / 255)
+    np.testing.assert_allclose(
+        load_image(chdir_tmp / "out" / "photo_denoised.png"), np.rint(expected_pixels * 255) / 255, atol=1.01 / 255
+    )
 
 
 def test_tiled_prediction_equals_whole_image(tiny_unet_path):
@@ -282,7 +344,9 @@ def test_export_signatures_and_tflite(chdir_tmp, cli, tiny_model_path, tiny_unet
     # Encoded bytes in, PNG out: gray stays gray, colour stays colour, pixels as `predict` writes them.
     rgb = np.random.default_rng(3).integers(0, 256, (11, 14, 3), dtype=np.uint8)
     gray = np.random.default_rng(4).integers(0, 256, (9, 8, 1), dtype=np.uint8)
-    out = loaded.signatures["serving_default"](image_bytes=tf.constant([png_bytes(rgb), png_bytes(gray)]))["image_png"].numpy()
+    out = loaded.signatures["serving_default"](image_bytes=tf.constant([png_bytes(rgb), png_bytes(gray)]))[
+        "image_png"
+    ].numpy()
     first, second = (tf.io.decode_png(o).numpy() for o in out)
     assert first.shape == (11, 14, 3) and second.shape == (9, 8, 1)
     expected_rgb = np.rint(denoise_image(model, rgb / np.float32(255)) * 255)
@@ -292,8 +356,13 @@ def test_export_signatures_and_tflite(chdir_tmp, cli, tiny_model_path, tiny_unet
 
 
 def test_apps_script_help():
-    result = subprocess.run([sys.executable, str(REPO / "apps" / "denoise.py"), "--help"],
-                            capture_output=True, text=True, timeout=120, cwd=REPO)
+    result = subprocess.run(
+        [sys.executable, str(REPO / "apps" / "denoise.py"), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("usage: apps/denoise.py")
     for command in ("train", "evaluate", "predict", "export", "run"):
@@ -395,8 +464,12 @@ def test_bad_flags(chdir_tmp, cli, run_argv, extra, fragments):
 
 def test_sigma_out_of_range_for_evaluate(chdir_tmp, cli, tiny_model_path):
     write_image(chdir_tmp / "test" / "a.png", (16, 16), "L")
-    check_rejected(cli, chdir_tmp, ["denoise", "evaluate", "--model-path", tiny_model_path, "--data", "test", "--sigma", "256"],
-                   "must be in [0, 255]; got 256")
+    check_rejected(
+        cli,
+        chdir_tmp,
+        ["denoise", "evaluate", "--model-path", tiny_model_path, "--data", "test", "--sigma", "256"],
+        "must be in [0, 255]; got 256",
+    )
 
 
 def test_unknown_command(chdir_tmp, cli):
@@ -406,26 +479,47 @@ def test_unknown_command(chdir_tmp, cli):
 def test_predict_unwritable_output_folder(chdir_tmp, cli, tiny_model_path):
     image = write_image(chdir_tmp / "in.png", (6, 6), "RGB")
     (chdir_tmp / "blocker").write_text("a regular file")
-    check_rejected(cli, chdir_tmp, ["denoise", "predict", image, "--model-path", tiny_model_path, "--output-dir", "blocker/out"],
-                   "cannot write to folder", "blocker")
+    check_rejected(
+        cli,
+        chdir_tmp,
+        ["denoise", "predict", image, "--model-path", tiny_model_path, "--output-dir", "blocker/out"],
+        "cannot write to folder",
+        "blocker",
+    )
 
 
 def test_predict_missing_and_broken_model(chdir_tmp, cli):
     image = write_image(chdir_tmp / "in.png", (6, 6), "RGB")
-    check_rejected(cli, chdir_tmp, ["denoise", "predict", image, "--model-path", "nothing.keras", "--output-dir", "out"],
-                   "no trained model at nothing.keras")
-    check_rejected(cli, chdir_tmp, ["denoise", "predict", image, "--output-dir", "out"],
-                   "no trained model at runs/denoising/best.keras")
+    check_rejected(
+        cli,
+        chdir_tmp,
+        ["denoise", "predict", image, "--model-path", "nothing.keras", "--output-dir", "out"],
+        "no trained model at nothing.keras",
+    )
+    check_rejected(
+        cli,
+        chdir_tmp,
+        ["denoise", "predict", image, "--output-dir", "out"],
+        "no trained model at runs/denoising/best.keras",
+    )
     (chdir_tmp / "broken.keras").write_bytes(b"PK\x03\x04 not really a zip")
-    check_rejected(cli, chdir_tmp, ["denoise", "predict", image, "--model-path", "broken.keras", "--output-dir", "out"],
-                   "cannot load model broken.keras")
+    check_rejected(
+        cli,
+        chdir_tmp,
+        ["denoise", "predict", image, "--model-path", "broken.keras", "--output-dir", "out"],
+        "cannot load model broken.keras",
+    )
 
 
 def test_predict_with_a_model_that_is_not_a_denoiser(chdir_tmp, cli):
     image = write_image(chdir_tmp / "in.png", (6, 6), "RGB")
     keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)]).save(chdir_tmp / "dense.keras")
-    check_rejected(cli, chdir_tmp, ["denoise", "predict", image, "--model-path", "dense.keras", "--output-dir", "out"],
-                   "dense.keras is not a denoising model")
+    check_rejected(
+        cli,
+        chdir_tmp,
+        ["denoise", "predict", image, "--model-path", "dense.keras", "--output-dir", "out"],
+        "dense.keras is not a denoising model",
+    )
 
 
 def test_predict_bad_inputs_write_nothing(chdir_tmp, cli, tiny_model_path):
@@ -439,19 +533,31 @@ def test_predict_bad_inputs_write_nothing(chdir_tmp, cli, tiny_model_path):
 def test_predict_image_too_small_for_the_model(chdir_tmp, cli, tiny_unet_path):
     write_image(chdir_tmp / "in" / "ok.png", (8, 8), "RGB")
     write_image(chdir_tmp / "in" / "tiny.png", (3, 5), "RGB")
-    check_rejected(cli, chdir_tmp, ["denoise", "predict", chdir_tmp / "in", "--model-path", tiny_unet_path, "--output-dir", "out"],
-                   "tiny.png is 5x3, smaller than the 4x4 this model needs")
+    check_rejected(
+        cli,
+        chdir_tmp,
+        ["denoise", "predict", chdir_tmp / "in", "--model-path", tiny_unet_path, "--output-dir", "out"],
+        "tiny.png is 5x3, smaller than the 4x4 this model needs",
+    )
 
 
 def test_evaluate_image_too_small(chdir_tmp, cli, tiny_model_path):
     write_image(chdir_tmp / "small" / "s.png", (10, 30), "RGB")
-    check_rejected(cli, chdir_tmp, ["denoise", "evaluate", "--model-path", tiny_model_path, "--data", "small"],
-                   "s.png is too small: 30x10 (needs at least 11x11)")
+    check_rejected(
+        cli,
+        chdir_tmp,
+        ["denoise", "evaluate", "--model-path", tiny_model_path, "--data", "small"],
+        "s.png is too small: 30x10 (needs at least 11x11)",
+    )
 
 
 def test_evaluate_and_export_missing_model(chdir_tmp, cli):
-    check_rejected(cli, chdir_tmp, ["denoise", "evaluate", "--run-dir", "nowhere"], "no trained model at nowhere/best.keras")
-    check_rejected(cli, chdir_tmp, ["denoise", "export", "--model-path", "gone.keras"], "no trained model at gone.keras")
+    check_rejected(
+        cli, chdir_tmp, ["denoise", "evaluate", "--run-dir", "nowhere"], "no trained model at nowhere/best.keras"
+    )
+    check_rejected(
+        cli, chdir_tmp, ["denoise", "export", "--model-path", "gone.keras"], "no trained model at gone.keras"
+    )
 
 
 def test_rejected_run_creates_no_folders(chdir_tmp, cli, run_argv):
@@ -465,7 +571,11 @@ def test_sigma_out_of_range_in_a_real_process(tmp_path):
     # Native TensorFlow logging writes straight to file descriptor 2: only a real process shows it.
     result = subprocess.run(
         [sys.executable, str(REPO / "apps" / "denoise.py"), "train", "--sigma", "300"],
-        capture_output=True, text=True, timeout=180, cwd=tmp_path, env={**os.environ, "KERASDL_CACHE": str(tmp_path / "cache")},
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=tmp_path,
+        env={**os.environ, "KERASDL_CACHE": str(tmp_path / "cache")},
     )
     assert result.returncode == 2
     assert result.stderr.splitlines() == [

@@ -64,8 +64,9 @@ def test_psnr_ssim_match_scikit_image(channels):
     ref8 = np.rint(clean * 255)
     assert psnr == pytest.approx(peak_signal_noise_ratio(ref8, out8, data_range=255), abs=1e-4)
     # MATLAB's ssim, as DnCNN reports it: Gaussian 11x11 window, sigma 1.5, population covariance.
-    expected = structural_similarity(ref8, out8, data_range=255, gaussian_weights=True, sigma=1.5,
-                                     use_sample_covariance=False, channel_axis=-1)
+    expected = structural_similarity(
+        ref8, out8, data_range=255, gaussian_weights=True, sigma=1.5, use_sample_covariance=False, channel_axis=-1
+    )
     assert ssim == pytest.approx(expected, abs=2e-3)
 
 
@@ -80,13 +81,17 @@ def test_psnr_ssim_rejects_mismatches():
 def test_classical_only_evaluation(tmp_path, workers):
     files = [write_image(tmp_path / "a.png", (24, 30), "L"), write_image(tmp_path / "b.png", (26, 20), "RGB", seed=1)]
     noise = NoiseModel.parse("gaussian:15-35")
-    report, results = evaluate_files(None, files, noise=noise, dataset="tiny", methods=("tv_chambolle", "wavelet"),
-                                     seed=5, workers=workers)
+    report, results = evaluate_files(
+        None, files, noise=noise, dataset="tiny", methods=("tv_chambolle", "wavelet"), seed=5, workers=workers
+    )
     assert report["methods"] == ["noisy", "tv_chambolle", "wavelet"]
     assert report["channels"] == 1 and [r.clean.shape[-1] for r in results] == [1, 1]
     assert "gain_db_over_best_scikit_image" not in report
-    assert report["best_classical"] == report["best_scikit_image"] == max(
-        ("tv_chambolle", "wavelet"), key=lambda m: report["mean"][m]["psnr"])
+    assert (
+        report["best_classical"]
+        == report["best_scikit_image"]
+        == max(("tv_chambolle", "wavelet"), key=lambda m: report["mean"][m]["psnr"])
+    )
     levels = [report["images"][n]["level"] for n in ("a", "b")]
     assert all(15 <= v <= 35 for v in levels) and levels[0] != levels[1]  # blind: a seeded level per image
     again, _ = evaluate_files(None, files, noise=noise, dataset="tiny", methods=("tv_chambolle", "wavelet"), seed=5)

@@ -55,8 +55,16 @@ def python_token_ids(text, vocabulary, ngrams=3):
 @pytest.mark.slow
 def test_run_writes_every_output(trained):
     work, run_dir = trained["work"], trained["work"] / RUN_DIR
-    assert {"best.keras", "training_log.csv", "learning_curves.png", "sentiment.json", "split.json", "train_summary.json",
-            "evaluation.json", "confusion_matrix.png"} <= files_under(run_dir)
+    assert {
+        "best.keras",
+        "training_log.csv",
+        "learning_curves.png",
+        "sentiment.json",
+        "split.json",
+        "train_summary.json",
+        "evaluation.json",
+        "confusion_matrix.png",
+    } <= files_under(run_dir)
     assert {"1/saved_model.pb", "1/model.tflite", "1/vocabulary.txt", "1/metadata.json"} <= files_under(work / APP_DIR)
     assert not [f for f in files_under(work) if f.endswith(".tmp") or "/.tmp" in f]
     assert "Done: test accuracy" in trained["stdout"] and "Traceback" not in trained["stdout"] + trained["stderr"]
@@ -89,7 +97,9 @@ def test_saved_model_takes_raw_strings(trained):
 
     version = trained["work"] / APP_DIR / "1"
     loaded = tf.saved_model.load(str(version))
-    served = loaded.signatures["serving_default"](text=tf.constant(REVIEWS + ["<br />", "Caf\xe9 ok \xff".encode("latin-1")]))
+    served = loaded.signatures["serving_default"](
+        text=tf.constant(REVIEWS + ["<br />", "Caf\xe9 ok \xff".encode("latin-1")])
+    )
     assert served["label"].numpy().tolist()[:2] == [b"negative", b"positive"]
     probabilities = served["probabilities"].numpy()
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
@@ -158,11 +168,23 @@ def test_predict_and_evaluate_errors(in_run, cli, tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_evaluate_on_other_data_without_baseline(in_run, cli, tmp_path):
     data = tmp_path / "mine.tsv"
-    data.write_text("label\tsentence\n" + "".join(f"{i % 2}\t{REVIEWS[i % 2]} number {i}\n" for i in range(30)),
-                    encoding="utf-8")
+    data.write_text(
+        "label\tsentence\n" + "".join(f"{i % 2}\t{REVIEWS[i % 2]} number {i}\n" for i in range(30)), encoding="utf-8"
+    )
     out_json = tmp_path / "eval.json"
-    code, out, err = cli(["sentiment", "evaluate", "--data", data, "--no-baseline", "--output", out_json,
-                          "--figure", tmp_path / "cm.png"])
+    code, out, err = cli(
+        [
+            "sentiment",
+            "evaluate",
+            "--data",
+            data,
+            "--no-baseline",
+            "--output",
+            out_json,
+            "--figure",
+            tmp_path / "cm.png",
+        ]
+    )
     assert code == 0, err
     report = json.loads(out_json.read_text())
     assert "baseline" not in report and report["split"]["test"] == 4 and report["model"]["accuracy"] == 1.0
@@ -172,7 +194,9 @@ def test_evaluate_on_other_data_without_baseline(in_run, cli, tmp_path):
 def test_export_another_version(in_run, cli):
     code, out, err = cli(["sentiment", "export", "--version", "7", "--no-tflite"])
     assert code == 0, err
-    assert (in_run / APP_DIR / "7" / "saved_model.pb").is_file() and not (in_run / APP_DIR / "7" / "model.tflite").exists()
+    assert (in_run / APP_DIR / "7" / "saved_model.pb").is_file() and not (
+        in_run / APP_DIR / "7" / "model.tflite"
+    ).exists()
     code, _, err = cli(["sentiment", "export", "--version", "7"])
     assert code == 2 and "already exists" in err
 
@@ -183,9 +207,30 @@ def test_export_another_version(in_run, cli):
 @pytest.mark.slow
 def test_cnn_with_a_learned_wordpiece_vocabulary(tmp_path, cli, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    code, out, err = cli(["sentiment", "train", "--model", "cnn", "--tokenizer", "wordpiece", "--max-tokens", "300",
-                          "--sequence-length", "32", "--model-arg", "embed_dim=8", "--model-arg", "filters=4",
-                          "--epochs", "1", "--steps-per-epoch", "3", "--run-dir", "cnn"])
+    code, out, err = cli(
+        [
+            "sentiment",
+            "train",
+            "--model",
+            "cnn",
+            "--tokenizer",
+            "wordpiece",
+            "--max-tokens",
+            "300",
+            "--sequence-length",
+            "32",
+            "--model-arg",
+            "embed_dim=8",
+            "--model-arg",
+            "filters=4",
+            "--epochs",
+            "1",
+            "--steps-per-epoch",
+            "3",
+            "--run-dir",
+            "cnn",
+        ]
+    )
     assert code == 0, err
     record = json.loads((tmp_path / "cnn" / "sentiment.json").read_text())
     assert record["tokenizer"]["kind"] == "wordpiece" and record["tokenizer"]["vocabulary_size"] <= 300
@@ -202,15 +247,36 @@ def test_preset_path_with_a_tiny_random_backbone(tmp_path, cli, monkeypatch):
     import keras_hub
 
     vocabulary = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + sorted(
-        {w.strip(".,!").lower() for r in REVIEWS + ["good bad awful great film acting plot"] for w in r.split()})
+        {w.strip(".,!").lower() for r in REVIEWS + ["good bad awful great film acting plot"] for w in r.split()}
+    )
     tokenizer = keras_hub.tokenizers.BertTokenizer(vocabulary=vocabulary, lowercase=True)
     preprocessor = keras_hub.models.BertTextClassifierPreprocessor(tokenizer, sequence_length=16)
-    backbone = keras_hub.models.BertBackbone(vocabulary_size=len(vocabulary), num_layers=1, num_heads=2, hidden_dim=8,
-                                             intermediate_dim=16, max_sequence_length=16)
-    keras_hub.models.BertTextClassifier(backbone, num_classes=2, preprocessor=preprocessor).save_to_preset(tmp_path / "tiny")
+    backbone = keras_hub.models.BertBackbone(
+        vocabulary_size=len(vocabulary),
+        num_layers=1,
+        num_heads=2,
+        hidden_dim=8,
+        intermediate_dim=16,
+        max_sequence_length=16,
+    )
+    keras_hub.models.BertTextClassifier(backbone, num_classes=2, preprocessor=preprocessor).save_to_preset(
+        tmp_path / "tiny"
+    )
     monkeypatch.chdir(tmp_path)
-    code, out, err = cli(["sentiment", "train", "--preset", tmp_path / "tiny", "--epochs", "1", "--steps-per-epoch", "2",
-                          "--run-dir", "bert"])
+    code, out, err = cli(
+        [
+            "sentiment",
+            "train",
+            "--preset",
+            tmp_path / "tiny",
+            "--epochs",
+            "1",
+            "--steps-per-epoch",
+            "2",
+            "--run-dir",
+            "bert",
+        ]
+    )
     assert code == 0, err
     assert json.loads((tmp_path / "bert" / "sentiment.json").read_text())["preset"] == str(tmp_path / "tiny")
     code, out, err = cli(["sentiment", "predict", *REVIEWS, "--run-dir", "bert"])
@@ -245,8 +311,12 @@ def test_bad_input_is_one_line(tmp_path, cli, monkeypatch):
 
 
 def test_thin_script_help():
-    result = subprocess.run([sys.executable, str(REPO / "apps" / "sentiment.py"), "train", "--help"],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, str(REPO / "apps" / "sentiment.py"), "train", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     for fragment in ("--model", "nbsvm", "--preset", "--test-data", "--tokenizer", "wordpiece", "--epochs"):
         assert fragment in result.stdout

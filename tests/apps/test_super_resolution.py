@@ -27,8 +27,20 @@ from tests.helpers import files_under, run_app, write_image
 REPO = pathlib.Path(__file__).resolve().parents[2]
 APP_DIR = pathlib.Path("saved_models") / "super_resolution"
 RUN_DIR = pathlib.Path("runs") / "super_resolution"
-TINY = ["--epochs", "1", "--steps-per-epoch", "2", "--blocks", "1", "--filters", "4",
-        "--patch-size", "8", "--batch-size", "4"]
+TINY = [
+    "--epochs",
+    "1",
+    "--steps-per-epoch",
+    "2",
+    "--blocks",
+    "1",
+    "--filters",
+    "4",
+    "--patch-size",
+    "8",
+    "--batch-size",
+    "4",
+]
 SCALE = 3  # the app's default
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -56,8 +68,11 @@ def trained(tmp_path_factory, kerasdl_cache):
     """``kerasdl sr run`` on a folder of tiny images, in a fresh working folder."""
     root = tmp_path_factory.mktemp("sr_run")
     data = training_folder(root)
-    return {**run_app(root / "work", ["sr", "run", "--data", data, *TINY], cache=kerasdl_cache), "data": data,
-            "cache": kerasdl_cache}
+    return {
+        **run_app(root / "work", ["sr", "run", "--data", data, *TINY], cache=kerasdl_cache),
+        "data": data,
+        "cache": kerasdl_cache,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +88,14 @@ def saved_model(trained):
 @pytest.mark.slow
 def test_run_writes_every_output(trained):
     work, run_dir = trained["work"], trained["work"] / RUN_DIR
-    assert {"best.keras", "training_log.csv", "learning_curves.png", "evaluation.json", "before_after.png",
-            "train_summary.json"} <= files_under(run_dir)
+    assert {
+        "best.keras",
+        "training_log.csv",
+        "learning_curves.png",
+        "evaluation.json",
+        "before_after.png",
+        "train_summary.json",
+    } <= files_under(run_dir)
     assert not (run_dir / "backup").exists()
     assert not [f for f in files_under(work) if f.endswith(".tmp") or "/.tmp" in f or f.startswith(".")]
     for figure in ("learning_curves.png", "before_after.png"):
@@ -104,7 +125,9 @@ def test_run_evaluation_report(trained, keras_model):
         for metric in ("psnr", "ssim"):
             per_image = [s[method][metric] for s in report["images"].values()]
             assert report["mean"][method][metric] == pytest.approx(np.mean(per_image), abs=1e-3)
-    assert report["psnr_gain_db"] == pytest.approx(report["mean"]["model"]["psnr"] - report["mean"]["bicubic"]["psnr"], abs=1e-3)
+    assert report["psnr_gain_db"] == pytest.approx(
+        report["mean"]["model"]["psnr"] - report["mean"]["bicubic"]["psnr"], abs=1e-3
+    )
 
     # The bicubic baseline, recomputed independently for one image.
     hr = modcrop(load_image(trained["data"] / "img2.png"), SCALE)
@@ -162,7 +185,9 @@ def test_saved_model_float_signature_and_tflite(trained, saved_model, keras_mode
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("payload", [b"definitely not an image", PNG_SIGNATURE + b"\x00" * 40], ids=["text", "broken-png"])
+@pytest.mark.parametrize(
+    "payload", [b"definitely not an image", PNG_SIGNATURE + b"\x00" * 40], ids=["text", "broken-png"]
+)
 def test_saved_model_rejects_corrupt_bytes(saved_model, payload):
     with pytest.raises(tf.errors.InvalidArgumentError):
         saved_model.signatures["serving_default"](image_bytes=tf.constant([payload]))
@@ -175,12 +200,22 @@ def test_run_with_the_embedded_default_data(chdir_tmp, cli, kerasdl_cache):
     assert "scikit-learn sample photos" in out and "Traceback" not in out + err
     photos = kerasdl_cache / "sample_photos"
     assert files_under(photos) == {
-        "train/china_left.png", "train/china_right.png", "train/flower_left.png", "train/flower_right.png",
-        "val/china.png", "val/flower.png", "test/china.png", "test/flower.png",
+        "train/china_left.png",
+        "train/china_right.png",
+        "train/flower_left.png",
+        "train/flower_right.png",
+        "val/china.png",
+        "val/flower.png",
+        "test/china.png",
+        "test/flower.png",
     }
-    assert {"best.keras", "training_log.csv", "learning_curves.png", "evaluation.json", "before_after.png"} <= files_under(
-        chdir_tmp / RUN_DIR
-    )
+    assert {
+        "best.keras",
+        "training_log.csv",
+        "learning_curves.png",
+        "evaluation.json",
+        "before_after.png",
+    } <= files_under(chdir_tmp / RUN_DIR)
     report = json.loads((chdir_tmp / RUN_DIR / "evaluation.json").read_text())
     assert set(report["images"]) == {"china", "flower"}
     summary = json.loads((chdir_tmp / RUN_DIR / "train_summary.json").read_text())
@@ -226,7 +261,9 @@ def test_predict_rgb_grayscale_and_16_bit(chdir_tmp, cli, tiny_model_path):
     # The written pixels are the model's upscale of the decoded input.
     model = keras.saving.load_model(tiny_model_path, safe_mode=True)
     upscaled = upscale_image(model, load_image(inputs / "photo.png"))
-    np.testing.assert_allclose(load_image(chdir_tmp / "out" / "photo_x3.png"), np.rint(upscaled * 255) / 255, atol=1.01 / 255)
+    np.testing.assert_allclose(
+        load_image(chdir_tmp / "out" / "photo_x3.png"), np.rint(upscaled * 255) / 255, atol=1.01 / 255
+    )
 
 
 def test_predict_single_file_default_output_dir(chdir_tmp, cli, tiny_model_path):
@@ -237,8 +274,13 @@ def test_predict_single_file_default_output_dir(chdir_tmp, cli, tiny_model_path)
 
 
 def test_apps_script_help():
-    result = subprocess.run([sys.executable, str(REPO / "apps" / "super_resolution.py"), "--help"],
-                            capture_output=True, text=True, timeout=120, cwd=REPO)
+    result = subprocess.run(
+        [sys.executable, str(REPO / "apps" / "super_resolution.py"), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("usage: apps/super_resolution.py")
     for command in ("train", "evaluate", "predict", "export", "run"):
@@ -252,7 +294,9 @@ def test_export_versions(chdir_tmp, cli, tiny_model_path):
     code, out, err = cli(base)
     assert code == 0, err
     assert "Exported version 1" in out
-    assert {"saved_model.pb", "model.tflite", "metadata.json"} <= files_under(chdir_tmp / "models" / "super_resolution" / "1")
+    assert {"saved_model.pb", "model.tflite", "metadata.json"} <= files_under(
+        chdir_tmp / "models" / "super_resolution" / "1"
+    )
     code, out, err = cli([*base, "--no-tflite"])
     assert code == 0, err
     assert "Exported version 2" in out
@@ -357,23 +401,40 @@ def test_unknown_command_and_app(chdir_tmp, cli):
 def test_predict_unwritable_output_folder(chdir_tmp, cli, tiny_model_path):
     image = write_image(chdir_tmp / "in.png", (6, 6), "RGB")
     (chdir_tmp / "blocker").write_text("a regular file")
-    check_rejected(cli, chdir_tmp, ["sr", "predict", image, "--model-path", tiny_model_path, "--output-dir", "blocker/out"],
-                   "cannot write to folder", "blocker")
+    check_rejected(
+        cli,
+        chdir_tmp,
+        ["sr", "predict", image, "--model-path", tiny_model_path, "--output-dir", "blocker/out"],
+        "cannot write to folder",
+        "blocker",
+    )
 
 
 def test_predict_missing_model(chdir_tmp, cli):
     image = write_image(chdir_tmp / "in.png", (6, 6), "RGB")
-    check_rejected(cli, chdir_tmp, ["sr", "predict", image, "--model-path", "nothing.keras", "--output-dir", "out"],
-                   "no trained model at nothing.keras")
-    check_rejected(cli, chdir_tmp, ["sr", "predict", image, "--output-dir", "out"],  # default: runs/.../best.keras
-                   "no trained model at runs/super_resolution/best.keras")
+    check_rejected(
+        cli,
+        chdir_tmp,
+        ["sr", "predict", image, "--model-path", "nothing.keras", "--output-dir", "out"],
+        "no trained model at nothing.keras",
+    )
+    check_rejected(
+        cli,
+        chdir_tmp,
+        ["sr", "predict", image, "--output-dir", "out"],  # default: runs/.../best.keras
+        "no trained model at runs/super_resolution/best.keras",
+    )
 
 
 def test_predict_broken_model_file(chdir_tmp, cli):
     image = write_image(chdir_tmp / "in.png", (6, 6), "RGB")
     (chdir_tmp / "broken.keras").write_bytes(b"PK\x03\x04 not really a zip")
-    check_rejected(cli, chdir_tmp, ["sr", "predict", image, "--model-path", "broken.keras", "--output-dir", "out"],
-                   "cannot load model broken.keras")
+    check_rejected(
+        cli,
+        chdir_tmp,
+        ["sr", "predict", image, "--model-path", "broken.keras", "--output-dir", "out"],
+        "cannot load model broken.keras",
+    )
 
 
 def test_predict_bad_inputs_write_nothing(chdir_tmp, cli, tiny_model_path):
@@ -387,27 +448,41 @@ def test_predict_bad_inputs_write_nothing(chdir_tmp, cli, tiny_model_path):
 def test_evaluate_and_export_missing_model(chdir_tmp, cli):
     check_rejected(cli, chdir_tmp, ["sr", "evaluate", "--run-dir", "nowhere"], "no trained model at nowhere/best.keras")
     check_rejected(cli, chdir_tmp, ["sr", "export", "--model-path", "gone.keras"], "no trained model at gone.keras")
-    check_rejected(cli, chdir_tmp, ["sr", "export", "--model-path", "gone.keras", "--version", "0"],
-                   "--version", "must be a positive integer")
+    check_rejected(
+        cli,
+        chdir_tmp,
+        ["sr", "export", "--model-path", "gone.keras", "--version", "0"],
+        "--version",
+        "must be a positive integer",
+    )
 
 
 def test_evaluate_image_too_small(chdir_tmp, cli, tiny_model_path):
     write_image(chdir_tmp / "tiny" / "t.png", (8, 8), "RGB")
-    check_rejected(cli, chdir_tmp, ["sr", "evaluate", "--model-path", tiny_model_path, "--data", "tiny"],
-                   "t.png is too small for x3 evaluation")
+    check_rejected(
+        cli,
+        chdir_tmp,
+        ["sr", "evaluate", "--model-path", tiny_model_path, "--data", "tiny"],
+        "t.png is too small for x3 evaluation",
+    )
 
 
 def test_evaluate_image_smaller_than_the_ssim_window(chdir_tmp, cli, tiny_model_path):
     write_image(chdir_tmp / "small" / "s.png", (14, 15), "RGB")
-    check_rejected(cli, chdir_tmp, ["sr", "evaluate", "--model-path", tiny_model_path, "--data", "small"],
-                   "s.png is too small for x3 evaluation: 15x12 (needs at least 17x17)")
+    check_rejected(
+        cli,
+        chdir_tmp,
+        ["sr", "evaluate", "--model-path", tiny_model_path, "--data", "small"],
+        "s.png is too small for x3 evaluation: 15x12 (needs at least 17x17)",
+    )
 
 
 def test_predict_with_a_model_that_is_not_super_resolution(chdir_tmp, cli):
     image = write_image(chdir_tmp / "in.png", (6, 6), "RGB")
     keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)]).save(chdir_tmp / "dense.keras")
-    check_rejected(cli, chdir_tmp, ["sr", "predict", image, "--model-path", "dense.keras", "--output-dir", "out"],
-                   "dense.keras")
+    check_rejected(
+        cli, chdir_tmp, ["sr", "predict", image, "--model-path", "dense.keras", "--output-dir", "out"], "dense.keras"
+    )
 
 
 def test_small_validation_image_is_named(chdir_tmp, cli, run_argv):
@@ -427,8 +502,12 @@ def test_bad_input_in_a_real_process(tmp_path):
     # Native TensorFlow logging writes straight to file descriptor 2: only a real process shows it.
     result = subprocess.run(
         [sys.executable, str(REPO / "apps" / "super_resolution.py"), "run", "--data", "no_such_folder", *TINY],
-        capture_output=True, text=True, timeout=180, cwd=tmp_path, env={**os.environ, "KERASDL_CACHE": str(tmp_path / "cache")},
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=tmp_path,
+        env={**os.environ, "KERASDL_CACHE": str(tmp_path / "cache")},
     )
     assert result.returncode == 2
-    assert result.stderr.splitlines() == [f"error: no such file or folder: no_such_folder"], result.stderr
+    assert result.stderr.splitlines() == ["error: no such file or folder: no_such_folder"], result.stderr
     assert files_under(tmp_path) == set()

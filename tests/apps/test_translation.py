@@ -23,10 +23,32 @@ from tests.helpers import files_under, run_app
 
 APP_DIR = pathlib.Path("saved_models") / "translation"
 RUN_DIR = pathlib.Path("runs") / "translation"
-TINY = ["--pairs", "3000", "--vocabulary-size", "400", "--source-length", "24", "--target-length", "28",
-        "--model-arg", "embed_dim=64", "--model-arg", "intermediate_dim=128", "--model-arg", "num_heads=2",
-        "--model-arg", "num_encoder_layers=1", "--model-arg", "num_decoder_layers=1",
-        "--epochs", "3", "--steps-per-epoch", "60", "--learning-rate", "3e-3"]
+TINY = [
+    "--pairs",
+    "3000",
+    "--vocabulary-size",
+    "400",
+    "--source-length",
+    "24",
+    "--target-length",
+    "28",
+    "--model-arg",
+    "embed_dim=64",
+    "--model-arg",
+    "intermediate_dim=128",
+    "--model-arg",
+    "num_heads=2",
+    "--model-arg",
+    "num_encoder_layers=1",
+    "--model-arg",
+    "num_decoder_layers=1",
+    "--epochs",
+    "3",
+    "--steps-per-epoch",
+    "60",
+    "--learning-rate",
+    "3e-3",
+]
 SENTENCES = ["i have two books", "we bought one hundred twenty-one houses", "there is one tree here"]
 
 
@@ -59,10 +81,23 @@ def translator(in_run):
 @pytest.mark.slow
 def test_run_writes_every_output(trained):
     work, run_dir = trained["work"], trained["work"] / RUN_DIR
-    assert {"best.keras", "sentencepiece.model", "training_log.csv", "learning_curves.png", "translation.json",
-            "train_summary.json", "split/train.tsv", "split/validation.tsv", "split/test.tsv", "evaluation.json",
-            "evaluation_translations.tsv", "attention.png"} <= files_under(run_dir)
-    assert {"1/saved_model.pb", "1/model.tflite", "1/sentencepiece.model", "1/metadata.json"} <= files_under(work / APP_DIR)
+    assert {
+        "best.keras",
+        "sentencepiece.model",
+        "training_log.csv",
+        "learning_curves.png",
+        "translation.json",
+        "train_summary.json",
+        "split/train.tsv",
+        "split/validation.tsv",
+        "split/test.tsv",
+        "evaluation.json",
+        "evaluation_translations.tsv",
+        "attention.png",
+    } <= files_under(run_dir)
+    assert {"1/saved_model.pb", "1/model.tflite", "1/sentencepiece.model", "1/metadata.json"} <= files_under(
+        work / APP_DIR
+    )
     assert not [f for f in files_under(work) if f.endswith(".tmp") or "/.tmp" in f]
     assert "Done: test BLEU" in trained["stdout"] and "Traceback" not in trained["stdout"] + trained["stderr"]
     assert "saved_model_strings_equal_in_process True" in trained["stdout"]
@@ -78,8 +113,11 @@ def test_run_writes_every_output(trained):
 @pytest.mark.slow
 def test_evaluation_scores_and_repeats(in_run, cli):
     first = json.loads((RUN_DIR / "evaluation.json").read_text())
-    assert 0 <= first["bleu"] <= 100 and 0 <= first["chrf"] <= 100 and first["sources"] == len(
-        {s for s, _ in data.read_run_split(RUN_DIR)["test"]})
+    assert (
+        0 <= first["bleu"] <= 100
+        and 0 <= first["chrf"] <= 100
+        and first["sources"] == len({s for s, _ in data.read_run_split(RUN_DIR)["test"]})
+    )
     assert first["bleu_signature"].startswith("nrefs:") and len(first["samples"]) == 10
     assert first["chrf"] > 20  # a few seconds of training already gets many pieces right
     runs = []
@@ -129,11 +167,19 @@ def test_greedy_and_beam_outputs_end(in_run, translator, sampler):
     from kerasdl.inference.seq2seq_decoding import decode, make_sampler
 
     source = tokenizer(translator.proto, sequence_length=24)(tf.constant(SENTENCES))
-    out = np.asarray(decode(translator.model, source, start_id=START_ID, end_id=END_ID, max_length=28,
-                            sampler=make_sampler(sampler, beam_width=3)))
+    out = np.asarray(
+        decode(
+            translator.model,
+            source,
+            start_id=START_ID,
+            end_id=END_ID,
+            max_length=28,
+            sampler=make_sampler(sampler, beam_width=3),
+        )
+    )
     for row in out:
         assert row[0] == START_ID and END_ID in row[1:]
-        assert not row[list(row).index(END_ID) + 1:].any()
+        assert not row[list(row).index(END_ID) + 1 :].any()
 
 
 @pytest.mark.slow
@@ -169,12 +215,15 @@ def test_predict_errors(in_run, cli, monkeypatch, tmp_path):
 # ---------------------------------------------------------------- bad input: one line, exit 2, nothing written
 
 
-@pytest.mark.parametrize("content, files, message", [
-    ("", None, "no sentence pairs"),
-    ("go\tve\nhello there\n", None, "no tab between source and target"),
-    (None, ("a\nb\nc\n", "x\ny\n"), "has 3 lines but"),
-    ("missing", None, "no such file"),
-])
+@pytest.mark.parametrize(
+    "content, files, message",
+    [
+        ("", None, "no sentence pairs"),
+        ("go\tve\nhello there\n", None, "no tab between source and target"),
+        (None, ("a\nb\nc\n", "x\ny\n"), "has 3 lines but"),
+        ("missing", None, "no such file"),
+    ],
+)
 def test_bad_data_is_one_clear_error_and_writes_nothing(tmp_path, cli, monkeypatch, content, files, message):
     monkeypatch.chdir(tmp_path)
     if files:
@@ -190,13 +239,16 @@ def test_bad_data_is_one_clear_error_and_writes_nothing(tmp_path, cli, monkeypat
     assert not pathlib.Path("run").exists()
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["train", "--source", "en.txt"], "--source and --target go together"),
-    (["train", "--model", "lstm"], "unknown model 'lstm'"),
-    (["train", "--vocabulary-size", "0"], "must be a positive integer"),
-    (["predict", "--beam-width", "2", "--top-k", "3", "hi"], "not allowed with argument"),
-    (["train", "--pairs", "200", "--model-arg", "num_heads=3"], "num_heads must divide embed_dim"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["train", "--source", "en.txt"], "--source and --target go together"),
+        (["train", "--model", "lstm"], "unknown model 'lstm'"),
+        (["train", "--vocabulary-size", "0"], "must be a positive integer"),
+        (["predict", "--beam-width", "2", "--top-k", "3", "hi"], "not allowed with argument"),
+        (["train", "--pairs", "200", "--model-arg", "num_heads=3"], "num_heads must divide embed_dim"),
+    ],
+)
 def test_bad_flags(tmp_path, cli, monkeypatch, argv, message):
     monkeypatch.chdir(tmp_path)
     code, out, err = cli(["translate", *argv, *(["--run-dir", "run"] if argv[0] == "train" else [])])
@@ -243,11 +295,16 @@ def test_recipes_and_data_import_without_the_commands_or_other_apps():
     import path may load the app's commands, the training loop or the other apps."""
     import subprocess
 
-    code = ("import json, sys, kerasdl.apps.translation.recipes, kerasdl.apps.translation.data; "
-            "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('kerasdl.apps.', 'kerasdl.training')))))")
+    code = (
+        "import json, sys, kerasdl.apps.translation.recipes, kerasdl.apps.translation.data; "
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('kerasdl.apps.', 'kerasdl.training')))))"
+    )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert json.loads(loaded) == [
-        "kerasdl.apps.translation", "kerasdl.apps.translation.data", "kerasdl.apps.translation.recipes"]
+        "kerasdl.apps.translation",
+        "kerasdl.apps.translation.data",
+        "kerasdl.apps.translation.recipes",
+    ]
 
 
 def test_length_batches_cover_every_pair_once_and_pad_little():
@@ -259,8 +316,11 @@ def test_length_batches_cover_every_pair_once_and_pad_little():
     assert sum(len(y) for _, y in batches) == 300
     seen = sorted(tuple(row[row > 0]) for x, _ in batches for row in x["encoder_token_ids"])
     assert seen == sorted(tuple(s) for s in sources)
+
     def padding(batches):
-        return sum((x["encoder_token_ids"] == 0).sum() for x, _ in batches) / sum(x["encoder_token_ids"].size for x, _ in batches)
+        return sum((x["encoder_token_ids"] == 0).sum() for x, _ in batches) / sum(
+            x["encoder_token_ids"].size for x, _ in batches
+        )
 
     shuffled = [data.batch(sources[i : i + 32], targets[i : i + 32]) for i in range(0, 300, 32)]
     assert padding(batches) < 0.5 * padding(shuffled)  # about 0.09 against 0.5
@@ -277,9 +337,17 @@ def test_attention_weights_are_distributions_over_real_source_pieces(kind):
 
     keras.utils.set_random_seed(0)
     if kind == "transformer":
-        model = transformer_seq2seq(source_vocabulary_size=30, target_vocabulary_size=30, source_sequence_length=8,
-                                    target_sequence_length=8, embed_dim=16, intermediate_dim=32, num_heads=2,
-                                    num_encoder_layers=1, num_decoder_layers=2)
+        model = transformer_seq2seq(
+            source_vocabulary_size=30,
+            target_vocabulary_size=30,
+            source_sequence_length=8,
+            target_sequence_length=8,
+            embed_dim=16,
+            intermediate_dim=32,
+            num_heads=2,
+            num_encoder_layers=1,
+            num_decoder_layers=2,
+        )
     else:
         model = rnn_seq2seq(source_vocabulary_size=30, target_vocabulary_size=30, embed_dim=8, units=16)
     source = np.array([[5, 6, 7, 0, 0], [8, 9, 10, 11, 12]], "int32")

@@ -45,10 +45,15 @@ def csv_folder(root):
 
 def coco_folder(root, *, splits=False):
     root.mkdir(parents=True, exist_ok=True)
-    images = [{"id": i, "file_name": name, **({"split": ["train", "restval", "val", "test"][i % 4]} if splits else {})}
-              for i, name in enumerate(CAPTIONS)]
-    annotations = [{"image_id": i, "id": 100 * i + n, "caption": c}
-                   for i, caps in enumerate(CAPTIONS.values()) for n, c in enumerate(caps)]
+    images = [
+        {"id": i, "file_name": name, **({"split": ["train", "restval", "val", "test"][i % 4]} if splits else {})}
+        for i, name in enumerate(CAPTIONS)
+    ]
+    annotations = [
+        {"image_id": i, "id": 100 * i + n, "caption": c}
+        for i, caps in enumerate(CAPTIONS.values())
+        for n, c in enumerate(caps)
+    ]
     (root / "captions_train.json").write_text(json.dumps({"images": images, "annotations": annotations}))
     for i, name in enumerate(CAPTIONS):
         write_image(root / "images" / name, (24, 24), seed=i)
@@ -133,10 +138,13 @@ def test_missing_images_are_counted(tmp_path):
         load_captions(flickr_folder(tmp_path / "f", drop="img3.jpg"))
 
 
-@pytest.mark.parametrize("content, match", [
-    ("name,text\na.jpg,hi\n", "'image' and 'caption'"),
-    ("image,caption\n", "holds no captions"),
-])
+@pytest.mark.parametrize(
+    "content, match",
+    [
+        ("name,text\na.jpg,hi\n", "'image' and 'caption'"),
+        ("image,caption\n", "holds no captions"),
+    ],
+)
 def test_bad_csv(tmp_path, content, match):
     (tmp_path / "images").mkdir()
     (tmp_path / "captions.txt").write_text(content)

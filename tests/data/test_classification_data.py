@@ -57,11 +57,15 @@ def test_to_model_input_channels_and_scale():
     "make, fragments",
     [
         (lambda root: root / "missing", ["no such folder", "missing"]),
-        (lambda root: (root / "flat").mkdir() or write_image(root / "flat" / "a.png", (4, 4)).parent,
-         ["has no class subfolders"]),
+        (
+            lambda root: (root / "flat").mkdir() or write_image(root / "flat" / "a.png", (4, 4)).parent,
+            ["has no class subfolders"],
+        ),
         (lambda root: class_folder(root, {"only": [(4, 4, "RGB", ".png")]}), ["only one class subfolder (only)"]),
-        (lambda root: (class_folder(root, {"a": [(4, 4, "RGB", ".png")]}) / "empty").mkdir()
-         or root / "classes", ["class folder", "empty has no image files"]),
+        (
+            lambda root: (class_folder(root, {"a": [(4, 4, "RGB", ".png")]}) / "empty").mkdir() or root / "classes",
+            ["class folder", "empty has no image files"],
+        ),
     ],
     ids=["missing", "no-subfolders", "one-class", "empty-class"],
 )
@@ -138,8 +142,10 @@ def test_keras_dataset_not_cached(monkeypatch):
 
 def test_keras_dataset_split(monkeypatch):
     rng = np.random.default_rng(0)
-    fake = ((rng.integers(0, 256, (120, 28, 28), dtype=np.uint8), np.arange(120) % 10),
-            (rng.integers(0, 256, (30, 28, 28), dtype=np.uint8), np.arange(30) % 10))
+    fake = (
+        (rng.integers(0, 256, (120, 28, 28), dtype=np.uint8), np.arange(120) % 10),
+        (rng.integers(0, 256, (30, 28, 28), dtype=np.uint8), np.arange(30) % 10),
+    )
     monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda **kwargs: fake)
     split = cls.load_split(dataset="mnist", size=32, channels=3)
     assert (len(split.train), len(split.val), len(split.test)) == (100, 20, 30)  # Keras' test set kept whole
@@ -150,14 +156,20 @@ def test_keras_dataset_split(monkeypatch):
 
 
 def test_training_pipeline_shapes_and_augmentation():
-    images = cls.LabeledImages(np.full((6, 8, 8, 1), 200, np.float32), np.arange(6, dtype=np.int32) % 2, ["a", "b"], list(range(6)))
+    images = cls.LabeledImages(
+        np.full((6, 8, 8, 1), 200, np.float32), np.arange(6, dtype=np.int32) % 2, ["a", "b"], list(range(6))
+    )
     plain = next(iter(cls.training_dataset(images, batch_size=4, augment=False)))
     assert plain[0].shape == (4, 8, 8, 1) and plain[1].shape == (4,)
     np.testing.assert_array_equal(plain[0].numpy(), 200)
     augmented = next(iter(cls.training_dataset(images, batch_size=4, augment=True, flip=True)))
     assert augmented[0].shape == (4, 8, 8, 1)
     assert [layer.__class__.__name__ for layer in cls.augmentation(flip=True).layers] == [
-        "RandomTranslation", "RandomRotation", "RandomZoom", "RandomFlip"]
+        "RandomTranslation",
+        "RandomRotation",
+        "RandomZoom",
+        "RandomFlip",
+    ]
     assert "RandomFlip" not in [layer.__class__.__name__ for layer in cls.augmentation().layers]
     batches = list(cls.evaluation_dataset(images, batch_size=4))
     assert [len(b[1]) for b in batches] == [4, 2]

@@ -9,29 +9,42 @@ HOUSE = next(n for n in NOUNS if n.en == "house")
 BOOK = next(n for n in NOUNS if n.en == "book")
 
 
-@pytest.mark.parametrize("n, words", [
-    (0, "zero"), (7, "seven"), (13, "thirteen"), (40, "forty"), (42, "forty-two"), (100, "one hundred"),
-    (305, "three hundred five"), (1000, "one thousand"), (21_305, "twenty-one thousand three hundred five"),
-    (999_999, "nine hundred ninety-nine thousand nine hundred ninety-nine"),
-])
+@pytest.mark.parametrize(
+    "n, words",
+    [
+        (0, "zero"),
+        (7, "seven"),
+        (13, "thirteen"),
+        (40, "forty"),
+        (42, "forty-two"),
+        (100, "one hundred"),
+        (305, "three hundred five"),
+        (1000, "one thousand"),
+        (21_305, "twenty-one thousand three hundred five"),
+        (999_999, "nine hundred ninety-nine thousand nine hundred ninety-nine"),
+    ],
+)
 def test_english(n, words):
     assert english(n) == words
 
 
-@pytest.mark.parametrize("n, plain, masculine, feminine", [
-    (1, "uno", "un", "una"),
-    (16, "dieciséis", "dieciséis", "dieciséis"),
-    (21, "veintiuno", "veintiún", "veintiuna"),
-    (22, "veintidós", "veintidós", "veintidós"),
-    (31, "treinta y uno", "treinta y un", "treinta y una"),
-    (100, "cien", "cien", "cien"),
-    (101, "ciento uno", "ciento un", "ciento una"),
-    (500, "quinientos", "quinientos", "quinientas"),
-    (1000, "mil", "mil", "mil"),
-    (21_000, "veintiún mil", "veintiún mil", "veintiún mil"),
-    (200_200, "doscientos mil doscientos", "doscientos mil doscientos", "doscientas mil doscientas"),
-    (701_001, "setecientos un mil uno", "setecientos un mil un", "setecientas un mil una"),
-])
+@pytest.mark.parametrize(
+    "n, plain, masculine, feminine",
+    [
+        (1, "uno", "un", "una"),
+        (16, "dieciséis", "dieciséis", "dieciséis"),
+        (21, "veintiuno", "veintiún", "veintiuna"),
+        (22, "veintidós", "veintidós", "veintidós"),
+        (31, "treinta y uno", "treinta y un", "treinta y una"),
+        (100, "cien", "cien", "cien"),
+        (101, "ciento uno", "ciento un", "ciento una"),
+        (500, "quinientos", "quinientos", "quinientas"),
+        (1000, "mil", "mil", "mil"),
+        (21_000, "veintiún mil", "veintiún mil", "veintiún mil"),
+        (200_200, "doscientos mil doscientos", "doscientos mil doscientos", "doscientas mil doscientas"),
+        (701_001, "setecientos un mil uno", "setecientos un mil un", "setecientas un mil una"),
+    ],
+)
 def test_spanish_agreement(n, plain, masculine, feminine):
     assert spanish(n) == plain
     assert spanish(n, gender="m") == masculine

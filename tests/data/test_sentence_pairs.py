@@ -12,18 +12,24 @@ def write(path, text, encoding="utf-8"):
 
 
 def test_tatoeba_layout_ignores_extra_columns_and_blank_lines(tmp_path):
-    path = write(tmp_path / "spa.txt", "Go.\tVe.\tCC-BY 2.0 (France) Attribution: tatoeba.org #2877272\n\n"
-                                      "Where is he?\t¿Dónde está él?\tCC-BY\r\nNo way!\t¡Ni hablar!\n")
+    path = write(
+        tmp_path / "spa.txt",
+        "Go.\tVe.\tCC-BY 2.0 (France) Attribution: tatoeba.org #2877272\n\n"
+        "Where is he?\t¿Dónde está él?\tCC-BY\r\nNo way!\t¡Ni hablar!\n",
+    )
     assert read_tsv_pairs(path) == [("Go.", "Ve."), ("Where is he?", "¿Dónde está él?"), ("No way!", "¡Ni hablar!")]
 
 
-@pytest.mark.parametrize("content, message", [
-    ("", "no sentence pairs"),
-    ("\n\n", "no sentence pairs"),
-    ("Hello.\tHola.\nGoodbye without a tab\n", r"spa.txt:2: no tab between source and target"),
-    ("Hello.\t \n", r"spa.txt:1: empty target sentence"),
-    (b"Hello.\tHola.\nCaf\xe9\tCaf\xe9\n", r"spa.txt:2: not UTF-8 text"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("", "no sentence pairs"),
+        ("\n\n", "no sentence pairs"),
+        ("Hello.\tHola.\nGoodbye without a tab\n", r"spa.txt:2: no tab between source and target"),
+        ("Hello.\t \n", r"spa.txt:1: empty target sentence"),
+        (b"Hello.\tHola.\nCaf\xe9\tCaf\xe9\n", r"spa.txt:2: not UTF-8 text"),
+    ],
+)
 def test_bad_tsv_is_one_clear_error(tmp_path, content, message):
     with pytest.raises(UserInputError, match=message):
         read_tsv_pairs(write(tmp_path / "spa.txt", content))

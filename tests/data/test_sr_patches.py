@@ -89,7 +89,9 @@ def test_validation_dataset_is_finite_and_fixed():
 def test_check_patchable_names_the_small_image():
     images = [np.zeros((40, 40, 1)), np.zeros((40, 20, 1)), np.zeros((10, 10, 1))]
     names = ["big.png", "narrow.png", "tiny.png"]
-    with pytest.raises(UserInputError, match=r"image narrow.png is 20x40, smaller than the 24x24 training patch") as info:
+    with pytest.raises(
+        UserInputError, match=r"image narrow.png is 20x40, smaller than the 24x24 training patch"
+    ) as info:
         check_patchable(images, names, 24)
     assert "\n" not in str(info.value) and "--patch-size" in str(info.value)
     check_patchable(images[:1], names[:1], 40)  # exactly the patch size is fine

@@ -26,8 +26,12 @@ def test_start_end_and_padding_ids(proto):
     tok = tokenizer(proto, sequence_length=12, add_start=True, add_end=True)
     ids = np.asarray(tok(["tengo dos libros"]))[0]
     assert ids[0] == START_ID
-    assert END_ID in ids and ids[list(ids).index(END_ID) + 1:].tolist() == [PAD_ID] * (len(ids) - list(ids).index(END_ID) - 1)
-    assert tok.id_to_token(PAD_ID) == "<pad>" and tok.id_to_token(START_ID) == "<s>" and tok.id_to_token(END_ID) == "</s>"
+    assert END_ID in ids and ids[list(ids).index(END_ID) + 1 :].tolist() == [PAD_ID] * (
+        len(ids) - list(ids).index(END_ID) - 1
+    )
+    assert (
+        tok.id_to_token(PAD_ID) == "<pad>" and tok.id_to_token(START_ID) == "<s>" and tok.id_to_token(END_ID) == "</s>"
+    )
 
 
 def test_bad_arguments():

@@ -34,7 +34,7 @@ def write_reviews(folder, reviews):
 
 
 def test_decode_keeps_utf8_and_reads_stray_bytes_as_windows_1252():
-    assert decode_text("Café – déjà vu".encode("utf-8")) == "Café – déjà vu"
+    assert decode_text("Café – déjà vu".encode()) == "Café – déjà vu"
     assert decode_text(b"\xef\xbb\xbfwith a BOM") == "with a BOM"
     # A Latin-1 e-acute and a Windows-1252 curly quote inside otherwise UTF-8 text.
     assert decode_text(b"caf\xe9 \x93quoted\x94 na\xc3\xafve") == "café “quoted” naïve"
@@ -48,17 +48,20 @@ def test_clean_text_turns_html_breaks_and_whitespace_into_single_spaces():
 
 
 def test_aclimdb_layout(tmp_path):
-    root = write_reviews(tmp_path / "aclImdb", {
-        "train/neg/0_3.txt": "Dull.<br /><br />Very dull.",
-        "train/pos/1_9.txt": b"Loved it, caf\xe9 scene included",
-        "train/pos/2_8.txt": "",  # empty: skipped
-        "train/unsup/5_0.txt": "unlabelled, ignored",
-        "train/pos/notes.md": "not a review",
-        "train/neg/7_2.txt": "Weak",
-        "train/pos/8_7.txt": "Fine",
-        "test/neg/3_1.txt": "Awful",
-        "test/pos/4_10.txt": "Superb",
-    })
+    root = write_reviews(
+        tmp_path / "aclImdb",
+        {
+            "train/neg/0_3.txt": "Dull.<br /><br />Very dull.",
+            "train/pos/1_9.txt": b"Loved it, caf\xe9 scene included",
+            "train/pos/2_8.txt": "",  # empty: skipped
+            "train/unsup/5_0.txt": "unlabelled, ignored",
+            "train/pos/notes.md": "not a review",
+            "train/neg/7_2.txt": "Weak",
+            "train/pos/8_7.txt": "Fine",
+            "test/neg/3_1.txt": "Awful",
+            "test/pos/4_10.txt": "Superb",
+        },
+    )
     train, test = load_aclimdb(root)
     assert train.texts == ["Dull. Very dull.", "Weak", "Loved it, café scene included", "Fine"]
     assert train.y.tolist() == [0, 0, 1, 1] and train.class_names == CLASS_NAMES
@@ -125,8 +128,10 @@ def test_columns_by_name_or_index(tmp_path):
 @pytest.mark.parametrize(
     "content, fragment",
     [
-        ("text,label\ngood,1\nmeh,maybe\nfine,2\n", "label column 'label' has values that are not sentiment labels: "
-                                                    "'maybe' (line 3), '2' (line 4)"),
+        (
+            "text,label\ngood,1\nmeh,maybe\nfine,2\n",
+            "label column 'label' has values that are not sentiment labels: 'maybe' (line 3), '2' (line 4)",
+        ),
         ("text,label\ngood\n", "line 2: 1 field(s), but the header has 2"),
         ("", "is empty"),
         ("\n\n", "is empty"),
@@ -160,8 +165,13 @@ def write_keras_imdb(folder, *, with_index=True):
     """A tiny imdb.npz (word ranks per review, object arrays as Keras stores them) and its word index."""
     folder.mkdir(parents=True, exist_ok=True)
     ragged = lambda rows: np.array([list(r) for r in rows] + [[]], dtype=object)[:-1]  # noqa: E731
-    np.savez(folder / "imdb.npz", x_train=ragged([[1, 2], [3, 4, 9], [2, 1], [4]]), y_train=np.array([1, 0, 1, 0]),
-             x_test=ragged([[1, 4]]), y_test=np.array([0]))
+    np.savez(
+        folder / "imdb.npz",
+        x_train=ragged([[1, 2], [3, 4, 9], [2, 1], [4]]),
+        y_train=np.array([1, 0, 1, 0]),
+        x_test=ragged([[1, 4]]),
+        y_test=np.array([0]),
+    )
     if with_index:
         (folder / "imdb_word_index.json").write_text(json.dumps({"great": 1, "film": 2, "dull": 3, "plot": 4}))
     return folder / "imdb.npz"

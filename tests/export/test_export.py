@@ -87,16 +87,20 @@ def test_unwritable_root_is_user_error(model, sample, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     with pytest.raises(UserInputError, match="cannot write to .*file"):
-        export_model(model, app="sr", root=blocker / "models", float_input_signature=FLOAT_SPEC,
-                     sample_inputs=sample)
+        export_model(model, app="sr", root=blocker / "models", float_input_signature=FLOAT_SPEC, sample_inputs=sample)
 
 
 @pytest.mark.slow
 def test_export_layout_parity_and_metadata(model, sample, tmp_path):
     root = tmp_path / "saved_models"
     result = export_model(
-        model, app="sr", root=root, float_input_signature=FLOAT_SPEC, sample_inputs=sample,
-        endpoints=[png_endpoint(model)], metadata={"command": "kerasdl sr export", "scale": 2},
+        model,
+        app="sr",
+        root=root,
+        float_input_signature=FLOAT_SPEC,
+        sample_inputs=sample,
+        endpoints=[png_endpoint(model)],
+        metadata={"command": "kerasdl sr export", "scale": 2},
     )
     assert result.path == root / "sr" / "1" and result.version == 1
     names = {p.name for p in result.path.iterdir()}
@@ -133,8 +137,7 @@ def test_export_layout_parity_and_metadata(model, sample, tmp_path):
 
 @pytest.mark.slow
 def test_version_numbering(model, sample, tmp_path):
-    kwargs = dict(app="sr", root=tmp_path, float_input_signature=FLOAT_SPEC, sample_inputs=sample,
-                  tflite=False)
+    kwargs = dict(app="sr", root=tmp_path, float_input_signature=FLOAT_SPEC, sample_inputs=sample, tflite=False)
     assert export_model(model, **kwargs).version == 1
     second = export_model(model, **kwargs)
     assert second.version == 2 and second.tflite_path is None and second.metadata["tflite"] is None
@@ -149,12 +152,21 @@ def test_fixed_tflite_shape_fallback_converter_and_default_endpoint(model, sampl
         raise RuntimeError("simulated keras litert export failure")
 
     monkeypatch.setattr(type(model), "export", broken_export)
-    default = Endpoint("serving_default", lambda x: {"restored": model(x, training=False)},
-                       [tf.TensorSpec([None, None, None, 1], tf.float32, name="image")], [sample])
+    default = Endpoint(
+        "serving_default",
+        lambda x: {"restored": model(x, training=False)},
+        [tf.TensorSpec([None, None, None, 1], tf.float32, name="image")],
+        [sample],
+    )
     result = export_model(
-        model, app="sr", root=tmp_path, version=5, float_input_signature=FLOAT_SPEC,
+        model,
+        app="sr",
+        root=tmp_path,
+        version=5,
+        float_input_signature=FLOAT_SPEC,
         sample_inputs=np.random.default_rng(3).random((2, 6, 10, 1), dtype=np.float32),
-        endpoints=[default], tflite_input_shape=(1, 8, 8, 1),
+        endpoints=[default],
+        tflite_input_shape=(1, 8, 8, 1),
     )
     meta = result.metadata
     assert result.version == 5 and next_version(tmp_path / "sr") == 6
@@ -173,8 +185,9 @@ def test_parity_failure_leaves_nothing(model, sample, tmp_path):
 
     broken = Endpoint("serving_broken", drifting, [FLOAT_SPEC], [sample])
     with pytest.raises(ExportParityError, match=r"sr/1, signature 'serving_broken': max abs diff 0\.5"):
-        export_model(model, app="sr", root=tmp_path, float_input_signature=FLOAT_SPEC,
-                     sample_inputs=sample, endpoints=[broken])
+        export_model(
+            model, app="sr", root=tmp_path, float_input_signature=FLOAT_SPEC, sample_inputs=sample, endpoints=[broken]
+        )
     assert_nothing_left(tmp_path / "sr")
 
 
@@ -182,8 +195,7 @@ def test_parity_failure_leaves_nothing(model, sample, tmp_path):
 def test_tflite_parity_failure_leaves_nothing(model, sample, tmp_path, monkeypatch):
     monkeypatch.setattr("kerasdl.export.parity.run_tflite", lambda path, x: np.zeros((2, 12, 10, 1)))
     with pytest.raises(ExportParityError, match="TFLite model .*model.tflite"):
-        export_model(model, app="sr", root=tmp_path, float_input_signature=FLOAT_SPEC,
-                     sample_inputs=sample)
+        export_model(model, app="sr", root=tmp_path, float_input_signature=FLOAT_SPEC, sample_inputs=sample)
     assert_nothing_left(tmp_path / "sr")
 
 
@@ -196,7 +208,11 @@ def test_non_builtin_ops_are_reported(tmp_path):
     inputs = keras.Input((4,))
     det_model = keras.Model(inputs, Determinant()(inputs))
     with pytest.raises(TFLiteConversionError, match="MatrixDeterminant .*SELECT_TF_OPS"):
-        export_model(det_model, app="det", root=tmp_path,
-                     float_input_signature=tf.TensorSpec([None, 4], tf.float32),
-                     sample_inputs=np.eye(2, dtype=np.float32).reshape(1, 4))
+        export_model(
+            det_model,
+            app="det",
+            root=tmp_path,
+            float_input_signature=tf.TensorSpec([None, 4], tf.float32),
+            sample_inputs=np.eye(2, dtype=np.float32).reshape(1, 4),
+        )
     assert_nothing_left(tmp_path / "det")

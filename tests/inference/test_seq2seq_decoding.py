@@ -19,9 +19,18 @@ def copy_task_model(kind):
     if kind == "rnn":
         model = rnn_seq2seq(source_vocabulary_size=12, target_vocabulary_size=12, embed_dim=16, units=32)
     else:
-        model = transformer_seq2seq(source_vocabulary_size=12, target_vocabulary_size=12, source_sequence_length=6,
-                                    target_sequence_length=8, embed_dim=32, intermediate_dim=64, num_heads=2,
-                                    num_encoder_layers=1, num_decoder_layers=1, dropout=0.0)
+        model = transformer_seq2seq(
+            source_vocabulary_size=12,
+            target_vocabulary_size=12,
+            source_sequence_length=6,
+            target_sequence_length=8,
+            embed_dim=32,
+            intermediate_dim=64,
+            num_heads=2,
+            num_encoder_layers=1,
+            num_decoder_layers=1,
+            dropout=0.0,
+        )
     rng = np.random.default_rng(0)
     n = 1024
     lengths = rng.integers(1, 5, n)
@@ -31,9 +40,17 @@ def copy_task_model(kind):
         tokens = rng.integers(4, 12, length)
         source[i, :length] = tokens
         target[i, : length + 2] = [START, *tokens, END]
-    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    model.fit({"encoder_token_ids": source, "decoder_token_ids": target[:, :-1]}, target[:, 1:],
-              sample_weight=(target[:, 1:] > 0).astype("float32"), epochs=30, batch_size=64, verbose=0)
+    model.compile(
+        optimizer=keras.optimizers.Adam(3e-3), loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    )
+    model.fit(
+        {"encoder_token_ids": source, "decoder_token_ids": target[:, :-1]},
+        target[:, 1:],
+        sample_weight=(target[:, 1:] > 0).astype("float32"),
+        epochs=30,
+        batch_size=64,
+        verbose=0,
+    )
     return model
 
 
@@ -43,7 +60,9 @@ def trained(request):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sampler", ["greedy", make_sampler("beam", beam_width=3), make_sampler("top_k", top_k=2, seed=1)])
+@pytest.mark.parametrize(
+    "sampler", ["greedy", make_sampler("beam", beam_width=3), make_sampler("top_k", top_k=2, seed=1)]
+)
 def test_decoded_sequences_end(trained, sampler):
     out = np.asarray(decode(trained, SOURCE, start_id=START, end_id=END, max_length=8, sampler=sampler))
     assert out.shape == (3, 8)
@@ -51,7 +70,7 @@ def test_decoded_sequences_end(trained, sampler):
         assert row[0] == START
         assert END in row, f"no end token in {row}"
         end = list(row).index(END)
-        assert np.all(row[end + 1:] == 0)
+        assert np.all(row[end + 1 :] == 0)
         assert START not in row[1:] and 0 not in row[1:end]  # never emits start or padding mid-sentence
 
 
@@ -65,8 +84,10 @@ def test_greedy_and_beam_copy_the_source(trained):
 
 def test_decoding_traces_into_a_tf_function():
     model = rnn_seq2seq(source_vocabulary_size=12, target_vocabulary_size=12, embed_dim=4, units=8)
-    fn = tf.function(lambda x: decode(model, x, start_id=START, end_id=END, max_length=6, sampler="beam"),
-                     input_signature=[tf.TensorSpec([None, None], tf.int32)])
+    fn = tf.function(
+        lambda x: decode(model, x, start_id=START, end_id=END, max_length=6, sampler="beam"),
+        input_signature=[tf.TensorSpec([None, None], tf.int32)],
+    )
     assert tuple(fn(SOURCE).shape) == (3, 6)
     assert tuple(fn(SOURCE[:1, :2]).shape) == (1, 6)
 
@@ -77,7 +98,9 @@ def test_truncate_after_end():
 
 
 def test_unknown_sampler():
-    with pytest.raises(ValueError, match="sampler must be one of 'greedy', 'beam', 'top_k'; Received: sampler='nucleus'"):
+    with pytest.raises(
+        ValueError, match="sampler must be one of 'greedy', 'beam', 'top_k'; Received: sampler='nucleus'"
+    ):
         make_sampler("nucleus")
     with pytest.raises(ValueError, match="beam_width must be a positive int"):
         make_sampler("beam", beam_width=0)

@@ -51,7 +51,10 @@ def test_pixel_shuffle_equals_depth_to_space(scale, channels):
     assert actual.shape == (2, 5 * scale, 3 * scale, channels)
     np.testing.assert_array_equal(actual, expected)
     assert PixelShuffle(scale).compute_output_shape((None, 5, None, channels * scale * scale)) == (
-        None, 5 * scale, None, channels,
+        None,
+        5 * scale,
+        None,
+        channels,
     )
 
 

@@ -49,7 +49,9 @@ def test_psnr_by_hand_and_with_skimage(channels, border):
     assert value == pytest.approx(10 * np.log10(255.0**2 / mse), abs=1e-3)
     assert value == pytest.approx(peak_signal_noise_ratio(y_ref, y_out, data_range=255), abs=1e-3)
     if channels == 1:  # on grayscale the noise is exactly 219/255 of +-1 or +-3 levels
-        expected_mse = np.mean((noise[..., 0] * 219.0)[border or None : -border or None, border or None : -border or None] ** 2)
+        expected_mse = np.mean(
+            (noise[..., 0] * 219.0)[border or None : -border or None, border or None : -border or None] ** 2
+        )
         assert mse == pytest.approx(expected_mse, rel=1e-5)
 
     # SSIM: Gaussian 11x11, sigma 1.5, population statistics, as in Wang et al. 2004.

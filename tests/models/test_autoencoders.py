@@ -11,8 +11,8 @@ from kerasdl.layers import KLSparsity, MaskingNoise
 from kerasdl.models.generative import (
     autoencoder_parts,
     conv_autoencoder,
-    dense_autoencoder,
     denoising_autoencoder,
+    dense_autoencoder,
     sparse_autoencoder,
 )
 from tests.testing import assert_same_outputs, run_builder_test
@@ -161,8 +161,13 @@ def test_conv_parameters_by_hand():
 @pytest.mark.parametrize("noise", ["gaussian", "masking"])
 def test_denoising_noise_acts_only_in_training(noise, architecture):
     model = denoising_autoencoder(
-        input_shape=(8, 8, 1), latent_dim=4, architecture=architecture, hidden_units=(16,), filters=(4,),
-        noise=noise, seed=0,
+        input_shape=(8, 8, 1),
+        latent_dim=4,
+        architecture=architecture,
+        hidden_units=(16,),
+        filters=(4,),
+        noise=noise,
+        seed=0,
     )
     encoder, decoder, _ = autoencoder_parts(model)
     x = examples((8, 8, 1), n=5, seed=1)
@@ -277,7 +282,9 @@ def test_sparse_penalties_train_under_mixed_precision(mixed_precision, sparsity)
     model = sparse_autoencoder(input_shape=(8,), latent_dim=4, hidden_units=(6,), sparsity=sparsity)
     x = examples((8,), n=16)
     model(x)
-    assert model.output.dtype == "float32" and [keras.backend.standardize_dtype(v.dtype) for v in model.losses] == ["float32"]
+    assert model.output.dtype == "float32" and [keras.backend.standardize_dtype(v.dtype) for v in model.losses] == [
+        "float32"
+    ]
     model.compile(optimizer="adam", loss="mse")
     history = model.fit(x, x, epochs=1, batch_size=8, verbose=0)
     assert np.isfinite(history.history["loss"][0])

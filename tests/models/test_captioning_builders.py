@@ -4,14 +4,28 @@ import keras
 import numpy as np
 import pytest
 
-from kerasdl.models.captioning import ImagePreprocessing, attention_model, image_encoder, show_attend_tell, transformer_captioner
+from kerasdl.models.captioning import (
+    ImagePreprocessing,
+    attention_model,
+    image_encoder,
+    show_attend_tell,
+    transformer_captioner,
+)
 from tests.testing import run_builder_test
 
 IMAGES = np.random.default_rng(0).random((2, 32, 32, 3), dtype=np.float32)
 CAPTIONS = np.array([[2, 5, 6, 7, 0], [2, 8, 0, 0, 0]], "int32")
 TINY_SAT = dict(vocabulary_size=30, image_shape=(32, 32, 3), embed_dim=8, units=16)
-TINY_TRANSFORMER = dict(vocabulary_size=30, sequence_length=8, image_shape=(32, 32, 3), embed_dim=8,
-                        intermediate_dim=16, num_heads=2, num_decoder_layers=1, dropout=0.0)
+TINY_TRANSFORMER = dict(
+    vocabulary_size=30,
+    sequence_length=8,
+    image_shape=(32, 32, 3),
+    embed_dim=8,
+    intermediate_dim=16,
+    num_heads=2,
+    num_decoder_layers=1,
+    dropout=0.0,
+)
 
 
 def inputs(captions=CAPTIONS):
@@ -39,19 +53,24 @@ def test_sat_parameter_count_follows_the_paper():
     e, u, v, c = 8, 16, 30, 128  # c: the small CNN's feature channels
     model = show_attend_tell(**TINY_SAT)
     lstm = 4 * (u * (e + u) + u)
-    decoder = (2 * (c * u + u)  # init_h, init_c from the mean annotation
-               + (c * u + u)  # annotation projection (attention keys)
-               + v * e + lstm  # embedding, LSTM
-               + u  # additive attention's scale vector
-               + 2 * (u * e + e)  # deep output: L_h h, L_z z
-               + (e * v + v))  # logits
+    decoder = (
+        2 * (c * u + u)  # init_h, init_c from the mean annotation
+        + (c * u + u)  # annotation projection (attention keys)
+        + v * e
+        + lstm  # embedding, LSTM
+        + u  # additive attention's scale vector
+        + 2 * (u * e + e)  # deep output: L_h h, L_z z
+        + (e * v + v)
+    )  # logits
     assert model.get_layer("decoder").count_params() == decoder
 
 
 def test_attention_is_a_distribution_over_the_feature_grid():
     model = show_attend_tell(**TINY_SAT)
     features = model.get_layer("encoder")(IMAGES)
-    weights = np.asarray(attention_model(model)({"features": features, "caption_ids": keras.ops.convert_to_tensor(CAPTIONS)}))
+    weights = np.asarray(
+        attention_model(model)({"features": features, "caption_ids": keras.ops.convert_to_tensor(CAPTIONS)})
+    )
     assert weights.shape == (2, 5, 16)  # 32x32 image, stride 8: a 4x4 grid
     np.testing.assert_allclose(weights.sum(-1), 1.0, atol=1e-5)
     with pytest.raises(ValueError, match="not a show_attend_tell"):
@@ -82,17 +101,20 @@ def test_imagenet_preprocessing_modes():
     np.testing.assert_allclose(caffe[0, 0, 0], [-103.939, -116.779, 255 - 123.68], atol=1e-3)  # BGR order
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(vocabulary_size=3), "vocabulary_size must be at least 4"),
-    (dict(vocabulary_size=0), "vocabulary_size must be a positive int"),
-    (dict(units=0), "units must be a positive int"),
-    (dict(dropout=1.0), "dropout must be a float"),
-    (dict(image_shape=(32, 32, 1)), "image_shape must be"),
-    (dict(encoder="no_such_net"), "encoder must be"),
-    (dict(encoder="small_cnn", encoder_weights="imagenet"), "no ImageNet weights"),
-    (dict(encoder_weights="/no/such/file.h5"), "encoder_weights must be"),
-    (dict(train_encoder="yes"), "train_encoder must be a bool"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(vocabulary_size=3), "vocabulary_size must be at least 4"),
+        (dict(vocabulary_size=0), "vocabulary_size must be a positive int"),
+        (dict(units=0), "units must be a positive int"),
+        (dict(dropout=1.0), "dropout must be a float"),
+        (dict(image_shape=(32, 32, 1)), "image_shape must be"),
+        (dict(encoder="no_such_net"), "encoder must be"),
+        (dict(encoder="small_cnn", encoder_weights="imagenet"), "no ImageNet weights"),
+        (dict(encoder_weights="/no/such/file.h5"), "encoder_weights must be"),
+        (dict(train_encoder="yes"), "train_encoder must be a bool"),
+    ],
+)
 def test_sat_arguments_are_checked(kwargs, match):
     with pytest.raises(ValueError, match=match) as info:
         show_attend_tell(**{**TINY_SAT, **kwargs})

@@ -4,8 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from kerasdl.layers import PixelShuffle
-from kerasdl.layers import PixelUnshuffle
+from kerasdl.layers import PixelShuffle, PixelUnshuffle
 from kerasdl.models.restoration import dncnn
 from tests.testing import run_builder_test
 
@@ -45,7 +44,8 @@ def test_dncnn_s_parameters_match_the_paper():
     assert len([layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]) == 17
     colour = dncnn(channels=3)
     assert colour.count_params() == model.count_params() + conv_params(3, 3, 64) - conv_params(3, 1, 64) + (
-        conv_params(3, 64, 3) - conv_params(3, 64, 1))
+        conv_params(3, 64, 3) - conv_params(3, 64, 1)
+    )
 
 
 def test_downscale_runs_the_body_at_quarter_resolution():

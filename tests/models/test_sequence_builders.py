@@ -34,8 +34,16 @@ def rnn_layer_params(cell, d, u):
 @pytest.mark.parametrize("cell", ["simple", "lstm", "gru"])
 @pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
 def test_rnn_classifier(cell, bidirectional):
-    kwargs = dict(vocabulary_size=V, sequence_length=L, embed_dim=D, cell=cell, units=5, num_layers=2,
-                  bidirectional=bidirectional, classes=3)
+    kwargs = dict(
+        vocabulary_size=V,
+        sequence_length=L,
+        embed_dim=D,
+        cell=cell,
+        units=5,
+        num_layers=2,
+        bidirectional=bidirectional,
+        classes=3,
+    )
     model = run_builder_test(rnn_classifier, init_kwargs=kwargs, input_data=token_ids(), expected_output_shape=(3, 3))
     k = 2 if bidirectional else 1
     expected = V * D + k * rnn_layer_params(cell, D, 5) + k * rnn_layer_params(cell, k * 5, 5) + (k * 5 + 1) * 3
@@ -50,7 +58,9 @@ def test_lstm_parameter_count_matches_the_formula_at_a_realistic_size():
 
 def test_text_cnn_classifier():
     kwargs = dict(vocabulary_size=V, sequence_length=L, embed_dim=D, kernel_sizes=(2, 3, 5), filters=4, classes=2)
-    model = run_builder_test(text_cnn_classifier, init_kwargs=kwargs, input_data=token_ids(), expected_output_shape=(3, 2))
+    model = run_builder_test(
+        text_cnn_classifier, init_kwargs=kwargs, input_data=token_ids(), expected_output_shape=(3, 2)
+    )
     assert model.count_params() == V * D + sum(k * D * 4 + 4 for k in (2, 3, 5)) + (3 * 4 + 1) * 2
 
 
@@ -61,9 +71,12 @@ def test_text_cnn_paper_size():
 
 
 def test_transformer_classifier():
-    kwargs = dict(vocabulary_size=V, sequence_length=L, embed_dim=8, num_heads=2, intermediate_dim=12, num_layers=2, classes=2)
-    model = run_builder_test(transformer_classifier, init_kwargs=kwargs, input_data=token_ids(),
-                             expected_output_shape=(3, 2), atol=1e-5)
+    kwargs = dict(
+        vocabulary_size=V, sequence_length=L, embed_dim=8, num_heads=2, intermediate_dim=12, num_layers=2, classes=2
+    )
+    model = run_builder_test(
+        transformer_classifier, init_kwargs=kwargs, input_data=token_ids(), expected_output_shape=(3, 2), atol=1e-5
+    )
     d, f = 8, 12
     block = 4 * (d * d + d) + (2 * d * f + f + d) + 4 * d
     assert model.count_params() == V * d + L * d + 2 * block + (d + 1) * 2
@@ -71,14 +84,20 @@ def test_transformer_classifier():
 
 def test_bag_of_ngrams_fasttext():
     kwargs = dict(vocabulary_size=V, embed_dim=D, classes=4)
-    model = run_builder_test(bag_of_ngrams_classifier, init_kwargs=kwargs, input_data=token_ids(), expected_output_shape=(3, 4))
+    model = run_builder_test(
+        bag_of_ngrams_classifier, init_kwargs=kwargs, input_data=token_ids(), expected_output_shape=(3, 4)
+    )
     assert model.count_params() == V * D + (D + 1) * 4
 
 
 def test_bag_of_ngrams_with_naive_bayes_weights():
     ratios = np.random.default_rng(1).normal(size=(V, 2)).astype("float32")
-    kwargs = dict(vocabulary_size=V, embed_dim=1, token_weights=ratios, binary=True, pooling="sum", head=None, classes=2)
-    model = run_builder_test(bag_of_ngrams_classifier, init_kwargs=kwargs, input_data=token_ids(), expected_output_shape=(3, 2))
+    kwargs = dict(
+        vocabulary_size=V, embed_dim=1, token_weights=ratios, binary=True, pooling="sum", head=None, classes=2
+    )
+    model = run_builder_test(
+        bag_of_ngrams_classifier, init_kwargs=kwargs, input_data=token_ids(), expected_output_shape=(3, 2)
+    )
     # One learned weight per n-gram; the ratios are a fixed, saved, non-trainable table.
     assert sum(int(np.prod(w.shape)) for w in model.trainable_weights) == V
     assert model.count_params() == V + 2 * V
@@ -137,20 +156,38 @@ def test_defaults_build_for_the_models_list():
     [
         (rnn_classifier, {"cell": "tanh"}, "cell must be one of ('simple', 'lstm', 'gru'); Received: cell='tanh'"),
         (rnn_classifier, {"units": 0}, "units must be a positive int; Received: units=0"),
-        (rnn_classifier, {"vocabulary_size": 1}, "vocabulary_size must be an int of at least 2; Received: vocabulary_size=1"),
+        (
+            rnn_classifier,
+            {"vocabulary_size": 1},
+            "vocabulary_size must be an int of at least 2; Received: vocabulary_size=1",
+        ),
         (rnn_classifier, {"classes": 0}, "classes must be a positive int; Received: classes=0"),
         (rnn_classifier, {"dropout": 1.0}, "dropout must be a rate in [0, 1); Received: dropout=1.0"),
         (text_cnn_classifier, {"kernel_sizes": ()}, "kernel_sizes must be a non-empty tuple of positive ints"),
         (text_cnn_classifier, {"sequence_length": 4}, "sequence_length must be at least the largest kernel size (5)"),
-        (transformer_classifier, {"sequence_length": None}, "sequence_length must be a positive int for this architecture"),
+        (
+            transformer_classifier,
+            {"sequence_length": None},
+            "sequence_length must be a positive int for this architecture",
+        ),
         (transformer_classifier, {"embed_dim": 10, "num_heads": 3}, "embed_dim must be divisible by num_heads=3"),
         (bag_of_ngrams_classifier, {"head": "linear"}, "head must be 'dense' or None; Received: head='linear'"),
         (bag_of_ngrams_classifier, {"head": None, "embed_dim": 3}, "with head=None the pooled width (3"),
-        (bag_of_ngrams_classifier, {"pooling": "max"}, "pooling must be one of ('sum', 'mean'); Received: pooling='max'"),
-        (bag_of_ngrams_classifier, {"vocabulary_size": 10, "token_weights": np.zeros((9, 2))},
-         "token_weights must have shape (vocabulary_size=10, k); Received: token_weights.shape=(9, 2)"),
-        (bag_of_ngrams_classifier, {"vocabulary_size": 10, "embed_dim": 3, "token_weights": np.zeros((10, 2))},
-         "need embed_dim == k or embed_dim == 1; Received: embed_dim=3"),
+        (
+            bag_of_ngrams_classifier,
+            {"pooling": "max"},
+            "pooling must be one of ('sum', 'mean'); Received: pooling='max'",
+        ),
+        (
+            bag_of_ngrams_classifier,
+            {"vocabulary_size": 10, "token_weights": np.zeros((9, 2))},
+            "token_weights must have shape (vocabulary_size=10, k); Received: token_weights.shape=(9, 2)",
+        ),
+        (
+            bag_of_ngrams_classifier,
+            {"vocabulary_size": 10, "embed_dim": 3, "token_weights": np.zeros((10, 2))},
+            "need embed_dim == k or embed_dim == 1; Received: embed_dim=3",
+        ),
     ],
 )
 def test_bad_arguments_name_the_argument(builder, kwargs, fragment):

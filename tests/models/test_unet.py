@@ -53,7 +53,8 @@ def test_the_paper_sized_unet():
     assert model.count_params() == expected == 31_030_658
     assert model.get_layer("bottleneck_conv2").output.shape[-1] == 1024
     assert unet(input_shape=(None, None, 3), classes=1, depth=3, filters=32).count_params() == unet_params(
-        c_in=3, classes=1, depth=3, filters=32)
+        c_in=3, classes=1, depth=3, filters=32
+    )
 
 
 def test_segmentation_head():
@@ -108,7 +109,10 @@ def test_pad_to_multiple_and_crop():
         ({"filters": 2.0}, r"filters must be an int >= 1; Received: filters=2.0"),
         ({"convs_per_level": 0}, r"convs_per_level must be an int >= 1"),
         ({"residual": True, "classes": 2}, r"classes must equal the input channels \(1\); Received: classes=2"),
-        ({"weights": "imagenet"}, r"weights must be None or the path to an existing weights file; Received: weights='imagenet'"),
+        (
+            {"weights": "imagenet"},
+            r"weights must be None or the path to an existing weights file; Received: weights='imagenet'",
+        ),
     ],
 )
 def test_bad_arguments(kwargs, message):

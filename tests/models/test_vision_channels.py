@@ -35,11 +35,14 @@ def test_builder_takes_1_3_and_4_channels(name, channels):
     assert model.input_shape[-1] == channels
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=[pytest.mark.slow] if n in HEAVY else [])
-                                  for n in kerasdl.list_models(family="vision")])
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(n, marks=[pytest.mark.slow] if n in HEAVY else []) for n in kerasdl.list_models(family="vision")],
+)
 def test_classifier_outputs_float32_under_mixed_precision(name):
     """Mixed precision computes in float16 but keeps the predictions float32 (Keras' guide)."""
     side = MIN_SIDE.get(name, 32)
     model = assert_float32_outputs_under_mixed_precision(
-        functools.partial(kerasdl.get_model, name), {"input_shape": (side, side, 3), "classes": 5})
+        functools.partial(kerasdl.get_model, name), {"input_shape": (side, side, 3), "classes": 5}
+    )
     assert any(layer.compute_dtype == "float16" for layer in model.layers)

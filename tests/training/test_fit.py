@@ -15,8 +15,8 @@ from kerasdl.errors import UserInputError
 from kerasdl.metrics.image_quality import psnr
 from kerasdl.models.restoration import edsr
 from kerasdl.training import FitResult, TrainConfig, fit, hardware
-from kerasdl.training.fit import learning_rate_schedule
 from kerasdl.training.curves import plot_learning_curves, read_log
+from kerasdl.training.fit import learning_rate_schedule
 from tests.helpers import files_under, synthetic_pixels
 
 
@@ -50,8 +50,15 @@ def tiny_model():
 
 def train(run_dir, data, callbacks=None, **config):
     config = TrainConfig(**{"epochs": 1, "steps_per_epoch": 2, "verbose": 0, **config})
-    return fit(tiny_model, loss="mean_absolute_error", metrics=[psnr], run_dir=run_dir, config=config,
-               callbacks=callbacks, **data)
+    return fit(
+        tiny_model,
+        loss="mean_absolute_error",
+        metrics=[psnr],
+        run_dir=run_dir,
+        config=config,
+        callbacks=callbacks,
+        **data,
+    )
 
 
 def logged_epochs(run_dir):
@@ -190,18 +197,24 @@ def test_resolve_jit_compile_with_a_gpu(monkeypatch):
     assert hardware.resolve_jit_compile(False) is False
 
 
-@pytest.mark.parametrize("capabilities, policy", [
-    ([(9, 0)], "mixed_bfloat16"),            # H100/H200
-    ([(8, 0), (8, 6)], "mixed_bfloat16"),    # A100 + RTX 30xx
-    ([(7, 0)], "mixed_float16"),             # V100: no bfloat16 tensor cores
-    ([(9, 0), (7, 5)], "mixed_float16"),     # mixed machine: the weakest GPU decides
-    ([None], "mixed_float16"),               # capability unknown
-])
+@pytest.mark.parametrize(
+    "capabilities, policy",
+    [
+        ([(9, 0)], "mixed_bfloat16"),  # H100/H200
+        ([(8, 0), (8, 6)], "mixed_bfloat16"),  # A100 + RTX 30xx
+        ([(7, 0)], "mixed_float16"),  # V100: no bfloat16 tensor cores
+        ([(9, 0), (7, 5)], "mixed_float16"),  # mixed machine: the weakest GPU decides
+        ([None], "mixed_float16"),  # capability unknown
+    ],
+)
 def test_mixed_policy_follows_the_gpus(monkeypatch, capabilities, policy):
     devices = [f"/physical_device:GPU:{i}" for i in range(len(capabilities))]
     details = dict(zip(devices, capabilities))
-    monkeypatch.setattr(tf.config.experimental, "get_device_details",
-                        lambda d: {} if details[d] is None else {"compute_capability": details[d]})
+    monkeypatch.setattr(
+        tf.config.experimental,
+        "get_device_details",
+        lambda d: {} if details[d] is None else {"compute_capability": details[d]},
+    )
     assert hardware.mixed_policy(devices) == policy
     monkeypatch.setattr(hardware, "gpus", lambda: devices)
     try:
@@ -216,10 +229,10 @@ def test_learning_rate_schedule_warms_up_then_decays():
     schedule = learning_rate_schedule(config)
     rates = [float(schedule(step)) for step in (0, 5, 10, 55, 100)]
     assert rates[0] == pytest.approx(0.0, abs=1e-9)
-    assert rates[1] == pytest.approx(5e-4, rel=1e-5)      # linear warm-up
-    assert rates[2] == pytest.approx(1e-3, rel=1e-5)      # the peak
+    assert rates[1] == pytest.approx(5e-4, rel=1e-5)  # linear warm-up
+    assert rates[2] == pytest.approx(1e-3, rel=1e-5)  # the peak
     assert 1e-5 < rates[3] < 1e-3 and rates[3] == pytest.approx(5.05e-4, rel=1e-3)  # cosine half-way
-    assert rates[4] == pytest.approx(1e-5, rel=1e-4)      # 1% at the end of the run
+    assert rates[4] == pytest.approx(1e-5, rel=1e-4)  # 1% at the end of the run
     plain = learning_rate_schedule(dataclasses.replace(config, warmup_steps=0))
     assert float(plain(0)) == pytest.approx(1e-3) and float(plain(100)) == pytest.approx(1e-5, rel=1e-4)
 

@@ -37,44 +37,79 @@ def _beam_width(value):
 
 
 def add_data_arguments(p):
-    p.add_argument("--data", help="a Flickr8k folder (Flickr8k.token.txt + split lists + images), an image,caption CSV "
-                                  "(images/ beside it) or a COCO captions JSON; default: the generated scenes")
+    p.add_argument(
+        "--data",
+        help="a Flickr8k folder (Flickr8k.token.txt + split lists + images), an image,caption CSV "
+        "(images/ beside it) or a COCO captions JSON; default: the generated scenes",
+    )
     p.add_argument("--images", help="the image folder, when it is not where the layout expects it")
-    p.add_argument("--split-lists", help="CSV layout: a folder with the Flickr_8k.{train,dev,test}Images.txt lists "
-                                         "(default: a seeded 80/10/10 split by image)")
-    p.add_argument("--scenes", type=positive_int, default=8000, help="generated scenes: training images (default: %(default)s)")
-    p.add_argument("--split-seed", type=int, default=0, help="seed of the scenes and of seeded splits (default: %(default)s)")
+    p.add_argument(
+        "--split-lists",
+        help="CSV layout: a folder with the Flickr_8k.{train,dev,test}Images.txt lists "
+        "(default: a seeded 80/10/10 split by image)",
+    )
+    p.add_argument(
+        "--scenes", type=positive_int, default=8000, help="generated scenes: training images (default: %(default)s)"
+    )
+    p.add_argument(
+        "--split-seed", type=int, default=0, help="seed of the scenes and of seeded splits (default: %(default)s)"
+    )
 
 
 def add_train_arguments(p):
     add_data_arguments(p)
     p.add_argument("--model", choices=MODELS, default=MODELS[0], help="architecture (default: %(default)s)")
-    p.add_argument("--encoder", default="small_cnn", help="small_cnn, a registered vision builder (resnet18, mobilenet_v2, "
-                                                          "vgg11 ...) or a keras.applications name (default: %(default)s)")
-    p.add_argument("--encoder-weights", help="imagenet or a weights file for the encoder (default: random initialisation)")
+    p.add_argument(
+        "--encoder",
+        default="small_cnn",
+        help="small_cnn, a registered vision builder (resnet18, mobilenet_v2, "
+        "vgg11 ...) or a keras.applications name (default: %(default)s)",
+    )
+    p.add_argument(
+        "--encoder-weights", help="imagenet or a weights file for the encoder (default: random initialisation)"
+    )
     p.add_argument("--freeze-encoder", action="store_true", help="keep the encoder's weights fixed")
-    p.add_argument("--image-size", type=positive_int, help=f"square input side (default: {SCENE_IMAGE_SIZE} for the scenes, "
-                                                           f"{FILE_IMAGE_SIZE} for image files)")
+    p.add_argument(
+        "--image-size",
+        type=positive_int,
+        help=f"square input side (default: {SCENE_IMAGE_SIZE} for the scenes, {FILE_IMAGE_SIZE} for image files)",
+    )
     p.add_argument("--max-tokens", type=positive_int, default=5000, help="vocabulary size cap (default: %(default)s)")
-    p.add_argument("--min-count", type=positive_int, default=3, help="drop words seen fewer times (default: %(default)s)")
-    p.add_argument("--embed-dim", type=positive_int, default=128, help="word embedding / model width (default: %(default)s)")
-    p.add_argument("--units", type=positive_int, default=256, help="LSTM width (show_attend_tell) (default: %(default)s)")
+    p.add_argument(
+        "--min-count", type=positive_int, default=3, help="drop words seen fewer times (default: %(default)s)"
+    )
+    p.add_argument(
+        "--embed-dim", type=positive_int, default=128, help="word embedding / model width (default: %(default)s)"
+    )
+    p.add_argument(
+        "--units", type=positive_int, default=256, help="LSTM width (show_attend_tell) (default: %(default)s)"
+    )
     p.add_argument("--dropout", type=float, help="dropout rate (default: 0 for the scenes, 0.3 for image files)")
-    p.add_argument("--batch-size", type=positive_int, default=32,
-                   help="images per batch, each with all its reference captions (default: %(default)s)")
-    p.add_argument("--run-dir", default=str(DEFAULT_RUN_DIR), help="checkpoints, logs and figures (default: %(default)s)")
+    p.add_argument(
+        "--batch-size",
+        type=positive_int,
+        default=32,
+        help="images per batch, each with all its reference captions (default: %(default)s)",
+    )
+    p.add_argument(
+        "--run-dir", default=str(DEFAULT_RUN_DIR), help="checkpoints, logs and figures (default: %(default)s)"
+    )
     TrainConfig.add_arguments(p, **TRAIN_DEFAULTS)
 
 
 def _add_decoding(p):
-    p.add_argument("--beam-width", type=_beam_width, default=1, help="1 = greedy search, more = beam search (default: %(default)s)")
+    p.add_argument(
+        "--beam-width", type=_beam_width, default=1, help="1 = greedy search, more = beam search (default: %(default)s)"
+    )
 
 
 def add_evaluate_arguments(p):
     common.add_model_path(p, DEFAULT_RUN_DIR)
     add_data_arguments(p)
     _add_decoding(p)
-    p.add_argument("--no-baseline", dest="baseline", action="store_false", help="skip the nearest-neighbour retrieval baseline")
+    p.add_argument(
+        "--no-baseline", dest="baseline", action="store_false", help="skip the nearest-neighbour retrieval baseline"
+    )
     p.add_argument("--output", help="JSON report; default: <run-dir>/evaluation.json")
 
 
@@ -121,8 +156,12 @@ def load_splits(source: dict, image_size: int) -> dict:
     if source.get("data") is None:
         sizes = {"train": source["scenes"], "val": max(50, source["scenes"] // 16), "test": 500}
         return scene_splits(sizes=sizes, seed=source["split_seed"], image_size=SCENE_IMAGE_SIZE)
-    return load_captions(source["data"], images=source.get("images"), split_lists=source.get("split_lists"),
-                         seed=source.get("split_seed") or 0)
+    return load_captions(
+        source["data"],
+        images=source.get("images"),
+        split_lists=source.get("split_lists"),
+        seed=source.get("split_seed") or 0,
+    )
 
 
 def describe_source(source) -> str:
@@ -135,9 +174,15 @@ def model_kwargs(args, *, vocabulary_size, max_length, image_size, files):
     dropout = args.dropout if args.dropout is not None else (0.3 if files else 0.0)
     if not 0 <= dropout < 1:
         raise UserInputError(f"--dropout must be in [0, 1); got {dropout}")
-    kwargs = dict(vocabulary_size=vocabulary_size, image_shape=(image_size, image_size, 3), encoder=args.encoder,
-                  encoder_weights=args.encoder_weights, train_encoder=not args.freeze_encoder,
-                  embed_dim=args.embed_dim, dropout=dropout)
+    kwargs = dict(
+        vocabulary_size=vocabulary_size,
+        image_shape=(image_size, image_size, 3),
+        encoder=args.encoder,
+        encoder_weights=args.encoder_weights,
+        train_encoder=not args.freeze_encoder,
+        embed_dim=args.embed_dim,
+        dropout=dropout,
+    )
     if args.model == "show_attend_tell":
         kwargs.update(units=args.units)
     else:
@@ -207,33 +252,60 @@ def train(args):
     splits = load_splits(source, image_size)
     train_split = splits["train"]
     val_split = splits["val"] if len(splits["val"]) else (splits["test"] if len(splits["test"]) else train_split)
-    vocabulary = build_vocabulary([c for cs in train_split.captions for c in cs], max_tokens=args.max_tokens,
-                                  min_count=args.min_count)
+    vocabulary = build_vocabulary(
+        [c for cs in train_split.captions for c in cs], max_tokens=args.max_tokens, min_count=args.min_count
+    )
     if len(vocabulary) <= 4:
-        raise UserInputError(f"no word is seen --min-count={args.min_count} times in the training captions of "
-                             f"{describe_source(source)}")
+        raise UserInputError(
+            f"no word is seen --min-count={args.min_count} times in the training captions of {describe_source(source)}"
+        )
     longest = max(len(normalize_caption(c).split()) for cs in train_split.captions for c in cs)
     max_length = min(longest, MAX_CAPTION_WORDS) + 1  # the decoder input: start + words
-    kwargs = model_kwargs(args, vocabulary_size=len(vocabulary), max_length=max_length, image_size=image_size, files=files)
+    kwargs = model_kwargs(
+        args, vocabulary_size=len(vocabulary), max_length=max_length, image_size=image_size, files=files
+    )
     _check_model_arguments(args, kwargs)
     train_images, val_images = read_images(train_split, image_size), read_images(val_split, image_size)
     run_dir = check_writable_dir(args.run_dir)  # only once the data is known to be good
     per_image = captions_per_image(train_split.captions)
-    train_ds = caption_dataset(train_images, train_split.captions, vocabulary, max_length=max_length,
-                               per_image=per_image, batch_size=args.batch_size, shuffle=True, seed=args.seed)
-    val_ds = caption_dataset(val_images, val_split.captions, vocabulary, max_length=max_length,
-                             per_image=per_image, batch_size=args.batch_size, shuffle=False)
+    train_ds = caption_dataset(
+        train_images,
+        train_split.captions,
+        vocabulary,
+        max_length=max_length,
+        per_image=per_image,
+        batch_size=args.batch_size,
+        shuffle=True,
+        seed=args.seed,
+    )
+    val_ds = caption_dataset(
+        val_images,
+        val_split.captions,
+        vocabulary,
+        max_length=max_length,
+        per_image=per_image,
+        batch_size=args.batch_size,
+        shuffle=False,
+    )
     pairs = sum(min(len(c), per_image) for c in train_split.captions)
     if config.steps_per_epoch is None:
         config.steps_per_epoch = max(1, len(train_split) // args.batch_size)
     if config.epochs is None:
         config.epochs = DEFAULT_EPOCHS["files" if files else "scenes"]
-    record = {"model": args.model, "model_kwargs": kwargs, "vocabulary": vocabulary, "max_length": max_length,
-              "image_size": image_size, "source": source}
+    record = {
+        "model": args.model,
+        "model_kwargs": kwargs,
+        "vocabulary": vocabulary,
+        "max_length": max_length,
+        "image_size": image_size,
+        "source": source,
+    }
     write_json(record, run_dir / RECORD_FILE)
-    print(f"Training {args.model} ({args.encoder} encoder, {image_size}x{image_size}) on {len(train_split)} images, "
-          f"{pairs} captions from {describe_source(source)}; vocabulary {len(vocabulary)} words; "
-          f"{config.epochs} epochs x {config.steps_per_epoch} steps")
+    print(
+        f"Training {args.model} ({args.encoder} encoder, {image_size}x{image_size}) on {len(train_split)} images, "
+        f"{pairs} captions from {describe_source(source)}; vocabulary {len(vocabulary)} words; "
+        f"{config.epochs} epochs x {config.steps_per_epoch} steps"
+    )
     result = fit(
         lambda: grouped_model(get_model(args.model, **kwargs), per_image),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
@@ -244,19 +316,35 @@ def train(args):
         config=config,
     )
     write_json(
-        {"model": args.model, "model_kwargs": kwargs, "data": describe_source(source), "train_images": len(train_split),
-         "train_captions": pairs, "captions_per_image": per_image, "vocabulary_size": len(vocabulary), "max_length": max_length,
-         "train_config": dataclasses.asdict(config), "batch_size": args.batch_size,
-         "train_seconds": round(result.seconds, 1), "stopped_by_time_limit": result.stopped_by_time_limit,
-         "jit_compile": result.jit_compile, "parameters": result.model.count_params(), "keras": keras.__version__,
-         "best_val_loss": float(np.nanmin(result.history["val_loss"])) if result.history.get("val_loss") else None},
+        {
+            "model": args.model,
+            "model_kwargs": kwargs,
+            "data": describe_source(source),
+            "train_images": len(train_split),
+            "train_captions": pairs,
+            "captions_per_image": per_image,
+            "vocabulary_size": len(vocabulary),
+            "max_length": max_length,
+            "train_config": dataclasses.asdict(config),
+            "batch_size": args.batch_size,
+            "train_seconds": round(result.seconds, 1),
+            "stopped_by_time_limit": result.stopped_by_time_limit,
+            "jit_compile": result.jit_compile,
+            "parameters": result.model.count_params(),
+            "keras": keras.__version__,
+            "best_val_loss": float(np.nanmin(result.history["val_loss"])) if result.history.get("val_loss") else None,
+        },
         run_dir / "train_summary.json",
     )
     report(
         f"Trained in {result.seconds / 60:.1f} min" + (" (resumed)" if result.resumed else ""),
-        {"best model": result.checkpoint, "vocabulary and settings": run_dir / RECORD_FILE,
-         "training log": run_dir / "training_log.csv", "learning curves": result.learning_curve,
-         "summary": run_dir / "train_summary.json"},
+        {
+            "best model": result.checkpoint,
+            "vocabulary and settings": run_dir / RECORD_FILE,
+            "training log": run_dir / "training_log.csv",
+            "learning curves": result.learning_curve,
+            "summary": run_dir / "train_summary.json",
+        },
     )
     return result, record, {"train": (train_split, train_images)}
 
@@ -284,16 +372,33 @@ def evaluate(args, model=None, record=None, loaded=None):
         if train_images is None:
             train_images = read_images(splits["train"], record["image_size"])
     captioner = make_captioner(model, record, args.beam_width)
-    result, outputs = evaluate_split(captioner, test_images, test.captions, train_images=train_images,
-                                     train_captions=splits["train"].captions)
-    result.update(dataset=describe_source(source), split="test", model_name=record["model"],
-                  examples=[{"image": test.names[i], "model": outputs["model"][i],
-                             **({"retrieval": outputs["retrieval"][i]} if "retrieval" in outputs else {}),
-                             "references": [normalize_caption(c) for c in test.captions[i]]} for i in range(min(8, len(test)))])
+    result, outputs = evaluate_split(
+        captioner, test_images, test.captions, train_images=train_images, train_captions=splits["train"].captions
+    )
+    result.update(
+        dataset=describe_source(source),
+        split="test",
+        model_name=record["model"],
+        examples=[
+            {
+                "image": test.names[i],
+                "model": outputs["model"][i],
+                **({"retrieval": outputs["retrieval"][i]} if "retrieval" in outputs else {}),
+                "references": [normalize_caption(c) for c in test.captions[i]],
+            }
+            for i in range(min(8, len(test)))
+        ],
+    )
     print(format_table(result))
     write_json(result, output)
-    rows = [{"model": outputs["model"][i], **({"retrieval": outputs["retrieval"][i]} if "retrieval" in outputs else {}),
-             "reference": normalize_caption(test.captions[i][0])} for i in range(len(test))]
+    rows = [
+        {
+            "model": outputs["model"][i],
+            **({"retrieval": outputs["retrieval"][i]} if "retrieval" in outputs else {}),
+            "reference": normalize_caption(test.captions[i][0]),
+        }
+        for i in range(len(test))
+    ]
     outputs_written = {"report": output, "captions figure": caption_grid(test_images, rows, run_dir / "captions.png")}
     if record["model"] == "show_attend_tell":
         outputs_written["attention figure"] = attention_figure(captioner, test_images, run_dir / "attention.png")
@@ -317,7 +422,9 @@ def predict(args, model=None, record=None):
         try:
             images.append(decode_and_resize(tf.constant(f.read_bytes()), record["image_size"]).numpy())
         except tf.errors.InvalidArgumentError as err:
-            raise UserInputError(f"cannot read image {f}: corrupt or not an image ({err.message.splitlines()[0]})") from None
+            raise UserInputError(
+                f"cannot read image {f}: corrupt or not an image ({err.message.splitlines()[0]})"
+            ) from None
     import numpy as np
 
     captions = make_captioner(model, record, args.beam_width).caption(np.stack(images))
@@ -346,15 +453,19 @@ def export(args, model=None, record=None, metrics=None):
     size = record["image_size"]
     rng = np.random.default_rng(0)
     sample = rng.random((2, size, size, 3), dtype=np.float32)
-    sample_bytes = tf.stack([tf.io.encode_png(tf.constant((rng.random((40 + 8 * i, 48, 3)) * 255).astype(np.uint8)))
-                             for i in range(2)])
+    sample_bytes = tf.stack(
+        [tf.io.encode_png(tf.constant((rng.random((40 + 8 * i, 48, 3)) * 255).astype(np.uint8))) for i in range(2)]
+    )
     if record["source"].get("data") is None:  # a real scene too, so the parity check compares a real caption
         from kerasdl.data.captions import generate_scenes
 
         sample_bytes = tf.concat([sample_bytes, [tf.io.encode_png(generate_scenes(1, seed=12345)[0][0])]], axis=0)
-    endpoint = Endpoint(name="serving_default", fn=bytes_endpoint_fn(captioner),
-                        input_signature=[tf.TensorSpec([None], tf.string, name="image_bytes")],
-                        sample_inputs=[sample_bytes])
+    endpoint = Endpoint(
+        name="serving_default",
+        fn=bytes_endpoint_fn(captioner),
+        input_signature=[tf.TensorSpec([None], tf.string, name="image_bytes")],
+        sample_inputs=[sample_bytes],
+    )
     result = export_model(
         encoder_model(model),
         app=APP,
@@ -382,10 +493,15 @@ def export(args, model=None, record=None, metrics=None):
     )
     parity = result.metadata["parity"]["max_abs_diff"]
     report(
-        f"Exported version {result.version} (parity max |diff|: " + ", ".join(f"{k} {v:.1e}" for k, v in parity.items())
+        f"Exported version {result.version} (parity max |diff|: "
+        + ", ".join(f"{k} {v:.1e}" for k, v in parity.items())
         + "; captions compared as exact strings)",
-        {"SavedModel": result.path, "LiteRT (encoder)": result.tflite_path or "skipped",
-         "metadata": result.path / "metadata.json", "inspect": f"saved_model_cli show --dir {result.path} --all"},
+        {
+            "SavedModel": result.path,
+            "LiteRT (encoder)": result.tflite_path or "skipped",
+            "metadata": result.path / "metadata.json",
+            "inspect": f"saved_model_cli show --dir {result.path} --all",
+        },
     )
     return result
 
@@ -394,14 +510,24 @@ def run(args):
     """train, evaluate, export in one go: the end-to-end demo."""
     result, record, loaded = train(args)
     metrics = evaluate(args, model=result.model, record=record, loaded=loaded)
-    exported = export(args, model=result.model, record=record, metrics={k: v for k, v in metrics.items() if k != "examples"})
+    exported = export(
+        args, model=result.model, record=record, metrics={k: v for k, v in metrics.items() if k != "examples"}
+    )
     run_dir = pathlib.Path(args.run_dir)
     line = f"Done: BLEU-4 {metrics['model']['bleu4']:.4f}"
     if "retrieval" in metrics:
         line += f" vs retrieval {metrics['retrieval']['bleu4']:.4f}"
-    report(line, {"model": result.checkpoint, "learning curves": result.learning_curve,
-                  "evaluation": run_dir / "evaluation.json", "captions": run_dir / "captions.png",
-                  "SavedModel": exported.path, "LiteRT": exported.tflite_path or "skipped"})
+    report(
+        line,
+        {
+            "model": result.checkpoint,
+            "learning curves": result.learning_curve,
+            "evaluation": run_dir / "evaluation.json",
+            "captions": run_dir / "captions.png",
+            "SavedModel": exported.path,
+            "LiteRT": exported.tflite_path or "skipped",
+        },
+    )
     return 0
 
 
@@ -409,7 +535,11 @@ COMMANDS = {
     "train": (add_train_arguments, train, "train a captioner (default: on the generated scenes)"),
     "evaluate": (add_evaluate_arguments, evaluate, "BLEU-1..4 on the test split beside the nearest-neighbour baseline"),
     "predict": (add_predict_arguments, predict, "caption image files"),
-    "export": (add_export_arguments, export, "SavedModel (image bytes in, caption out) + LiteRT encoder, parity-checked"),
+    "export": (
+        add_export_arguments,
+        export,
+        "SavedModel (image bytes in, caption out) + LiteRT encoder, parity-checked",
+    ),
     "run": (add_run_arguments, run, "train, evaluate and export in one go"),
 }
 

@@ -47,7 +47,9 @@ def decode_ids(model, images, *, max_length: int, sampler="greedy"):
     keep = ops.concatenate([ops.ones((batch, 1), "bool"), ops.zeros((batch, max_length - 1), "bool")], axis=1)
     vocabulary_size = model.output.shape[-1]
     # Padding, unknown words and the start token are never the next word.
-    never = ops.convert_to_tensor([-1e9 if i in (0, START_ID, RESERVED.index(UNKNOWN)) else 0.0 for i in range(vocabulary_size)])
+    never = ops.convert_to_tensor(
+        [-1e9 if i in (0, START_ID, RESERVED.index(UNKNOWN)) else 0.0 for i in range(vocabulary_size)]
+    )
     # A caption that has ended only repeats the end token, at no cost: beam search then ranks
     # finished captions by their own probability, not by words sampled after their end.
     only_end = ops.convert_to_tensor([0.0 if i == END_ID else -1e9 for i in range(vocabulary_size)])
@@ -106,6 +108,6 @@ class Captioner:
         scale = 255.0 if images.dtype == np.uint8 else 1.0
         out = []
         for start in range(0, len(images), batch_size):
-            batch = tf.constant(images[start:start + batch_size].astype(np.float32) / scale)
+            batch = tf.constant(images[start : start + batch_size].astype(np.float32) / scale)
             out += ids_to_text(self._ids(batch).numpy(), self.vocabulary)
         return out

@@ -18,10 +18,14 @@ def corpus_bleu(hypotheses, references) -> dict:
     most = max(len(r) for r in refs)
     streams = [[rs[i] if i < len(rs) else "" for rs in refs] for i in range(most)]
     hyps = [normalize_caption(h) for h in hypotheses]
-    return {f"bleu{n}": round(BLEU(max_ngram_order=n).corpus_score(hyps, streams).score / 100.0, 4) for n in (1, 2, 3, 4)}
+    return {
+        f"bleu{n}": round(BLEU(max_ngram_order=n).corpus_score(hyps, streams).score / 100.0, 4) for n in (1, 2, 3, 4)
+    }
 
 
-def evaluate_split(captioner, test_images, test_captions, *, train_images=None, train_captions=None) -> tuple[dict, dict]:
+def evaluate_split(
+    captioner, test_images, test_captions, *, train_images=None, train_captions=None
+) -> tuple[dict, dict]:
     """Scores the captioner (and, given training images, the retrieval baseline) on a split.
 
     Returns:
@@ -36,17 +40,25 @@ def evaluate_split(captioner, test_images, test_captions, *, train_images=None, 
         "references_per_image": round(sum(map(len, test_captions)) / max(len(test_captions), 1), 2),
         "bleu": BLEU_IMPLEMENTATION,
         "decoding": "greedy" if captioner.beam_width == 1 else f"beam search, {captioner.beam_width} beams",
-        "model": {**corpus_bleu(hypotheses, test_captions), "seconds": round(seconds, 2),
-                  "distinct_captions": len(set(hypotheses))},
+        "model": {
+            **corpus_bleu(hypotheses, test_captions),
+            "seconds": round(seconds, 2),
+            "distinct_captions": len(set(hypotheses)),
+        },
     }
     outputs = {"model": hypotheses}
     if train_images is not None:
         start = time.perf_counter()
         train_features = image_features(captioner.model, train_images)
-        nearest, retrieved = nearest_captions(train_features, train_captions, image_features(captioner.model, test_images))
-        report["retrieval"] = {**corpus_bleu(retrieved, test_captions), "seconds": round(time.perf_counter() - start, 2),
-                               "train_images": len(train_images),
-                               "method": "caption #0 of the nearest training image (cosine of mean encoder features)"}
+        nearest, retrieved = nearest_captions(
+            train_features, train_captions, image_features(captioner.model, test_images)
+        )
+        report["retrieval"] = {
+            **corpus_bleu(retrieved, test_captions),
+            "seconds": round(time.perf_counter() - start, 2),
+            "train_images": len(train_images),
+            "method": "caption #0 of the nearest training image (cosine of mean encoder features)",
+        }
         report["bleu4_gain_over_retrieval"] = round(report["model"]["bleu4"] - report["retrieval"]["bleu4"], 4)
         outputs.update(retrieval=retrieved, nearest=nearest)
     return report, outputs
@@ -57,5 +69,7 @@ def format_table(report) -> str:
     rows = [("model", report["model"])] + ([("retrieval", report["retrieval"])] if "retrieval" in report else [])
     lines = [f"{'':<10} {'BLEU-1':>7} {'BLEU-2':>7} {'BLEU-3':>7} {'BLEU-4':>7}"]
     lines += [f"{name:<10} " + " ".join(f"{r[f'bleu{n}']:>7.4f}" for n in (1, 2, 3, 4)) for name, r in rows]
-    lines.append(f"{report['images']} test images, {report['references_per_image']} references each; {report['decoding']}")
+    lines.append(
+        f"{report['images']} test images, {report['references_per_image']} references each; {report['decoding']}"
+    )
     return "\n".join(lines)

@@ -18,8 +18,11 @@ def bytes_endpoint_fn(captioner):
     size = captioner.image_size
 
     def serve(image_bytes):
-        images = tf.map_fn(lambda data: decode_and_resize(data, size), image_bytes,
-                           fn_output_signature=tf.TensorSpec((size, size, 3), tf.float32))
+        images = tf.map_fn(
+            lambda data: decode_and_resize(data, size),
+            image_bytes,
+            fn_output_signature=tf.TensorSpec((size, size, 3), tf.float32),
+        )
         return {"caption": captioner.strings(images)}
 
     return serve

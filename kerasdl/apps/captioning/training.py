@@ -86,8 +86,17 @@ def grouped_ids(captions, vocabulary, *, max_length: int, per_image: int) -> np.
     return out
 
 
-def caption_dataset(images: np.ndarray, captions, vocabulary, *, max_length: int, per_image: int, batch_size: int,
-                    shuffle: bool, seed: int = 0):
+def caption_dataset(
+    images: np.ndarray,
+    captions,
+    vocabulary,
+    *,
+    max_length: int,
+    per_image: int,
+    batch_size: int,
+    shuffle: bool,
+    seed: int = 0,
+):
     """Batches ``({"image", "caption_ids"}, next ids)`` with all references of each image.
 
     Args:

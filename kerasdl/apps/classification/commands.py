@@ -31,7 +31,6 @@ SPLIT_FILE = "split.json"
 # ---------------------------------------------------------------- arguments
 
 
-
 def _dataset(value):
     from kerasdl.data.classification import DATASETS
 
@@ -43,25 +42,54 @@ def _dataset(value):
 def add_data_arguments(p, *, what="training data"):
     g = p.add_mutually_exclusive_group()
     g.add_argument("--data", help=f"{what}: a folder with one subfolder of images per class")
-    g.add_argument("--dataset", type=_dataset, help="digits (scikit-learn, the default), mnist, fashion_mnist or cifar10 (Keras' cache)")
+    g.add_argument(
+        "--dataset",
+        type=_dataset,
+        help="digits (scikit-learn, the default), mnist, fashion_mnist or cifar10 (Keras' cache)",
+    )
     p.add_argument("--dataset-file", help="for --dataset mnist: an mnist.npz to read instead of Keras' cache")
-    p.add_argument("--split-seed", type=int, help="seed of the train/validation/test split (default: the run's, else 0)")
-    p.add_argument("--baseline", choices=("svc", "logistic"), default=DEFAULTS["baseline"],
-                   help="scikit-learn baseline on flattened pixels (default: %(default)s)")
+    p.add_argument(
+        "--split-seed", type=int, help="seed of the train/validation/test split (default: the run's, else 0)"
+    )
+    p.add_argument(
+        "--baseline",
+        choices=("svc", "logistic"),
+        default=DEFAULTS["baseline"],
+        help="scikit-learn baseline on flattened pixels (default: %(default)s)",
+    )
 
 
 def add_train_arguments(p):
     add_data_arguments(p)
-    p.add_argument("--model", default=DEFAULTS["model"], help="a vision builder from `kerasdl models list` (default: %(default)s)")
-    p.add_argument("--model-arg", dest="model_args", type=builder_option, action="append", default=[], metavar="KEY=VALUE",
-                   help="a builder option, repeatable (e.g. --model-arg variant=original); "
-                        "default for lenet5: variant=modern")
-    p.add_argument("--input-size", type=positive_int, help="side the images are resized to (default: the data's, at least 32)")
+    p.add_argument(
+        "--model", default=DEFAULTS["model"], help="a vision builder from `kerasdl models list` (default: %(default)s)"
+    )
+    p.add_argument(
+        "--model-arg",
+        dest="model_args",
+        type=builder_option,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a builder option, repeatable (e.g. --model-arg variant=original); default for lenet5: variant=modern",
+    )
+    p.add_argument(
+        "--input-size", type=positive_int, help="side the images are resized to (default: the data's, at least 32)"
+    )
     p.add_argument("--channels", type=int, choices=(1, 3), help="1 = grayscale, 3 = RGB (default: the data's)")
-    p.add_argument("--batch-size", type=positive_int, default=DEFAULTS["batch_size"], help="images per batch (default: %(default)s)")
-    p.add_argument("--flip", action="store_true", help="also mirror training images left-right (not for digits or text)")
+    p.add_argument(
+        "--batch-size",
+        type=positive_int,
+        default=DEFAULTS["batch_size"],
+        help="images per batch (default: %(default)s)",
+    )
+    p.add_argument(
+        "--flip", action="store_true", help="also mirror training images left-right (not for digits or text)"
+    )
     p.add_argument("--no-augment", dest="augment", action="store_false", help="no random shifts, rotations and zooms")
-    p.add_argument("--run-dir", default=str(DEFAULT_RUN_DIR), help="checkpoints, logs and figures (default: %(default)s)")
+    p.add_argument(
+        "--run-dir", default=str(DEFAULT_RUN_DIR), help="checkpoints, logs and figures (default: %(default)s)"
+    )
     TrainConfig.add_arguments(p, **TRAIN_DEFAULTS)
 
 
@@ -125,12 +153,21 @@ def build_classifier(name: str, *, input_size: int, channels: int, classes: int,
     from kerasdl.registry import get_model
 
     try:
-        backbone = get_model(name, include_top=True, weights=None, input_shape=(input_size, input_size, channels),
-                             classes=classes, classifier_activation="softmax", **dict(options or {}))
+        backbone = get_model(
+            name,
+            include_top=True,
+            weights=None,
+            input_shape=(input_size, input_size, channels),
+            classes=classes,
+            classifier_activation="softmax",
+            **dict(options or {}),
+        )
     except TypeError as err:  # an option the builder does not take
         raise UserInputError(f"--model-arg for {name}: {err}") from None
     except ValueError as err:
-        raise UserInputError(f"--model {name} with --input-size {input_size} and {channels} channel(s): {err}") from None
+        raise UserInputError(
+            f"--model {name} with --input-size {input_size} and {channels} channel(s): {err}"
+        ) from None
     pixels = keras.Input((input_size, input_size, channels), name="pixels")
     scaled = keras.layers.Rescaling(1.0 / 255.0, name="rescale")(pixels)
     return keras.Model(pixels, backbone(scaled), name=name)
@@ -159,8 +196,16 @@ def load_data(args, *, size, channels, recorded=None):
 def check_classifier(model, source) -> None:
     """Raises ``UserInputError`` unless ``model`` maps square images to class probabilities."""
     shape, out = model.input_shape, model.output_shape
-    ok = (isinstance(shape, tuple) and len(shape) == 4 and shape[1] is not None and shape[1] == shape[2]
-          and shape[3] in (1, 3) and isinstance(out, tuple) and len(out) == 2 and (out[1] or 0) >= 2)
+    ok = (
+        isinstance(shape, tuple)
+        and len(shape) == 4
+        and shape[1] is not None
+        and shape[1] == shape[2]
+        and shape[3] in (1, 3)
+        and isinstance(out, tuple)
+        and len(out) == 2
+        and (out[1] or 0) >= 2
+    )
     if not ok:
         raise UserInputError(
             f"{source} is not an image classifier (needs (side, side, 1 or 3) pixels in, class probabilities out;"
@@ -176,7 +221,9 @@ def _load_model(args):
     record_path = path.parent / CLASSES_FILE
     record = read_json(record_path) if record_path.is_file() else None
     if record and len(record["class_names"]) != model.output_shape[-1]:
-        raise UserInputError(f"{record_path} names {len(record['class_names'])} classes but {path} has {model.output_shape[-1]} outputs")
+        raise UserInputError(
+            f"{record_path} names {len(record['class_names'])} classes but {path} has {model.output_shape[-1]} outputs"
+        )
     return model, record
 
 
@@ -192,7 +239,7 @@ def train(args):
     """Trains a vision builder on a class folder or a named dataset; returns the FitResult."""
     import keras
 
-    from kerasdl.data.classification import native_shape, training_dataset, evaluation_dataset
+    from kerasdl.data.classification import evaluation_dataset, native_shape, training_dataset
     from kerasdl.data.images import check_writable_dir
     from kerasdl.training import fit
 
@@ -207,19 +254,33 @@ def train(args):
     split = load_data(args, size=size, channels=channels)
     classes = len(split.class_names)
     options = dict(args.model_args) if args.model_args else DEFAULT_MODEL_OPTIONS.get(args.model, {})
-    build_classifier(args.model, input_size=size, channels=channels, classes=classes, options=options)  # bad sizes fail before any file is written
+    build_classifier(
+        args.model, input_size=size, channels=channels, classes=classes, options=options
+    )  # bad sizes fail before any file is written
     keras.backend.clear_session()
     run_dir = check_writable_dir(args.run_dir)  # only once data and model are known to be good
     if config.steps_per_epoch is None:  # one pass over the training images
         config.steps_per_epoch = math.ceil(len(split.train) / args.batch_size)
     write_json(split.record(), run_dir / SPLIT_FILE)
-    record = {"class_names": split.class_names, "model": args.model, "model_options": options, "input_size": size, "channels": channels,
-              "data": data, "dataset": dataset, "split_seed": split.seed}
+    record = {
+        "class_names": split.class_names,
+        "model": args.model,
+        "model_options": options,
+        "input_size": size,
+        "channels": channels,
+        "data": data,
+        "dataset": dataset,
+        "split_seed": split.seed,
+    }
     write_json(record, run_dir / CLASSES_FILE)
-    train_ds = training_dataset(split.train, batch_size=args.batch_size, augment=args.augment, flip=args.flip, seed=config.seed)
+    train_ds = training_dataset(
+        split.train, batch_size=args.batch_size, augment=args.augment, flip=args.flip, seed=config.seed
+    )
     val_ds = evaluation_dataset(split.val, batch_size=256)
-    print(f"Training {args.model} on {len(split.train)} images ({len(split.val)} validation, {len(split.test)} test) of "
-          f"{split.source}, {classes} classes, {size}x{size}x{channels}; {config.epochs} epochs x {config.steps_per_epoch} steps")
+    print(
+        f"Training {args.model} on {len(split.train)} images ({len(split.val)} validation, {len(split.test)} test) of "
+        f"{split.source}, {classes} classes, {size}x{size}x{channels}; {config.epochs} epochs x {config.steps_per_epoch} steps"
+    )
     result = fit(
         lambda: build_classifier(args.model, input_size=size, channels=channels, classes=classes, options=options),
         loss="sparse_categorical_crossentropy",
@@ -230,17 +291,30 @@ def train(args):
         config=config,
     )
     write_json(
-        {**record, "augment": args.augment, "flip": args.flip, "batch_size": args.batch_size,
-         "train_config": dataclasses.asdict(config), "train_seconds": round(result.seconds, 1),
-         "stopped_by_time_limit": result.stopped_by_time_limit, "jit_compile": result.jit_compile,
-         "parameters": result.model.count_params(), "keras": keras.__version__},
+        {
+            **record,
+            "augment": args.augment,
+            "flip": args.flip,
+            "batch_size": args.batch_size,
+            "train_config": dataclasses.asdict(config),
+            "train_seconds": round(result.seconds, 1),
+            "stopped_by_time_limit": result.stopped_by_time_limit,
+            "jit_compile": result.jit_compile,
+            "parameters": result.model.count_params(),
+            "keras": keras.__version__,
+        },
         run_dir / "train_summary.json",
     )
     report(
         f"Trained in {result.seconds / 60:.1f} min" + (" (resumed)" if result.resumed else ""),
-        {"best model": result.checkpoint, "training log": run_dir / "training_log.csv",
-         "learning curves": result.learning_curve, "classes": run_dir / CLASSES_FILE,
-         "split": run_dir / SPLIT_FILE, "summary": run_dir / "train_summary.json"},
+        {
+            "best model": result.checkpoint,
+            "training log": run_dir / "training_log.csv",
+            "learning curves": result.learning_curve,
+            "classes": run_dir / CLASSES_FILE,
+            "split": run_dir / SPLIT_FILE,
+            "summary": run_dir / "train_summary.json",
+        },
     )
     return result
 
@@ -258,14 +332,21 @@ def evaluate(args, model=None, record=None):
     size, channels = model_input_size(model)
     split = load_data(args, size=size, channels=channels, recorded=record)
     if record and list(record["class_names"]) != split.class_names:
-        raise UserInputError(f"the model was trained on classes {record['class_names']}, but {split.source} has {split.class_names}")
+        raise UserInputError(
+            f"the model was trained on classes {record['class_names']}, but {split.source} has {split.class_names}"
+        )
     if model.output_shape[-1] != len(split.class_names):
-        raise UserInputError(f"the model has {model.output_shape[-1]} outputs, but {split.source} has {len(split.class_names)} classes")
+        raise UserInputError(
+            f"the model has {model.output_shape[-1]} outputs, but {split.source} has {len(split.class_names)} classes"
+        )
     report_data, details = evaluate_split(model, split, baseline=args.baseline, model_name=(record or {}).get("model"))
     print(details["report_text"])
     print(format_summary(report_data))
-    fig = confusion_figure(details["confusion_matrix"], split.class_names,
-                           title=f"{report_data['model']['name']} on {split.source} (test accuracy {report_data['model']['accuracy']:.4f})")
+    fig = confusion_figure(
+        details["confusion_matrix"],
+        split.class_names,
+        title=f"{report_data['model']['name']} on {split.source} (test accuracy {report_data['model']['accuracy']:.4f})",
+    )
     write_json(report_data, output)
     save_figure(fig, figure)
     report("Evaluation", {"report": output, "confusion matrix": figure})
@@ -291,7 +372,9 @@ def predict(args, model=None, record=None):
     names = class_names_of(model, record)
     size, channels = model_input_size(model)
     files = [f for item in args.inputs for f in find_images(item)]
-    pixels = np.stack([to_model_input(load_image(f), size=size, channels=channels).numpy() for f in files])  # all checked first
+    pixels = np.stack(
+        [to_model_input(load_image(f), size=size, channels=channels).numpy() for f in files]
+    )  # all checked first
     probabilities = predict_probabilities(model, pixels)
     rows = []
     for f, p in zip(files, probabilities):
@@ -327,10 +410,12 @@ def export(args, model=None, record=None, metrics=None):
     size, channels = model_input_size(model)
     rng = np.random.default_rng(0)
     sample = rng.uniform(0, 255, (2, size, size, channels)).astype(np.float32)
-    sample_bytes = tf.stack([
-        tf.io.encode_png(rng.integers(0, 256, (size + 5, size + 3, 3), dtype=np.uint8)),
-        tf.io.encode_png(rng.integers(0, 256, (max(size // 2, 1), size, 1), dtype=np.uint8)),
-    ])
+    sample_bytes = tf.stack(
+        [
+            tf.io.encode_png(rng.integers(0, 256, (size + 5, size + 3, 3), dtype=np.uint8)),
+            tf.io.encode_png(rng.integers(0, 256, (max(size // 2, 1), size, 1), dtype=np.uint8)),
+        ]
+    )
     endpoint = Endpoint(
         name="serving_default",
         fn=image_bytes_endpoint_fn(model, names),
@@ -356,16 +441,22 @@ def export(args, model=None, record=None, metrics=None):
             "metrics": metrics,
             "usage": {
                 "serving_default": "image_bytes: [batch] encoded PNG/JPEG/BMP/GIF -> label: [batch] string, "
-                                   f"probability: [batch] float32, probabilities: [batch, {len(names)}] float32",
+                f"probability: [batch] float32, probabilities: [batch, {len(names)}] float32",
                 "serving_float": f"pixels: [batch, {size}, {size}, {channels}] float32 on 0-255 -> output: [batch, {len(names)}] probabilities",
             },
         },
     )
     parity = result.metadata["parity"]["max_abs_diff"]
     report(
-        f"Exported version {result.version} (parity max |diff|: " + ", ".join(f"{k} {v:.1e}" for k, v in parity.items()) + ")",
-        {"SavedModel": result.path, "LiteRT": result.tflite_path or "skipped", "metadata": result.path / "metadata.json",
-         "inspect": f"saved_model_cli show --dir {result.path} --all"},
+        f"Exported version {result.version} (parity max |diff|: "
+        + ", ".join(f"{k} {v:.1e}" for k, v in parity.items())
+        + ")",
+        {
+            "SavedModel": result.path,
+            "LiteRT": result.tflite_path or "skipped",
+            "metadata": result.path / "metadata.json",
+            "inspect": f"saved_model_cli show --dir {result.path} --all",
+        },
     )
     return result
 
@@ -381,16 +472,25 @@ def run(args):
     report(
         f"Done: test accuracy {metrics['model']['accuracy']:.4f} vs baseline {metrics['baseline']['accuracy']:.4f}"
         f" ({metrics['accuracy_gain_over_baseline']:+.4f})",
-        {"model": result.checkpoint, "learning curves": result.learning_curve,
-         "evaluation": run_dir / "evaluation.json", "confusion matrix": run_dir / "confusion_matrix.png",
-         "SavedModel": exported.path, "LiteRT": exported.tflite_path or "skipped"},
+        {
+            "model": result.checkpoint,
+            "learning curves": result.learning_curve,
+            "evaluation": run_dir / "evaluation.json",
+            "confusion matrix": run_dir / "confusion_matrix.png",
+            "SavedModel": exported.path,
+            "LiteRT": exported.tflite_path or "skipped",
+        },
     )
     return 0
 
 
 COMMANDS = {
     "train": (add_train_arguments, train, "train a vision builder on a class folder or a dataset"),
-    "evaluate": (add_evaluate_arguments, evaluate, "test accuracy, per-class report and confusion matrix vs a scikit-learn baseline"),
+    "evaluate": (
+        add_evaluate_arguments,
+        evaluate,
+        "test accuracy, per-class report and confusion matrix vs a scikit-learn baseline",
+    ),
     "predict": (add_predict_arguments, predict, "classify image files"),
     "export": (add_export_arguments, export, "SavedModel (TF Serving layout) + LiteRT, parity-checked"),
     "run": (add_run_arguments, run, "train, evaluate and export in one go"),

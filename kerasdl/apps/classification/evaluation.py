@@ -39,8 +39,10 @@ def score_baseline(name, train, test, *, seed=0) -> dict:
     model = baseline_model(name).fit(train.x[index], train.y[index])
     predicted = model.predict(test.x)
     return {
-        "name": {"svc": "SVC (RBF kernel, C=10) on flattened pixels",
-                 "logistic": "logistic regression on flattened pixels"}[name],
+        "name": {
+            "svc": "SVC (RBF kernel, C=10) on flattened pixels",
+            "logistic": "logistic regression on flattened pixels",
+        }[name],
         "accuracy": round(float(np.mean(predicted == test.y)), 5),
         "train_samples": int(len(index)),
         "seconds": round(time.perf_counter() - start, 2),
@@ -56,10 +58,12 @@ def classification_scores(y_true, probabilities, class_names) -> dict:
     predicted = probabilities.argmax(axis=-1)
     return {
         "accuracy": round(float(np.mean(predicted == y_true)), 5),
-        "report": classification_report(y_true, predicted, labels=labels, target_names=class_names,
-                                        output_dict=True, zero_division=0),
-        "report_text": classification_report(y_true, predicted, labels=labels, target_names=class_names,
-                                             digits=4, zero_division=0),
+        "report": classification_report(
+            y_true, predicted, labels=labels, target_names=class_names, output_dict=True, zero_division=0
+        ),
+        "report_text": classification_report(
+            y_true, predicted, labels=labels, target_names=class_names, digits=4, zero_division=0
+        ),
         "confusion_matrix": confusion_matrix(y_true, predicted, labels=labels),
         "predicted": predicted,
     }
@@ -81,8 +85,6 @@ def confusion_figure(matrix, class_names, *, title=""):
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
     return fig
-
-
 
 
 def evaluate_split(model, split, *, baseline="svc", model_name=None) -> tuple[dict, dict]:
@@ -110,13 +112,18 @@ def evaluate_split(model, split, *, baseline="svc", model_name=None) -> tuple[di
         "baseline": {k: v for k, v in base.items() if k != "predicted"},
         "accuracy_gain_over_baseline": round(scores["accuracy"] - base["accuracy"], 5),
     }
-    return report, {"confusion_matrix": scores["confusion_matrix"], "probabilities": probabilities,
-                    "report_text": scores["report_text"]}
+    return report, {
+        "confusion_matrix": scores["confusion_matrix"],
+        "probabilities": probabilities,
+        "report_text": scores["report_text"],
+    }
 
 
 def format_summary(report) -> str:
     """Two lines: the model's and the baseline's test accuracy."""
     m, b = report["model"], report["baseline"]
-    return (f"test accuracy on {report['split']['test']} images of {report['dataset']}: "
-            f"{m['name']} {m['accuracy']:.4f} vs baseline {b['accuracy']:.4f} ({b['name']}); "
-            f"gain {report['accuracy_gain_over_baseline']:+.4f}")
+    return (
+        f"test accuracy on {report['split']['test']} images of {report['dataset']}: "
+        f"{m['name']} {m['accuracy']:.4f} vs baseline {b['accuracy']:.4f} ({b['name']}); "
+        f"gain {report['accuracy_gain_over_baseline']:+.4f}"
+    )

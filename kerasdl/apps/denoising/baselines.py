@@ -41,8 +41,15 @@ def nl_means(noisy, sigma=None):
     from skimage.restoration import denoise_nl_means
 
     s = estimated_sigma(noisy)
-    out = denoise_nl_means(np.asarray(noisy, np.float64), h=0.8 * s, sigma=s, fast_mode=True, patch_size=5,
-                           patch_distance=6, channel_axis=-1)
+    out = denoise_nl_means(
+        np.asarray(noisy, np.float64),
+        h=0.8 * s,
+        sigma=s,
+        fast_mode=True,
+        patch_size=5,
+        patch_distance=6,
+        channel_axis=-1,
+    )
     return out.reshape(np.shape(noisy))
 
 
@@ -59,8 +66,14 @@ def wavelet(noisy, sigma=None):
     from skimage.restoration import denoise_wavelet
 
     noisy = np.asarray(noisy, np.float64)
-    return denoise_wavelet(noisy, method="BayesShrink", mode="soft", rescale_sigma=True, channel_axis=-1,
-                           convert2ycbcr=noisy.shape[-1] == 3)
+    return denoise_wavelet(
+        noisy,
+        method="BayesShrink",
+        mode="soft",
+        rescale_sigma=True,
+        channel_axis=-1,
+        convert2ycbcr=noisy.shape[-1] == 3,
+    )
 
 
 def bm3d(noisy, sigma=None):
@@ -88,4 +101,3 @@ def timed_denoise(method: str, noisy, sigma=None) -> tuple[np.ndarray, float]:
     start = time.perf_counter()
     out = denoise(method, noisy, sigma)
     return out, time.perf_counter() - start
-

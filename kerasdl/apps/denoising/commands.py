@@ -77,25 +77,51 @@ def _methods(value):
 
 def add_noise_arguments(p, default_help):
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--noise", type=_noise, help="gaussian:SIGMA, gaussian:LOW-HIGH (blind), poisson:PEAK or "
-                   f"salt_pepper:AMOUNT; sigma on the 0-255 scale ({default_help})")
+    g.add_argument(
+        "--noise",
+        type=_noise,
+        help="gaussian:SIGMA, gaussian:LOW-HIGH (blind), poisson:PEAK or "
+        f"salt_pepper:AMOUNT; sigma on the 0-255 scale ({default_help})",
+    )
     g.add_argument("--sigma", dest="noise", type=_sigma, metavar="SIGMA", help="shorthand for --noise gaussian:SIGMA")
 
 
 def add_train_arguments(p):
     d = DEFAULTS
-    p.add_argument("--data", help="folder of clean training images (recursive); default: scikit-learn's sample photos and digits")
+    p.add_argument(
+        "--data", help="folder of clean training images (recursive); default: scikit-learn's sample photos and digits"
+    )
     p.add_argument("--val-data", help="folder of validation images; default: held out from --data")
     add_noise_arguments(p, f"default: {DEFAULT_NOISE}")
     p.add_argument("--model", choices=MODELS, default=d["model"], help="architecture (default: %(default)s)")
-    p.add_argument("--depth", type=positive_int, help="DnCNN layers or U-Net levels (default: " + ", ".join(
-        f"{m} {a['depth']}" for m, a in ARCHITECTURES.items()) + ")")
-    p.add_argument("--filters", type=positive_int, help="width (default: " + ", ".join(
-        f"{m} {a['filters']}" for m, a in ARCHITECTURES.items()) + ")")
-    p.add_argument("--channels", type=int, choices=(1, 3), default=d["channels"], help="1 = grayscale, 3 = RGB (default: %(default)s)")
-    p.add_argument("--patch-size", type=positive_int, default=d["patch_size"], help="training patch side (default: %(default)s)")
-    p.add_argument("--batch-size", type=positive_int, default=d["batch_size"], help="patches per batch (default: %(default)s)")
-    p.add_argument("--run-dir", default=str(DEFAULT_RUN_DIR), help="checkpoints, logs and figures (default: %(default)s)")
+    p.add_argument(
+        "--depth",
+        type=positive_int,
+        help="DnCNN layers or U-Net levels (default: "
+        + ", ".join(f"{m} {a['depth']}" for m, a in ARCHITECTURES.items())
+        + ")",
+    )
+    p.add_argument(
+        "--filters",
+        type=positive_int,
+        help="width (default: " + ", ".join(f"{m} {a['filters']}" for m, a in ARCHITECTURES.items()) + ")",
+    )
+    p.add_argument(
+        "--channels",
+        type=int,
+        choices=(1, 3),
+        default=d["channels"],
+        help="1 = grayscale, 3 = RGB (default: %(default)s)",
+    )
+    p.add_argument(
+        "--patch-size", type=positive_int, default=d["patch_size"], help="training patch side (default: %(default)s)"
+    )
+    p.add_argument(
+        "--batch-size", type=positive_int, default=d["batch_size"], help="patches per batch (default: %(default)s)"
+    )
+    p.add_argument(
+        "--run-dir", default=str(DEFAULT_RUN_DIR), help="checkpoints, logs and figures (default: %(default)s)"
+    )
     TrainConfig.add_arguments(p, **TRAIN_DEFAULTS)
 
 
@@ -104,12 +130,26 @@ def add_tile(p):
 
 
 def add_evaluation_arguments(p):
-    p.add_argument("--baselines", type=_methods, default="all", metavar="METHODS",
-                   help="classical methods to compare: all (default), none, scikit-image, or a comma list of "
-                        "nl_means, tv_chambolle, wavelet, bm3d")
-    p.add_argument("--noise-seed", type=int, default=0, help="seed of the test noise: the same seed, the same noisy images (default: 0)")
-    p.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,
-                   help="processes for the classical methods, which run beside the network (default: %(default)s, the CPUs)")
+    p.add_argument(
+        "--baselines",
+        type=_methods,
+        default="all",
+        metavar="METHODS",
+        help="classical methods to compare: all (default), none, scikit-image, or a comma list of "
+        "nl_means, tv_chambolle, wavelet, bm3d",
+    )
+    p.add_argument(
+        "--noise-seed",
+        type=int,
+        default=0,
+        help="seed of the test noise: the same seed, the same noisy images (default: 0)",
+    )
+    p.add_argument(
+        "--workers",
+        type=positive_int,
+        default=os.cpu_count() or 1,
+        help="processes for the classical methods, which run beside the network (default: %(default)s, the CPUs)",
+    )
 
 
 def add_evaluate_arguments(p):
@@ -126,10 +166,18 @@ def add_predict_arguments(p):
     common.add_model_path(p, DEFAULT_RUN_DIR)
     add_tile(p)
     p.add_argument("inputs", nargs="+", help="noisy image files or folders to denoise")
-    p.add_argument("--output-dir", default=str(DEFAULT_RUN_DIR / "predictions"), help="where denoised PNGs go (default: %(default)s)")
-    p.add_argument("--sigma", type=lambda v: _sigma(v).low, metavar="SIGMA",
-                   help="the inputs' Gaussian noise level (0-255) when it differs from the level the model was trained "
-                        "for: the images are contrast-scaled to the model's level and back (denoiser scaling)")
+    p.add_argument(
+        "--output-dir",
+        default=str(DEFAULT_RUN_DIR / "predictions"),
+        help="where denoised PNGs go (default: %(default)s)",
+    )
+    p.add_argument(
+        "--sigma",
+        type=lambda v: _sigma(v).low,
+        metavar="SIGMA",
+        help="the inputs' Gaussian noise level (0-255) when it differs from the level the model was trained "
+        "for: the images are contrast-scaled to the model's level and back (denoiser scaling)",
+    )
 
 
 def add_export_arguments(p):
@@ -141,7 +189,9 @@ def add_export_arguments(p):
 
 def add_run_arguments(p):
     add_train_arguments(p)
-    p.add_argument("--test-data", help="folder of clean test images; default: the sample photos' and digits' test images")
+    p.add_argument(
+        "--test-data", help="folder of clean test images; default: the sample photos' and digits' test images"
+    )
     add_evaluation_arguments(p)
     p.add_argument("--export-dir", default="saved_models", help="TF Serving model base folder (default: %(default)s)")
     p.add_argument("--tile", type=positive_int, default=256, help=argparse.SUPPRESS)
@@ -169,9 +219,8 @@ def _load(files, channels):
 
 
 def _load_model(args):
-    from kerasdl.apps.denoising.denoise import check_denoising_model
-
     import kerasdl.models  # noqa: F401  (registers the denoisers' layers for safe-mode loading)
+    from kerasdl.apps.denoising.denoise import check_denoising_model
 
     path = model_path(args)
     model = load_trained_model(path)
@@ -236,10 +285,14 @@ def train(args):
     train_ds = denoise_patches.training_dataset(
         train_images, noise=noise, patch_size=args.patch_size, batch_size=args.batch_size, seed=args.seed
     )
-    val_ds = denoise_patches.validation_dataset(val_images, noise=noise, patch_size=args.patch_size, batch_size=args.batch_size)
-    print(f"Training {args.model} ({'grayscale' if args.channels == 1 else 'RGB'}) for {noise.describe()} noise on "
-          f"{len(train_images)} images from {args.data or 'scikit-learn sample photos and digits'}; "
-          f"{config.epochs} epochs x {config.steps_per_epoch} steps")
+    val_ds = denoise_patches.validation_dataset(
+        val_images, noise=noise, patch_size=args.patch_size, batch_size=args.batch_size
+    )
+    print(
+        f"Training {args.model} ({'grayscale' if args.channels == 1 else 'RGB'}) for {noise.describe()} noise on "
+        f"{len(train_images)} images from {args.data or 'scikit-learn sample photos and digits'}; "
+        f"{config.epochs} epochs x {config.steps_per_epoch} steps"
+    )
     result = fit(
         lambda: get_model(args.model, **kwargs),
         loss="mean_squared_error",
@@ -250,16 +303,30 @@ def train(args):
         config=config,
     )
     write_json(
-        {"model": args.model, "model_kwargs": kwargs, "noise": noise.spec, "data": args.data,
-         "patch_size": args.patch_size, "batch_size": args.batch_size, "train_config": dataclasses.asdict(config),
-         "train_seconds": round(result.seconds, 1), "stopped_by_time_limit": result.stopped_by_time_limit,
-         "jit_compile": result.jit_compile, "parameters": result.model.count_params(), "keras": keras.__version__},
+        {
+            "model": args.model,
+            "model_kwargs": kwargs,
+            "noise": noise.spec,
+            "data": args.data,
+            "patch_size": args.patch_size,
+            "batch_size": args.batch_size,
+            "train_config": dataclasses.asdict(config),
+            "train_seconds": round(result.seconds, 1),
+            "stopped_by_time_limit": result.stopped_by_time_limit,
+            "jit_compile": result.jit_compile,
+            "parameters": result.model.count_params(),
+            "keras": keras.__version__,
+        },
         run_dir / SUMMARY_FILE,
     )
     report(
         f"Trained in {result.seconds / 60:.1f} min" + (" (resumed)" if result.resumed else ""),
-        {"best model": result.checkpoint, "training log": run_dir / "training_log.csv",
-         "learning curves": result.learning_curve, "summary": run_dir / SUMMARY_FILE},
+        {
+            "best model": result.checkpoint,
+            "training log": run_dir / "training_log.csv",
+            "learning curves": result.learning_curve,
+            "summary": run_dir / SUMMARY_FILE,
+        },
     )
     return result
 
@@ -278,8 +345,15 @@ def evaluate(args, model=None):
     output = pathlib.Path(getattr(args, "output", None) or run_dir / "evaluation.json")
     figure = pathlib.Path(getattr(args, "figure", None) or run_dir / "comparison.png")
     report_data, results = evaluate_files(
-        model, files, noise=noise, dataset=dataset, seed=args.noise_seed, methods=args.baselines, tile=args.tile,
-        workers=args.workers, trained_noise=trained,
+        model,
+        files,
+        noise=noise,
+        dataset=dataset,
+        seed=args.noise_seed,
+        methods=args.baselines,
+        tile=args.tile,
+        workers=args.workers,
+        trained_noise=trained,
     )
     report_data["model"] = model.name
     print(format_table(report_data))
@@ -300,7 +374,9 @@ def predict(args, model=None):
     side = minimum_side(model)
     for f, image in zip(files, images):
         if min(image.shape[:2]) < side:
-            raise UserInputError(f"image {f} is {image.shape[1]}x{image.shape[0]}, smaller than the {side}x{side} this model needs")
+            raise UserInputError(
+                f"image {f} is {image.shape[1]}x{image.shape[0]}, smaller than the {side}x{side} this model needs"
+            )
     trained = _trained_noise(args)
     if args.sigma is not None and (trained is None or trained.kind != "gaussian" or trained.low != trained.high):
         what = f"was trained on {trained.describe()} noise" if trained else f"has no {SUMMARY_FILE} beside it"
@@ -332,10 +408,12 @@ def export(args, model=None, metrics=None):
     channels = model_channels(model)
     rng = np.random.default_rng(0)
     sample = rng.random((2, 24, 32, channels), dtype=np.float32)
-    sample_png = tf.stack([
-        encode_png(tf.constant(rng.random((20, 28, 3), dtype=np.float32))),
-        encode_png(tf.repeat(tf.constant(rng.random((24, 20, 1), dtype=np.float32)), 3, axis=-1)),
-    ])
+    sample_png = tf.stack(
+        [
+            encode_png(tf.constant(rng.random((20, 28, 3), dtype=np.float32))),
+            encode_png(tf.repeat(tf.constant(rng.random((24, 20, 1), dtype=np.float32)), 3, axis=-1)),
+        ]
+    )
     png = Endpoint(
         name="serving_default",
         fn=png_endpoint_fn(model),
@@ -361,7 +439,7 @@ def export(args, model=None, metrics=None):
             "metrics": metrics,
             "usage": {
                 "serving_default": "image_bytes: [batch] encoded noisy PNG/JPEG/BMP/GIF -> image_png: [batch] denoised PNG "
-                                   "(grayscale for gray inputs, else RGB)",
+                "(grayscale for gray inputs, else RGB)",
                 "serving_float": f"noisy: [batch, h, w, {channels}] float32, about [0, 1] -> output: [batch, h, w, {channels}]",
             },
         },
@@ -369,9 +447,14 @@ def export(args, model=None, metrics=None):
     parity = result.metadata["parity"]["max_abs_diff"]
     report(
         f"Exported version {result.version} (parity max |diff|: "
-        + ", ".join(f"{k} {v:.1e}" for k, v in parity.items()) + ")",
-        {"SavedModel": result.path, "LiteRT": result.tflite_path or "skipped", "metadata": result.path / "metadata.json",
-         "inspect": f"saved_model_cli show --dir {result.path} --all"},
+        + ", ".join(f"{k} {v:.1e}" for k, v in parity.items())
+        + ")",
+        {
+            "SavedModel": result.path,
+            "LiteRT": result.tflite_path or "skipped",
+            "metadata": result.path / "metadata.json",
+            "inspect": f"saved_model_cli show --dir {result.path} --all",
+        },
     )
     return result
 
@@ -389,9 +472,14 @@ def run(args):
         line += f", best classical ({best}) {mean[best]['psnr']:.2f} dB"
     report(
         line,
-        {"model": result.checkpoint, "learning curves": result.learning_curve,
-         "evaluation": run_dir / "evaluation.json", "comparison": run_dir / "comparison.png",
-         "SavedModel": exported.path, "LiteRT": exported.tflite_path or "skipped"},
+        {
+            "model": result.checkpoint,
+            "learning curves": result.learning_curve,
+            "evaluation": run_dir / "evaluation.json",
+            "comparison": run_dir / "comparison.png",
+            "SavedModel": exported.path,
+            "LiteRT": exported.tflite_path or "skipped",
+        },
     )
     return 0
 

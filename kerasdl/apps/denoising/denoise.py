@@ -34,7 +34,9 @@ def check_denoising_model(model, source) -> None:
     except Exception:  # a model whose output shape cannot be computed for images
         ok = False
     if not ok:
-        raise UserInputError(f"{source} is not a denoising model (needs (h, w, 1 or 3) in and out; its input shape is {shape})")
+        raise UserInputError(
+            f"{source} is not a denoising model (needs (h, w, 1 or 3) in and out; its input shape is {shape})"
+        )
 
 
 def denoise_with(predict, image, *, channels):

@@ -70,8 +70,20 @@ def _mean(results, method):
     }
 
 
-def evaluate_files(model, files, *, noise: NoiseModel, dataset, seed=0, methods=baselines.METHODS, channels=None,
-                   tile=TILE, names=None, workers=1, trained_noise: NoiseModel | None = None):
+def evaluate_files(
+    model,
+    files,
+    *,
+    noise: NoiseModel,
+    dataset,
+    seed=0,
+    methods=baselines.METHODS,
+    channels=None,
+    tile=TILE,
+    names=None,
+    workers=1,
+    trained_noise: NoiseModel | None = None,
+):
     """Scores ``model`` and the classical ``methods`` on clean image ``files`` with seeded noise.
 
     Args:
@@ -147,8 +159,8 @@ def evaluate_files(model, files, *, noise: NoiseModel, dataset, seed=0, methods=
         "channels": channels,
         "protocol": PROTOCOL,
         "model_trained_noise": trained_noise.spec if trained_noise is not None else None,
-        "model_level_scaling": model is not None and any(
-            level_scale(trained_noise, noise.sigma(level)) != 1.0 for level in levels),
+        "model_level_scaling": model is not None
+        and any(level_scale(trained_noise, noise.sigma(level)) != 1.0 for level in levels),
         "methods": columns,
         "images": {r.name: {"level": round(r.level, 4), **r.scores} for r in results},
         "mean": {m: _mean(results, m) for m in columns},
@@ -199,7 +211,10 @@ def comparison(report) -> dict:
     if scikit:
         out["best_scikit_image"] = max(scikit, key=lambda m: mean[m]["psnr"])
     if MODEL in mean:
-        for key, method in (("gain_db_over_best_scikit_image", out.get("best_scikit_image")), ("gain_db_over_bm3d", "bm3d")):
+        for key, method in (
+            ("gain_db_over_best_scikit_image", out.get("best_scikit_image")),
+            ("gain_db_over_bm3d", "bm3d"),
+        ):
             if method in mean:
                 out[key] = round(mean[MODEL]["psnr"] - mean[method]["psnr"], 4)
     return out

@@ -47,16 +47,30 @@ def _dataset(value):
 
 def add_data_arguments(p, *, what="training data"):
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--data", help=f"{what}: an aclImdb folder (train/ and test/), a folder with neg/ and pos/ .txt "
-                                  "files, or a CSV/TSV file (optionally .gz) with text and label columns")
-    g.add_argument("--dataset", type=_dataset,
-                   help="reviews (the embedded set, the default) or imdb (keras.datasets.imdb from Keras' cache)")
-    p.add_argument("--test-data", help="test texts (folder or CSV/TSV); default: the source's test set, else 10%% held out")
-    p.add_argument("--dataset-file", help="for --dataset imdb: an imdb.npz to read instead of Keras' cache "
-                                          "(imdb_word_index.json beside it)")
+    g.add_argument(
+        "--data",
+        help=f"{what}: an aclImdb folder (train/ and test/), a folder with neg/ and pos/ .txt "
+        "files, or a CSV/TSV file (optionally .gz) with text and label columns",
+    )
+    g.add_argument(
+        "--dataset",
+        type=_dataset,
+        help="reviews (the embedded set, the default) or imdb (keras.datasets.imdb from Keras' cache)",
+    )
+    p.add_argument(
+        "--test-data", help="test texts (folder or CSV/TSV); default: the source's test set, else 10%% held out"
+    )
+    p.add_argument(
+        "--dataset-file",
+        help="for --dataset imdb: an imdb.npz to read instead of Keras' cache (imdb_word_index.json beside it)",
+    )
     p.add_argument("--text-column", help="CSV/TSV: the text column's name or 0-based index (default: found by name)")
-    p.add_argument("--label-column", help="CSV/TSV: the label column's name or index (labels 0/1, neg/pos, negative/positive)")
-    p.add_argument("--split-seed", type=int, help="seed of the validation (and test) hold-out (default: the run's, else 0)")
+    p.add_argument(
+        "--label-column", help="CSV/TSV: the label column's name or index (labels 0/1, neg/pos, negative/positive)"
+    )
+    p.add_argument(
+        "--split-seed", type=int, help="seed of the validation (and test) hold-out (default: the run's, else 0)"
+    )
 
 
 def add_train_arguments(p):
@@ -65,17 +79,32 @@ def add_train_arguments(p):
     add_data_arguments(p)
     models = "; ".join(f"{name}: {r.summary}" for name, r in RECIPES.items())
     p.add_argument("--model", type=_recipe_name, default=DEFAULT_RECIPE, help=f"{models} (default: %(default)s)")
-    p.add_argument("--model-arg", dest="model_args", type=builder_option, action="append", default=[], metavar="KEY=VALUE",
-                   help="a builder option, repeatable (e.g. --model-arg units=128)")
-    p.add_argument("--preset", help="fine-tune a keras-hub text-classifier preset instead (a name such as "
-                                    "bert_tiny_en_uncased, downloaded on first use, or a local preset folder)")
-    p.add_argument("--tokenizer", choices=("words", "wordpiece", "ngrams"),
-                   help="sequence models: words (TextVectorization) or wordpiece (learned from the training texts)")
+    p.add_argument(
+        "--model-arg",
+        dest="model_args",
+        type=builder_option,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a builder option, repeatable (e.g. --model-arg units=128)",
+    )
+    p.add_argument(
+        "--preset",
+        help="fine-tune a keras-hub text-classifier preset instead (a name such as "
+        "bert_tiny_en_uncased, downloaded on first use, or a local preset folder)",
+    )
+    p.add_argument(
+        "--tokenizer",
+        choices=("words", "wordpiece", "ngrams"),
+        help="sequence models: words (TextVectorization) or wordpiece (learned from the training texts)",
+    )
     p.add_argument("--max-tokens", type=positive_int, help="vocabulary size (default: the model's)")
     p.add_argument("--sequence-length", type=positive_int, help="tokens per text for sequence models (default: 400)")
     p.add_argument("--ngrams", type=positive_int, help="bag models: word n-grams of 1 to this many words")
     p.add_argument("--batch-size", type=positive_int, help="texts per batch (default: the model's)")
-    p.add_argument("--run-dir", default=str(DEFAULT_RUN_DIR), help="checkpoints, logs and figures (default: %(default)s)")
+    p.add_argument(
+        "--run-dir", default=str(DEFAULT_RUN_DIR), help="checkpoints, logs and figures (default: %(default)s)"
+    )
     TrainConfig.add_arguments(p, epochs=None, steps_per_epoch=None, learning_rate=None)
 
 
@@ -86,7 +115,9 @@ def add_model_path(p):
 def add_evaluate_arguments(p):
     add_model_path(p)
     add_data_arguments(p, what="data whose test split is scored (default: what the run trained on)")
-    p.add_argument("--no-baseline", dest="baseline", action="store_false", help="skip the TF-IDF + logistic-regression baseline")
+    p.add_argument(
+        "--no-baseline", dest="baseline", action="store_false", help="skip the TF-IDF + logistic-regression baseline"
+    )
     p.add_argument("--output", help="JSON report; default: <run-dir>/evaluation.json")
     p.add_argument("--figure", help="confusion-matrix PNG; default: <run-dir>/confusion_matrix.png")
 
@@ -181,38 +212,65 @@ def prepare_model(args, split):
 
     classes = len(split.class_names)
     if args.preset:
-        flags = {"model_args": "--model-arg", "tokenizer": "--tokenizer", "max_tokens": "--max-tokens",
-                 "sequence_length": "--sequence-length", "ngrams": "--ngrams"}
+        flags = {
+            "model_args": "--model-arg",
+            "tokenizer": "--tokenizer",
+            "max_tokens": "--max-tokens",
+            "sequence_length": "--sequence-length",
+            "ngrams": "--ngrams",
+        }
         for attribute, flag in flags.items():
             if getattr(args, attribute):
-                raise UserInputError(f"{flag} does not apply to --preset (the preset brings its own tokenizer and architecture)")
+                raise UserInputError(
+                    f"{flag} does not apply to --preset (the preset brings its own tokenizer and architecture)"
+                )
         presets.load_classifier(args.preset, classes=classes)  # fails early, before any file is written
         keras.backend.clear_session()
         description = {"model": "preset", "preset": args.preset, "epochs": 2, "learning_rate": 2e-5, "batch_size": 16}
         return (lambda: presets.load_classifier(args.preset, classes=classes)), description
-    r = recipes.recipe(args.model, tokenizer=args.tokenizer, max_tokens=args.max_tokens,
-                       sequence_length=args.sequence_length, ngrams=args.ngrams)
+    r = recipes.recipe(
+        args.model,
+        tokenizer=args.tokenizer,
+        max_tokens=args.max_tokens,
+        sequence_length=args.sequence_length,
+        ngrams=args.ngrams,
+    )
     options = dict(args.model_args)
-    print(f"Learning the {r.tokenizer} vocabulary (up to {r.max_tokens:,} tokens) from {len(split.train)} training texts ...",
-          flush=True)
+    print(
+        f"Learning the {r.tokenizer} vocabulary (up to {r.max_tokens:,} tokens) from {len(split.train)} training texts ...",
+        flush=True,
+    )
     spec = recipes.learn_tokenizer(r, split.train.texts)
     vocabulary_size = len(spec["vocabulary"])
     token_weights = None
     if r.naive_bayes:
-        ratios = recipes.naive_bayes_ratios(recipes.make_tokenizer(spec), split.train.texts, split.train.y,
-                                            classes=classes, vocabulary_size=vocabulary_size)
+        ratios = recipes.naive_bayes_ratios(
+            recipes.make_tokenizer(spec),
+            split.train.texts,
+            split.train.y,
+            classes=classes,
+            vocabulary_size=vocabulary_size,
+        )
         token_weights = ratios / recipes.NB_RATIO_SCALE
-    recipes.build_core(r, vocabulary_size=vocabulary_size, classes=classes, token_weights=token_weights,
-                       options=options)  # bad options fail before any file is written
+    recipes.build_core(
+        r, vocabulary_size=vocabulary_size, classes=classes, token_weights=token_weights, options=options
+    )  # bad options fail before any file is written
     keras.backend.clear_session()
-    description = {"model": args.model, "builder": r.builder, "model_options": {**r.options, **options},
-                   "tokenizer": {k: v for k, v in spec.items() if k != "vocabulary"} | {"vocabulary_size": vocabulary_size},
-                   "naive_bayes": r.naive_bayes, "epochs": r.epochs, "learning_rate": r.learning_rate,
-                   "batch_size": r.batch_size}
+    description = {
+        "model": args.model,
+        "builder": r.builder,
+        "model_options": {**r.options, **options},
+        "tokenizer": {k: v for k, v in spec.items() if k != "vocabulary"} | {"vocabulary_size": vocabulary_size},
+        "naive_bayes": r.naive_bayes,
+        "epochs": r.epochs,
+        "learning_rate": r.learning_rate,
+        "batch_size": r.batch_size,
+    }
 
     def build():
-        core = recipes.build_core(r, vocabulary_size=vocabulary_size, classes=classes, token_weights=token_weights,
-                                  options=options)
+        core = recipes.build_core(
+            r, vocabulary_size=vocabulary_size, classes=classes, token_weights=token_weights, options=options
+        )
         return recipes.text_model(recipes.make_tokenizer(spec), core, name=args.model)
 
     return build, description
@@ -249,9 +307,12 @@ def train(args):
     record = {"class_names": split.class_names, **description, "source": source, "split_seed": split.seed}
     write_json(record, run_dir / RECORD_FILE)
     counts = split.counts()
-    print(f"Training {description['model'] if not args.preset else args.preset} on {counts['train']} texts "
-          f"({counts['val']} validation, {counts['test']} test) of {split.source}; "
-          f"{config.epochs} epochs x {config.steps_per_epoch} steps of {batch_size}", flush=True)
+    print(
+        f"Training {description['model'] if not args.preset else args.preset} on {counts['train']} texts "
+        f"({counts['val']} validation, {counts['test']} test) of {split.source}; "
+        f"{config.epochs} epochs x {config.steps_per_epoch} steps of {batch_size}",
+        flush=True,
+    )
     result = fit(
         build_model,
         # keras-hub classifiers give logits; the app's models give probabilities
@@ -263,16 +324,28 @@ def train(args):
         config=config,
     )
     write_json(
-        {**record, "batch_size": batch_size, "train_config": dataclasses.asdict(config),
-         "train_seconds": round(result.seconds, 1), "stopped_by_time_limit": result.stopped_by_time_limit,
-         "jit_compile": result.jit_compile, "parameters": result.model.count_params(), "keras": keras.__version__},
+        {
+            **record,
+            "batch_size": batch_size,
+            "train_config": dataclasses.asdict(config),
+            "train_seconds": round(result.seconds, 1),
+            "stopped_by_time_limit": result.stopped_by_time_limit,
+            "jit_compile": result.jit_compile,
+            "parameters": result.model.count_params(),
+            "keras": keras.__version__,
+        },
         run_dir / "train_summary.json",
     )
     report(
         f"Trained in {result.seconds / 60:.1f} min" + (" (resumed)" if result.resumed else ""),
-        {"best model": result.checkpoint, "training log": run_dir / "training_log.csv",
-         "learning curves": result.learning_curve, "record": run_dir / RECORD_FILE,
-         "split": run_dir / SPLIT_FILE, "summary": run_dir / "train_summary.json"},
+        {
+            "best model": result.checkpoint,
+            "training log": run_dir / "training_log.csv",
+            "learning curves": result.learning_curve,
+            "record": run_dir / RECORD_FILE,
+            "split": run_dir / SPLIT_FILE,
+            "summary": run_dir / "train_summary.json",
+        },
     )
     return result
 
@@ -294,8 +367,11 @@ def evaluate(args, model=None, record=None):
     report_data, details = evaluate_split(model, split, model_name=name, baseline=getattr(args, "baseline", True))
     print(details["report_text"])
     print(format_summary(report_data))
-    fig = confusion_figure(details["confusion_matrix"], split.class_names,
-                           title=f"{name} on {split.source} (test accuracy {report_data['model']['accuracy']:.4f})")
+    fig = confusion_figure(
+        details["confusion_matrix"],
+        split.class_names,
+        title=f"{name} on {split.source} (test accuracy {report_data['model']['accuracy']:.4f})",
+    )
     write_json(report_data, output)
     save_figure(fig, figure)
     report("Evaluation", {"report": output, "confusion matrix": figure})
@@ -363,12 +439,16 @@ def _tflite_usage(record, length, vocabulary_size):
         how = "keras-hub WordPieceTokenizer(vocabulary=vocabulary.txt, lowercase=True, strip_accents=True)"
     else:
         n = tokenizer.get("ngrams", 1)
-        how = ("kerasdl.layers.standardize_review, split on whitespace"
-               + (f", word n-grams of 1..{n} joined by spaces" if n > 1 else "")
-               + "; id = line number in vocabulary.txt (0 padding, 1 unknown)")
+        how = (
+            "kerasdl.layers.standardize_review, split on whitespace"
+            + (f", word n-grams of 1..{n} joined by spaces" if n > 1 else "")
+            + "; id = line number in vocabulary.txt (0 padding, 1 unknown)"
+        )
     shape = f"[batch, {length}]" if length else "[batch, any length]"
-    return (f"token_ids: {shape} float32 (whole numbers < {vocabulary_size}; 0 = padding) -> "
-            f"output: [batch, classes] probabilities. Tokenize with {how}")
+    return (
+        f"token_ids: {shape} float32 (whole numbers < {vocabulary_size}; 0 = padding) -> "
+        f"output: [batch, classes] probabilities. Tokenize with {how}"
+    )
 
 
 def export(args, model=None, record=None, metrics=None):
@@ -387,9 +467,13 @@ def export(args, model=None, record=None, metrics=None):
         metrics = read_json(run_dir / "evaluation.json")
     names = class_names_of(model, record)
     samples = tf.constant(EXPORT_SAMPLES)
-    endpoint = Endpoint(name="serving_default", fn=serving.text_endpoint_fn(model, names),
-                        input_signature=[tf.TensorSpec([None], tf.string, name="text")],
-                        sample_inputs=[samples], compare="float")
+    endpoint = Endpoint(
+        name="serving_default",
+        fn=serving.text_endpoint_fn(model, names),
+        input_signature=[tf.TensorSpec([None], tf.string, name="text")],
+        sample_inputs=[samples],
+        compare="float",
+    )
     ids_model = serving.token_ids_model(model)
     length = ids_model.input_shape[1]
     sample_ids = serving.tokenize(model, EXPORT_SAMPLES)
@@ -412,7 +496,7 @@ def export(args, model=None, record=None, metrics=None):
             "metrics": metrics,
             "usage": {
                 "serving_default": "text: [batch] UTF-8 strings (raw reviews) -> label: [batch] string, "
-                                   f"probability: [batch] float32, probabilities: [batch, {len(names)}] float32",
+                f"probability: [batch] float32, probabilities: [batch, {len(names)}] float32",
                 "serving_float": _tflite_usage(record, length, len(vocabulary)),
                 "tflite": "model.tflite: the same as serving_float; vocabulary.txt beside it, one token per line",
             },
@@ -420,16 +504,25 @@ def export(args, model=None, record=None, metrics=None):
     )
     with atomic_path(result.path / serving.VOCABULARY_FILE) as tmp:
         tmp.write_text("".join(v.replace("\n", " ") + "\n" for v in vocabulary), encoding="utf-8")
-    outputs = {"SavedModel": result.path, "LiteRT": result.tflite_path or "skipped",
-               "vocabulary": result.path / serving.VOCABULARY_FILE, "metadata": result.path / "metadata.json",
-               "inspect": f"saved_model_cli show --dir {result.path} --all"}
+    outputs = {
+        "SavedModel": result.path,
+        "LiteRT": result.tflite_path or "skipped",
+        "vocabulary": result.path / serving.VOCABULARY_FILE,
+        "metadata": result.path / "metadata.json",
+        "inspect": f"saved_model_cli show --dir {result.path} --all",
+    }
     parity = result.metadata["parity"]["max_abs_diff"]
     if args.tflite:  # text -> (Python tokenizer) -> LiteRT against text -> SavedModel
         served = load_serving_signature(result.path)(samples)["probabilities"].numpy()
         lite = run_tflite(result.tflite_path, sample_ids.numpy())
         parity["text_to_tflite_vs_saved_model"] = float(np.max(np.abs(served - lite)))
-    report("Exported version " + f"{result.version} (parity max |diff|: "
-           + ", ".join(f"{k} {v:.1e}" for k, v in parity.items()) + ")", outputs)
+    report(
+        "Exported version "
+        + f"{result.version} (parity max |diff|: "
+        + ", ".join(f"{k} {v:.1e}" for k, v in parity.items())
+        + ")",
+        outputs,
+    )
     return result
 
 
@@ -446,21 +539,36 @@ def run(args):
 
     probabilities = predict_probabilities(model, EXPORT_SAMPLES[:3])
     names = record["class_names"]
-    examples = {f"{text!r}": f"{names[int(p.argmax())]} ({p.max():.3f})" for text, p in zip(EXPORT_SAMPLES[:3], probabilities)}
+    examples = {
+        f"{text!r}": f"{names[int(p.argmax())]} ({p.max():.3f})" for text, p in zip(EXPORT_SAMPLES[:3], probabilities)
+    }
     report("Examples", examples)
     report(
         f"Done: test accuracy {metrics['model']['accuracy']:.4f} vs baseline {metrics['baseline']['accuracy']:.4f}"
         f" ({metrics['accuracy_gain_over_baseline']:+.4f})",
-        {"model": result.checkpoint, "learning curves": result.learning_curve,
-         "evaluation": run_dir / "evaluation.json", "confusion matrix": run_dir / "confusion_matrix.png",
-         "SavedModel": exported.path, "LiteRT": exported.tflite_path or "skipped"},
+        {
+            "model": result.checkpoint,
+            "learning curves": result.learning_curve,
+            "evaluation": run_dir / "evaluation.json",
+            "confusion matrix": run_dir / "confusion_matrix.png",
+            "SavedModel": exported.path,
+            "LiteRT": exported.tflite_path or "skipped",
+        },
     )
     return 0
 
 
 COMMANDS = {
-    "train": (add_train_arguments, train, "train a text classifier on reviews (validation held out of the training data)"),
-    "evaluate": (add_evaluate_arguments, evaluate, "test accuracy, F1 and confusion matrix vs TF-IDF + logistic regression"),
+    "train": (
+        add_train_arguments,
+        train,
+        "train a text classifier on reviews (validation held out of the training data)",
+    ),
+    "evaluate": (
+        add_evaluate_arguments,
+        evaluate,
+        "test accuracy, F1 and confusion matrix vs TF-IDF + logistic regression",
+    ),
     "predict": (add_predict_arguments, predict, "classify texts from arguments, a file (one per line) or stdin"),
     "export": (add_export_arguments, export, "SavedModel taking raw strings (TF Serving layout) + LiteRT on token ids"),
     "run": (add_run_arguments, run, "train, evaluate and export in one go"),

@@ -25,8 +25,9 @@ def _baseline_vectorizer():
 
     from kerasdl.data.text import clean_text
 
-    return TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_df=0.95, sublinear_tf=True,
-                           preprocessor=lambda text: clean_text(text).lower())
+    return TfidfVectorizer(
+        ngram_range=(1, 2), min_df=2, max_df=0.95, sublinear_tf=True, preprocessor=lambda text: clean_text(text).lower()
+    )
 
 
 def score_baseline(split, *, c_grid=BASELINE_C_GRID) -> dict:
@@ -106,20 +107,32 @@ def evaluate_split(model, split, *, model_name=None, baseline=True) -> tuple[dic
     if baseline:
         base = score_baseline(split)
         base_scores = _scores(split.test.y, base.pop("probabilities"), split.class_names)
-        report["baseline"] = {**base, "accuracy": base_scores["accuracy"], "f1": base_scores["f1"],
-                              "macro_f1": base_scores["macro_f1"], "confusion_matrix": base_scores["confusion_matrix"]}
+        report["baseline"] = {
+            **base,
+            "accuracy": base_scores["accuracy"],
+            "f1": base_scores["f1"],
+            "macro_f1": base_scores["macro_f1"],
+            "confusion_matrix": base_scores["confusion_matrix"],
+        }
         report["accuracy_gain_over_baseline"] = round(scores["accuracy"] - base_scores["accuracy"], 5)
-    return report, {"confusion_matrix": scores["confusion_matrix"], "probabilities": probabilities,
-                    "report_text": scores["report_text"]}
+    return report, {
+        "confusion_matrix": scores["confusion_matrix"],
+        "probabilities": probabilities,
+        "report_text": scores["report_text"],
+    }
 
 
 def format_summary(report) -> str:
     """One line: the model's test accuracy and F1, and the baseline's."""
     m = report["model"]
-    line = (f"test accuracy on {report['split']['test']} texts of {report['dataset']}: "
-            f"{m['name']} {m['accuracy']:.4f} (F1 {m['f1'] if m['f1'] is not None else m['macro_f1']:.4f})")
+    line = (
+        f"test accuracy on {report['split']['test']} texts of {report['dataset']}: "
+        f"{m['name']} {m['accuracy']:.4f} (F1 {m['f1'] if m['f1'] is not None else m['macro_f1']:.4f})"
+    )
     if "baseline" in report:
         b = report["baseline"]
-        line += (f" vs baseline {b['accuracy']:.4f} ({b['name']}, C={b['C']:g}); "
-                 f"gain {report['accuracy_gain_over_baseline']:+.4f}")
+        line += (
+            f" vs baseline {b['accuracy']:.4f} ({b['name']}, C={b['C']:g}); "
+            f"gain {report['accuracy_gain_over_baseline']:+.4f}"
+        )
     return line

@@ -60,32 +60,83 @@ NB_SMOOTHING = 1.0  # Laplace smoothing of the per-class n-gram document counts
 
 RECIPES = {
     "nbsvm": Recipe(
-        builder="bag_of_ngrams_classifier", tokenizer="ngrams", ngrams=3, max_tokens=2_000_000, naive_bayes=True,
-        options={"embed_dim": 1, "binary": True, "pooling": "sum", "head": None,
-                 "embeddings_initializer": {"class_name": "RandomUniform", "config": {"minval": 0.3, "maxval": 0.5}}},
-        epochs=3, learning_rate=1e-2, batch_size=32,
+        builder="bag_of_ngrams_classifier",
+        tokenizer="ngrams",
+        ngrams=3,
+        max_tokens=2_000_000,
+        naive_bayes=True,
+        options={
+            "embed_dim": 1,
+            "binary": True,
+            "pooling": "sum",
+            "head": None,
+            "embeddings_initializer": {"class_name": "RandomUniform", "config": {"minval": 0.3, "maxval": 0.5}},
+        },
+        epochs=3,
+        learning_rate=1e-2,
+        batch_size=32,
         summary="NBSVM as a network: word 1-3-grams weighted by naive-Bayes ratios (the default)",
     ),
     "fasttext": Recipe(
-        builder="bag_of_ngrams_classifier", tokenizer="ngrams", ngrams=2, max_tokens=500_000,
-        options={"embed_dim": 32, "pooling": "mean"}, epochs=5, learning_rate=5e-3,
+        builder="bag_of_ngrams_classifier",
+        tokenizer="ngrams",
+        ngrams=2,
+        max_tokens=500_000,
+        options={"embed_dim": 32, "pooling": "mean"},
+        epochs=5,
+        learning_rate=5e-3,
         summary="fastText: mean of word and bigram embeddings",
     ),
-    "cnn": Recipe(builder="text_cnn_classifier", tokenizer="words", max_tokens=30000, sequence_length=400,
-                  options={"embed_dim": 64, "filters": 64}, epochs=3, learning_rate=2e-3,
-                  summary="Kim's text CNN over word embeddings"),
-    "lstm": Recipe(builder="rnn_classifier", tokenizer="words", max_tokens=20000, sequence_length=400,
-                   options={"cell": "lstm", "units": 64, "embed_dim": 64}, epochs=3, learning_rate=2e-3,
-                   summary="an LSTM over word embeddings"),
-    "gru": Recipe(builder="rnn_classifier", tokenizer="words", max_tokens=20000, sequence_length=400,
-                  options={"cell": "gru", "units": 64, "embed_dim": 64}, epochs=3, learning_rate=2e-3,
-                  summary="a GRU over word embeddings"),
-    "bilstm": Recipe(builder="rnn_classifier", tokenizer="words", max_tokens=20000, sequence_length=400,
-                     options={"cell": "lstm", "units": 32, "embed_dim": 64, "bidirectional": True}, epochs=3,
-                     learning_rate=2e-3, summary="a bidirectional LSTM over word embeddings"),
-    "transformer": Recipe(builder="transformer_classifier", tokenizer="words", max_tokens=20000, sequence_length=400,
-                          options={"embed_dim": 64, "num_heads": 2, "intermediate_dim": 128}, epochs=3,
-                          learning_rate=1e-3, summary="a Transformer encoder (keras-hub layers)"),
+    "cnn": Recipe(
+        builder="text_cnn_classifier",
+        tokenizer="words",
+        max_tokens=30000,
+        sequence_length=400,
+        options={"embed_dim": 64, "filters": 64},
+        epochs=3,
+        learning_rate=2e-3,
+        summary="Kim's text CNN over word embeddings",
+    ),
+    "lstm": Recipe(
+        builder="rnn_classifier",
+        tokenizer="words",
+        max_tokens=20000,
+        sequence_length=400,
+        options={"cell": "lstm", "units": 64, "embed_dim": 64},
+        epochs=3,
+        learning_rate=2e-3,
+        summary="an LSTM over word embeddings",
+    ),
+    "gru": Recipe(
+        builder="rnn_classifier",
+        tokenizer="words",
+        max_tokens=20000,
+        sequence_length=400,
+        options={"cell": "gru", "units": 64, "embed_dim": 64},
+        epochs=3,
+        learning_rate=2e-3,
+        summary="a GRU over word embeddings",
+    ),
+    "bilstm": Recipe(
+        builder="rnn_classifier",
+        tokenizer="words",
+        max_tokens=20000,
+        sequence_length=400,
+        options={"cell": "lstm", "units": 32, "embed_dim": 64, "bidirectional": True},
+        epochs=3,
+        learning_rate=2e-3,
+        summary="a bidirectional LSTM over word embeddings",
+    ),
+    "transformer": Recipe(
+        builder="transformer_classifier",
+        tokenizer="words",
+        max_tokens=20000,
+        sequence_length=400,
+        options={"embed_dim": 64, "num_heads": 2, "intermediate_dim": 128},
+        epochs=3,
+        learning_rate=1e-3,
+        summary="a Transformer encoder (keras-hub layers)",
+    ),
 }
 DEFAULT_RECIPE = "nbsvm"
 
@@ -135,8 +186,12 @@ def make_tokenizer(spec: dict):
         import keras_hub
 
         return keras_hub.tokenizers.WordPieceTokenizer(
-            vocabulary=list(spec["vocabulary"]), sequence_length=spec["sequence_length"], lowercase=True,
-            strip_accents=True, oov_token="[UNK]", name=VECTORIZER_NAME,
+            vocabulary=list(spec["vocabulary"]),
+            sequence_length=spec["sequence_length"],
+            lowercase=True,
+            strip_accents=True,
+            oov_token="[UNK]",
+            name=VECTORIZER_NAME,
         )
     return keras.layers.TextVectorization(
         standardize=standardize_review,
@@ -167,19 +222,30 @@ def learn_tokenizer(r: Recipe, texts) -> dict:
         import keras_hub
 
         vocabulary = keras_hub.tokenizers.compute_word_piece_vocabulary(
-            _text_dataset(texts), r.max_tokens, lowercase=True, strip_accents=True, reserved_tokens=["[PAD]", "[UNK]"],
+            _text_dataset(texts),
+            r.max_tokens,
+            lowercase=True,
+            strip_accents=True,
+            reserved_tokens=["[PAD]", "[UNK]"],
         )
     else:
         layer = keras.layers.TextVectorization(
-            max_tokens=r.max_tokens, standardize=standardize_review, ngrams=r.ngrams if r.ngrams > 1 else None,
+            max_tokens=r.max_tokens,
+            standardize=standardize_review,
+            ngrams=r.ngrams if r.ngrams > 1 else None,
             output_mode="int",
         )
         layer.adapt(_text_dataset(texts))
         vocabulary = layer.get_vocabulary()
     if len(vocabulary) < 3:
         raise UserInputError("the training texts have no words to learn a vocabulary from")
-    return {"kind": r.tokenizer, "ngrams": r.ngrams, "sequence_length": r.sequence_length,
-            "vocabulary": [str(v) for v in vocabulary], "seconds": round(time.perf_counter() - start, 1)}
+    return {
+        "kind": r.tokenizer,
+        "ngrams": r.ngrams,
+        "sequence_length": r.sequence_length,
+        "vocabulary": [str(v) for v in vocabulary],
+        "seconds": round(time.perf_counter() - start, 1),
+    }
 
 
 def token_ids(tokenizer, texts, *, batch_size=512) -> list[np.ndarray]:
@@ -191,7 +257,9 @@ def token_ids(tokenizer, texts, *, batch_size=512) -> list[np.ndarray]:
     return out
 
 
-def naive_bayes_ratios(tokenizer, texts, labels, *, classes: int, vocabulary_size: int, alpha=NB_SMOOTHING) -> np.ndarray:
+def naive_bayes_ratios(
+    tokenizer, texts, labels, *, classes: int, vocabulary_size: int, alpha=NB_SMOOTHING
+) -> np.ndarray:
     """Naive-Bayes log-count ratios of every token, per class against the rest (Wang & Manning, 2012).
 
     With binarised features (does the text contain the n-gram?), ``p_c`` is the smoothed
@@ -233,7 +301,9 @@ def build_core(r: Recipe, *, vocabulary_size: int, classes: int, token_weights=N
     if token_weights is not None:
         kwargs["token_weights"] = token_weights
     try:
-        return model_entry(r.builder).builder(vocabulary_size=vocabulary_size, classes=classes, name=CORE_NAME, **kwargs)
+        return model_entry(r.builder).builder(
+            vocabulary_size=vocabulary_size, classes=classes, name=CORE_NAME, **kwargs
+        )
     except TypeError as err:
         raise UserInputError(f"--model-arg for {r.builder}: {err}") from None
     except ValueError as err:
@@ -261,7 +331,9 @@ def parts(model):
 
     layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
     if model.input.dtype != "string" or len(layers) < 2:
-        raise UserInputError(f"model {model.name!r} is not a sentiment model of this app (no tokenizer and classifier inside)")
+        raise UserInputError(
+            f"model {model.name!r} is not a sentiment model of this app (no tokenizer and classifier inside)"
+        )
     return layers[0], layers[1]
 
 
@@ -271,8 +343,11 @@ def tokenizer_spec(tokenizer) -> dict:
 
     if isinstance(tokenizer, keras.layers.TextVectorization):
         config = tokenizer.get_config()
-        return {"kind": "ngrams" if config.get("ngrams") else "words", "ngrams": config.get("ngrams") or 1,
-                "sequence_length": config.get("output_sequence_length")}
+        return {
+            "kind": "ngrams" if config.get("ngrams") else "words",
+            "ngrams": config.get("ngrams") or 1,
+            "sequence_length": config.get("output_sequence_length"),
+        }
     return {"kind": "wordpiece", "ngrams": 1, "sequence_length": tokenizer.sequence_length}
 
 

@@ -25,8 +25,11 @@ def text_endpoint_fn(model, class_names):
     def serve(text):
         probabilities = tf.cast(model(text, training=False), tf.float32)
         index = tf.argmax(probabilities, axis=-1, output_type=tf.int32)
-        return {"label": tf.gather(names, index), "probability": tf.reduce_max(probabilities, axis=-1),
-                "probabilities": probabilities}
+        return {
+            "label": tf.gather(names, index),
+            "probability": tf.reduce_max(probabilities, axis=-1),
+            "probabilities": probabilities,
+        }
 
     return serve
 
@@ -57,10 +60,15 @@ def token_ids_model(model):
     else:
         ids = keras.Input(shape=(tokenizer.sequence_length,), dtype="float32", name="token_ids")
         int_ids = keras.ops.cast(ids, "int32")
-        features = {"token_ids": int_ids, "padding_mask": keras.ops.not_equal(int_ids, _pad_id(tokenizer)),
-                    "segment_ids": keras.ops.zeros_like(int_ids)}
+        features = {
+            "token_ids": int_ids,
+            "padding_mask": keras.ops.not_equal(int_ids, _pad_id(tokenizer)),
+            "segment_ids": keras.ops.zeros_like(int_ids),
+        }
         logits = core({k: v for k, v in features.items() if k in core.input})
-        ids_model = keras.Model(ids, keras.ops.softmax(keras.ops.cast(logits, "float32")), name=f"{model.name}_token_ids")
+        ids_model = keras.Model(
+            ids, keras.ops.softmax(keras.ops.cast(logits, "float32")), name=f"{model.name}_token_ids"
+        )
     # Exporting tracks this model only; holding the text model makes its tokenizer's lookup
     # tables part of the SavedModel, for the raw-string signature.
     ids_model.text_model = model

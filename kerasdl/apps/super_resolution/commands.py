@@ -9,7 +9,6 @@ import sys
 
 from kerasdl.apps import common
 from kerasdl.apps.common import load_trained_model, model_path, positive_int, report
-from kerasdl.errors import UserInputError
 from kerasdl.files import read_json, write_json
 from kerasdl.training.config import TrainConfig
 
@@ -41,9 +40,10 @@ def _scale(value):
     except ValueError:
         scale = None
     if scale not in SUPPORTED_SCALES:
-        raise argparse.ArgumentTypeError(f"unsupported scale {value!r}; choose one of {', '.join(map(str, SUPPORTED_SCALES))}")
+        raise argparse.ArgumentTypeError(
+            f"unsupported scale {value!r}; choose one of {', '.join(map(str, SUPPORTED_SCALES))}"
+        )
     return scale
-
 
 
 def add_train_arguments(p):
@@ -52,18 +52,30 @@ def add_train_arguments(p):
     p.add_argument("--val-data", help="folder of validation images; default: held out from --data")
     p.add_argument("--model", choices=MODELS, default=d["model"], help="architecture (default: %(default)s)")
     p.add_argument("--scale", type=_scale, default=d["scale"], help="upscaling factor 2, 3 or 4 (default: %(default)s)")
-    p.add_argument("--channels", type=int, choices=(1, 3), default=d["channels"], help="1 = luminance (Y), 3 = RGB (default: %(default)s)")
-    p.add_argument("--blocks", type=positive_int, default=d["blocks"], help="EDSR residual blocks (default: %(default)s)")
+    p.add_argument(
+        "--channels",
+        type=int,
+        choices=(1, 3),
+        default=d["channels"],
+        help="1 = luminance (Y), 3 = RGB (default: %(default)s)",
+    )
+    p.add_argument(
+        "--blocks", type=positive_int, default=d["blocks"], help="EDSR residual blocks (default: %(default)s)"
+    )
     p.add_argument("--filters", type=positive_int, default=d["filters"], help="EDSR width (default: %(default)s)")
     p.add_argument("--patch-size", type=positive_int, default=32, help="LR training patch side (default: %(default)s)")
     p.add_argument("--batch-size", type=positive_int, default=16, help="patches per batch (default: %(default)s)")
-    p.add_argument("--run-dir", default=str(DEFAULT_RUN_DIR), help="checkpoints, logs and figures (default: %(default)s)")
+    p.add_argument(
+        "--run-dir", default=str(DEFAULT_RUN_DIR), help="checkpoints, logs and figures (default: %(default)s)"
+    )
     TrainConfig.add_arguments(p, **TRAIN_DEFAULTS)
 
 
 def add_model_path(p):
     common.add_model_path(p, DEFAULT_RUN_DIR)
-    p.add_argument("--tile", type=positive_int, default=128, help="tile side in LR pixels for large images (default: %(default)s)")
+    p.add_argument(
+        "--tile", type=positive_int, default=128, help="tile side in LR pixels for large images (default: %(default)s)"
+    )
 
 
 def add_evaluate_arguments(p):
@@ -76,7 +88,11 @@ def add_evaluate_arguments(p):
 def add_predict_arguments(p):
     add_model_path(p)
     p.add_argument("inputs", nargs="+", help="image files or folders to upscale")
-    p.add_argument("--output-dir", default=str(DEFAULT_RUN_DIR / "predictions"), help="where upscaled PNGs go (default: %(default)s)")
+    p.add_argument(
+        "--output-dir",
+        default=str(DEFAULT_RUN_DIR / "predictions"),
+        help="where upscaled PNGs go (default: %(default)s)",
+    )
 
 
 def add_export_arguments(p):
@@ -161,13 +177,19 @@ def train(args):
     sr_patches.check_patchable(train_images, train_files, patch)
     sr_patches.check_patchable(val_images, val_files, patch)
     check_writable_dir(run_dir)  # only once the data is known to be good: no empty run folder otherwise
-    kwargs = model_kwargs(args.model, scale=args.scale, channels=args.channels, blocks=args.blocks, filters=args.filters)
+    kwargs = model_kwargs(
+        args.model, scale=args.scale, channels=args.channels, blocks=args.blocks, filters=args.filters
+    )
     train_ds = sr_patches.training_dataset(
         train_images, scale=args.scale, lr_patch_size=args.patch_size, batch_size=args.batch_size, seed=args.seed
     )
-    val_ds = sr_patches.validation_dataset(val_images, scale=args.scale, lr_patch_size=args.patch_size, batch_size=args.batch_size)
-    print(f"Training {args.model} x{args.scale} ({'Y' if args.channels == 1 else 'RGB'}) on {len(train_images)} images"
-          f" from {args.data or 'scikit-learn sample photos'}; {config.epochs} epochs x {config.steps_per_epoch} steps")
+    val_ds = sr_patches.validation_dataset(
+        val_images, scale=args.scale, lr_patch_size=args.patch_size, batch_size=args.batch_size
+    )
+    print(
+        f"Training {args.model} x{args.scale} ({'Y' if args.channels == 1 else 'RGB'}) on {len(train_images)} images"
+        f" from {args.data or 'scikit-learn sample photos'}; {config.epochs} epochs x {config.steps_per_epoch} steps"
+    )
     result = fit(
         lambda: get_model(args.model, **kwargs),
         loss="mean_absolute_error",
@@ -178,15 +200,27 @@ def train(args):
         config=config,
     )
     write_json(
-        {"model": args.model, "model_kwargs": kwargs, "data": args.data, "train_config": dataclasses.asdict(config),
-         "train_seconds": round(result.seconds, 1), "stopped_by_time_limit": result.stopped_by_time_limit,
-         "jit_compile": result.jit_compile, "parameters": result.model.count_params(), "keras": keras.__version__},
+        {
+            "model": args.model,
+            "model_kwargs": kwargs,
+            "data": args.data,
+            "train_config": dataclasses.asdict(config),
+            "train_seconds": round(result.seconds, 1),
+            "stopped_by_time_limit": result.stopped_by_time_limit,
+            "jit_compile": result.jit_compile,
+            "parameters": result.model.count_params(),
+            "keras": keras.__version__,
+        },
         run_dir / "train_summary.json",
     )
     report(
         f"Trained in {result.seconds / 60:.1f} min" + (" (resumed)" if result.resumed else ""),
-        {"best model": result.checkpoint, "training log": run_dir / "training_log.csv",
-         "learning curves": result.learning_curve, "summary": run_dir / "train_summary.json"},
+        {
+            "best model": result.checkpoint,
+            "training log": run_dir / "training_log.csv",
+            "learning curves": result.learning_curve,
+            "summary": run_dir / "train_summary.json",
+        },
     )
     return result
 
@@ -244,7 +278,9 @@ def export(args, model=None, metrics=None):
     scale, channels = model_scale(model), model_channels(model)
     rng = np.random.default_rng(0)
     sample = rng.random((2, 24, 32, channels), dtype=np.float32)
-    sample_png = tf.stack([encode_png(tf.constant(rng.random((20 + 4 * i, 28, 3), dtype=np.float32))) for i in range(2)])
+    sample_png = tf.stack(
+        [encode_png(tf.constant(rng.random((20 + 4 * i, 28, 3), dtype=np.float32))) for i in range(2)]
+    )
     png = Endpoint(
         name="serving_default",
         fn=png_endpoint_fn(model),
@@ -277,9 +313,14 @@ def export(args, model=None, metrics=None):
     parity = result.metadata["parity"]["max_abs_diff"]
     report(
         f"Exported version {result.version} (parity max |diff|: "
-        + ", ".join(f"{k} {v:.1e}" for k, v in parity.items()) + ")",
-        {"SavedModel": result.path, "LiteRT": result.tflite_path or "skipped", "metadata": result.path / "metadata.json",
-         "inspect": f"saved_model_cli show --dir {result.path} --all"},
+        + ", ".join(f"{k} {v:.1e}" for k, v in parity.items())
+        + ")",
+        {
+            "SavedModel": result.path,
+            "LiteRT": result.tflite_path or "skipped",
+            "metadata": result.path / "metadata.json",
+            "inspect": f"saved_model_cli show --dir {result.path} --all",
+        },
     )
     return result
 
@@ -293,9 +334,14 @@ def run(args):
     report(
         f"Done: x{metrics['scale']} {metrics['mean']['model']['psnr']:.2f} dB vs bicubic "
         f"{metrics['mean']['bicubic']['psnr']:.2f} dB ({metrics['psnr_gain_db']:+.2f} dB)",
-        {"model": result.checkpoint, "learning curves": result.learning_curve,
-         "evaluation": run_dir / "evaluation.json", "before/after": run_dir / "before_after.png",
-         "SavedModel": exported.path, "LiteRT": exported.tflite_path or "skipped"},
+        {
+            "model": result.checkpoint,
+            "learning curves": result.learning_curve,
+            "evaluation": run_dir / "evaluation.json",
+            "before/after": run_dir / "before_after.png",
+            "SavedModel": exported.path,
+            "LiteRT": exported.tflite_path or "skipped",
+        },
     )
     return 0
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import pathlib
 
 import numpy as np
 
@@ -67,8 +66,7 @@ def evaluate_files(model, files, *, dataset, tile=128):
         results.append(ImageResult(path.stem, hr, lr, bicubic, output, scores))
     mean = {
         method: {
-            metric: round(float(np.mean([r.scores[method][metric] for r in results])), 4)
-            for metric in ("psnr", "ssim")
+            metric: round(float(np.mean([r.scores[method][metric] for r in results])), 4) for metric in ("psnr", "ssim")
         }
         for method in ("bicubic", "model")
     }

@@ -38,20 +38,30 @@ def _recipe_name(value):
 
 def add_data_arguments(p, *, what="sentence pairs"):
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--data", help=f"{what}: a tab-separated file, source TAB target per line (the Anki/Tatoeba "
-                                  "spa.txt layout; extra columns ignored)")
+    g.add_argument(
+        "--data",
+        help=f"{what}: a tab-separated file, source TAB target per line (the Anki/Tatoeba "
+        "spa.txt layout; extra columns ignored)",
+    )
     g.add_argument("--source", dest="source_file", help="source sentences, one per line (with --target)")
-    g.add_argument("--pairs", type=positive_int,
-                   help="with no data: how many pairs of the generated English-Spanish corpus (default: 30000)")
+    g.add_argument(
+        "--pairs",
+        type=positive_int,
+        help="with no data: how many pairs of the generated English-Spanish corpus (default: 30000)",
+    )
     p.add_argument("--target", dest="target_file", help="their translations, line by line (with --source)")
-    p.add_argument("--split-seed", type=int, help="seed of the train/validation/test split (default: the run's, else 0)")
+    p.add_argument(
+        "--split-seed", type=int, help="seed of the train/validation/test split (default: the run's, else 0)"
+    )
 
 
 def add_decoding_arguments(p, *, sampling=True):
     g = p.add_mutually_exclusive_group()
     g.add_argument("--beam-width", type=positive_int, help="beam search with this many beams (default: greedy)")
     if sampling:  # the exported signature is deterministic, so its strings can be checked exactly
-        g.add_argument("--top-k", type=positive_int, help="sample each piece from the k most likely (seeded; default: greedy)")
+        g.add_argument(
+            "--top-k", type=positive_int, help="sample each piece from the k most likely (seeded; default: greedy)"
+        )
 
 
 def add_train_arguments(p):
@@ -60,14 +70,26 @@ def add_train_arguments(p):
     add_data_arguments(p)
     models = "; ".join(f"{name}: {r.summary}" for name, r in RECIPES.items())
     p.add_argument("--model", type=_recipe_name, default=DEFAULT_RECIPE, help=f"{models} (default: %(default)s)")
-    p.add_argument("--model-arg", dest="model_args", type=builder_option, action="append", default=[], metavar="KEY=VALUE",
-                   help="a builder option, repeatable (e.g. --model-arg num_heads=8)")
-    p.add_argument("--vocabulary-size", type=positive_int, help="SentencePiece pieces shared by both languages "
-                                                                 "(default: the model's, 8000)")
+    p.add_argument(
+        "--model-arg",
+        dest="model_args",
+        type=builder_option,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a builder option, repeatable (e.g. --model-arg num_heads=8)",
+    )
+    p.add_argument(
+        "--vocabulary-size",
+        type=positive_int,
+        help="SentencePiece pieces shared by both languages (default: the model's, 8000)",
+    )
     p.add_argument("--source-length", type=positive_int, help="longest source in pieces (default: 40)")
     p.add_argument("--target-length", type=positive_int, help="longest output in pieces, start included (default: 40)")
     p.add_argument("--batch-size", type=positive_int, help="pairs per batch (default: the model's)")
-    p.add_argument("--run-dir", default=str(DEFAULT_RUN_DIR), help="checkpoints, logs, split and figures (default: %(default)s)")
+    p.add_argument(
+        "--run-dir", default=str(DEFAULT_RUN_DIR), help="checkpoints, logs, split and figures (default: %(default)s)"
+    )
     TrainConfig.add_arguments(p, epochs=None, steps_per_epoch=None, learning_rate=None, warmup_steps=None)
 
 
@@ -86,7 +108,9 @@ def add_evaluate_arguments(p):
 def add_predict_arguments(p):
     add_model_path(p)
     add_decoding_arguments(p)
-    p.add_argument("texts", nargs="*", help="sentences to translate; '-' or none (with no --file): read lines from stdin")
+    p.add_argument(
+        "texts", nargs="*", help="sentences to translate; '-' or none (with no --file): read lines from stdin"
+    )
     p.add_argument("--file", help="a text file with one sentence per line (blank lines skipped)")
 
 
@@ -113,8 +137,11 @@ def add_run_arguments(p):
 
 def _source(args) -> dict:
     """The data the flags name: a TSV file, two aligned files, or the generated corpus."""
-    source = {"data": getattr(args, "data", None), "source_file": getattr(args, "source_file", None),
-              "target_file": getattr(args, "target_file", None)}
+    source = {
+        "data": getattr(args, "data", None),
+        "source_file": getattr(args, "source_file", None),
+        "target_file": getattr(args, "target_file", None),
+    }
     if bool(source["source_file"]) != bool(source["target_file"]):
         raise UserInputError("--source and --target go together: two files aligned line by line")
     if not any(source.values()):
@@ -144,8 +171,12 @@ class Translator:
         key = (sampler_name, tuple(sorted(options.items())))
         if key not in self._functions:
             self._functions[key] = serving.translate_fn(
-                self.model, self.proto, source_length=self.source_length, target_length=self.target_length,
-                sampler=serving.sampler_of(sampler_name, **options))
+                self.model,
+                self.proto,
+                source_length=self.source_length,
+                target_length=self.target_length,
+                sampler=serving.sampler_of(sampler_name, **options),
+            )
         return self._functions[key]
 
     def check_lengths(self, texts):
@@ -156,8 +187,10 @@ class Translator:
         for number, ids in enumerate(piece_ids(tokenizer(self.proto), texts), start=1):
             if len(ids) > self.source_length:
                 shown = texts[number - 1] if len(texts[number - 1]) <= 60 else texts[number - 1][:57] + "..."
-                raise UserInputError(f"sentence {number} is {len(ids)} subword pieces long; this model reads at most "
-                                     f"{self.source_length} (split it): {shown!r}")
+                raise UserInputError(
+                    f"sentence {number} is {len(ids)} subword pieces long; this model reads at most "
+                    f"{self.source_length} (split it): {shown!r}"
+                )
 
 
 def decoding_of(args) -> tuple[str, dict]:
@@ -170,8 +203,11 @@ def decoding_of(args) -> tuple[str, dict]:
 
 
 def _describe_decoding(name, options) -> str:
-    return {"greedy": "greedy", "beam": f"beam search, width {options.get('beam_width')}",
-            "top_k": f"top-{options.get('top_k')} sampling (seed 0)"}[name]
+    return {
+        "greedy": "greedy",
+        "beam": f"beam search, width {options.get('beam_width')}",
+        "top_k": f"top-{options.get('top_k')} sampling (seed 0)",
+    }[name]
 
 
 def _load(args) -> Translator:
@@ -183,13 +219,16 @@ def _load(args) -> Translator:
     model = load_trained_model(path)
     names = {getattr(i, "name", "").split(":")[0] for i in model.inputs}
     if len(model.inputs) != 2 or len(model.output_shape) != 3:
-        raise UserInputError(f"{path} is not a translation model (needs source and decoder token ids in, logits out); "
-                             f"inputs: {sorted(names)}")
+        raise UserInputError(
+            f"{path} is not a translation model (needs source and decoder token ids in, logits out); "
+            f"inputs: {sorted(names)}"
+        )
     record_path, proto_path = path.parent / RECORD_FILE, path.parent / TOKENIZER_FILE
     for needed in (record_path, proto_path):
         if not needed.is_file():
-            raise UserInputError(f"{needed} is missing: a translation model needs its run record and SentencePiece "
-                                 "model beside it")
+            raise UserInputError(
+                f"{needed} is missing: a translation model needs its run record and SentencePiece model beside it"
+            )
     return Translator(model, proto_path.read_bytes(), read_json(record_path))
 
 
@@ -206,11 +245,18 @@ def train(args):
     from kerasdl.data.subword import tokenizer
     from kerasdl.training import fit
 
-    r = recipes.recipe(args.model, vocabulary_size=args.vocabulary_size, source_length=args.source_length,
-                       target_length=args.target_length, batch_size=args.batch_size)
+    r = recipes.recipe(
+        args.model,
+        vocabulary_size=args.vocabulary_size,
+        source_length=args.source_length,
+        target_length=args.target_length,
+        batch_size=args.batch_size,
+    )
     if r.vocabulary_size < data.MIN_VOCABULARY:
-        raise UserInputError(f"--vocabulary-size must be at least {data.MIN_VOCABULARY} (256 byte pieces and the "
-                             f"special ones); got {r.vocabulary_size}")
+        raise UserInputError(
+            f"--vocabulary-size must be at least {data.MIN_VOCABULARY} (256 byte pieces and the "
+            f"special ones); got {r.vocabulary_size}"
+        )
     options = dict(args.model_args)
     source = _source(args)
     seed = args.split_seed if args.split_seed is not None else data.SPLIT_SEED
@@ -226,37 +272,60 @@ def train(args):
 
     run_dir = check_writable_dir(args.run_dir)
     write_split(split, run_dir / data.SPLIT_FOLDER)
-    print(f"Learning a SentencePiece vocabulary (up to {r.vocabulary_size:,} pieces) from {len(split['train']):,} "
-          "training pairs ...", flush=True)
+    print(
+        f"Learning a SentencePiece vocabulary (up to {r.vocabulary_size:,} pieces) from {len(split['train']):,} "
+        "training pairs ...",
+        flush=True,
+    )
     proto = data.learn_tokenizer(split["train"], vocabulary_size=r.vocabulary_size, seed=seed)
     with atomic_path(run_dir / data.TOKENIZER_FILE) as tmp:
         tmp.write_bytes(proto)
     tok = tokenizer(proto)
     vocabulary_size = int(tok.vocabulary_size())
     train_ids = data.tokenize_pairs(tok, split["train"], source_length=r.source_length, target_length=r.target_length)
-    val_ids = data.tokenize_pairs(tok, data.fit_validation(split["validation"], seed=seed), source_length=r.source_length,
-                                  target_length=r.target_length)
+    val_ids = data.tokenize_pairs(
+        tok,
+        data.fit_validation(split["validation"], seed=seed),
+        source_length=r.source_length,
+        target_length=r.target_length,
+    )
     if not len(train_ids) or not len(val_ids):
-        raise UserInputError(f"no training or validation pair fits {r.source_length} source / {r.target_length} target "
-                             "pieces; raise --source-length / --target-length")
+        raise UserInputError(
+            f"no training or validation pair fits {r.source_length} source / {r.target_length} target "
+            "pieces; raise --source-length / --target-length"
+        )
     if config.steps_per_epoch is None:
         config.steps_per_epoch = math.ceil(len(train_ids) / r.batch_size)
     if config.warmup_steps is None:  # the recipe's warm-up, at most a tenth of a short run
         config.warmup_steps = min(r.warmup_steps, config.epochs * config.steps_per_epoch // 10)
-    record = {"model": args.model, "builder": r.builder, "model_options": {**r.options, **options},
-              "vocabulary_size": vocabulary_size, "requested_vocabulary_size": r.vocabulary_size,
-              "source_length": r.source_length, "target_length": r.target_length, "batch_size": r.batch_size,
-              "label_smoothing": r.label_smoothing, "source": {k: str(v) for k, v in source.items()},
-              "data": description, "split_seed": seed,
-              "split": {name: len(pairs) for name, pairs in split.items()},
-              "too_long_left_out": {"train": train_ids.dropped, "validation": val_ids.dropped}}
+    record = {
+        "model": args.model,
+        "builder": r.builder,
+        "model_options": {**r.options, **options},
+        "vocabulary_size": vocabulary_size,
+        "requested_vocabulary_size": r.vocabulary_size,
+        "source_length": r.source_length,
+        "target_length": r.target_length,
+        "batch_size": r.batch_size,
+        "label_smoothing": r.label_smoothing,
+        "source": {k: str(v) for k, v in source.items()},
+        "data": description,
+        "split_seed": seed,
+        "split": {name: len(pairs) for name, pairs in split.items()},
+        "too_long_left_out": {"train": train_ids.dropped, "validation": val_ids.dropped},
+    }
     write_json(record, run_dir / RECORD_FILE)
-    print(f"Training {args.model} ({r.builder}) on {len(train_ids):,} pairs of {description} "
-          f"({len(val_ids):,} validation scored per epoch, {len(split['test']):,} test; {train_ids.dropped} too long left out), "
-          f"{vocabulary_size:,} pieces; {config.epochs} epochs x {config.steps_per_epoch} steps of {r.batch_size}"
-          + (f", stopping after {config.time_limit:g} min" if config.time_limit else ""), flush=True)
+    print(
+        f"Training {args.model} ({r.builder}) on {len(train_ids):,} pairs of {description} "
+        f"({len(val_ids):,} validation scored per epoch, {len(split['test']):,} test; {train_ids.dropped} too long left out), "
+        f"{vocabulary_size:,} pieces; {config.epochs} epochs x {config.steps_per_epoch} steps of {r.batch_size}"
+        + (f", stopping after {config.time_limit:g} min" if config.time_limit else ""),
+        flush=True,
+    )
     result = fit(
-        lambda: recipes.build_model(r, vocabulary_size=vocabulary_size, options=options, name=args.model.replace("-", "_")),
+        lambda: recipes.build_model(
+            r, vocabulary_size=vocabulary_size, options=options, name=args.model.replace("-", "_")
+        ),
         loss=recipes.MaskedCrossEntropy(label_smoothing=r.label_smoothing),
         metrics=[recipes.MaskedAccuracy()],
         train_data=data.dataset(train_ids, batch_size=r.batch_size, seed=config.seed),
@@ -266,17 +335,30 @@ def train(args):
     )
     history = result.history
     write_json(
-        {**record, "train_config": dataclasses.asdict(config), "train_seconds": round(result.seconds, 1),
-         "epochs_run": len(history.get("epoch", [])), "stopped_by_time_limit": result.stopped_by_time_limit,
-         "best_val_loss": min(history.get("val_loss", [float("nan")])),
-         "jit_compile": result.jit_compile, "parameters": result.model.count_params(), "keras": keras.__version__},
+        {
+            **record,
+            "train_config": dataclasses.asdict(config),
+            "train_seconds": round(result.seconds, 1),
+            "epochs_run": len(history.get("epoch", [])),
+            "stopped_by_time_limit": result.stopped_by_time_limit,
+            "best_val_loss": min(history.get("val_loss", [float("nan")])),
+            "jit_compile": result.jit_compile,
+            "parameters": result.model.count_params(),
+            "keras": keras.__version__,
+        },
         run_dir / "train_summary.json",
     )
     report(
         f"Trained in {result.seconds / 60:.1f} min" + (" (resumed)" if result.resumed else ""),
-        {"best model": result.checkpoint, "SentencePiece model": run_dir / data.TOKENIZER_FILE,
-         "training log": run_dir / "training_log.csv", "learning curves": result.learning_curve,
-         "split": run_dir / data.SPLIT_FOLDER, "record": run_dir / RECORD_FILE, "summary": run_dir / "train_summary.json"},
+        {
+            "best model": result.checkpoint,
+            "SentencePiece model": run_dir / data.TOKENIZER_FILE,
+            "training log": run_dir / "training_log.csv",
+            "learning curves": result.learning_curve,
+            "split": run_dir / data.SPLIT_FOLDER,
+            "record": run_dir / RECORD_FILE,
+            "summary": run_dir / "train_summary.json",
+        },
     )
     return result, Translator(result.model, proto, record)
 
@@ -310,34 +392,57 @@ def evaluate(args, translator=None):
         pairs = [p for p in pairs if p[0] in keep]
     name, options = decoding_of(args)
     translate = translator.translate(name, **options)
-    print(f"Translating the {len({s for s, _ in pairs}):,} distinct sources of {description} ({_describe_decoding(name, options)}) ...",
-          flush=True)
+    print(
+        f"Translating the {len({s for s, _ in pairs}):,} distinct sources of {description} ({_describe_decoding(name, options)}) ...",
+        flush=True,
+    )
     scores = evaluation.evaluate_pairs(translate, pairs)
     rows = scores.pop("_rows")
     samples_path = output.with_name(output.stem + "_translations.tsv")
     with atomic_path(samples_path) as tmp:
-        tmp.write_text("source\treference\toutput\n" + "".join(f"{r['source']}\t{r['reference']}\t{r['output']}\n"
-                                                               for r in rows), encoding="utf-8")
+        tmp.write_text(
+            "source\treference\toutput\n" + "".join(f"{r['source']}\t{r['reference']}\t{r['output']}\n" for r in rows),
+            encoding="utf-8",
+        )
     figure = output.with_name("attention.png")
     sentences = [r["source"] for r in scores["samples"][:ATTENTION_SENTENCES]]
     try:
-        figures.attention_figure(translator.model, tokenizer(translator.proto), translate, sentences, figure,
-                                 source_length=translator.source_length,
-                                 title=f"{translator.record.get('model', translator.model.name)}: "
-                                       + ("cross-attention of the last decoder layer (mean over heads)"
-                                          if translator.record.get("builder") == "transformer_seq2seq" else "attention"))
+        figures.attention_figure(
+            translator.model,
+            tokenizer(translator.proto),
+            translate,
+            sentences,
+            figure,
+            source_length=translator.source_length,
+            title=f"{translator.record.get('model', translator.model.name)}: "
+            + (
+                "cross-attention of the last decoder layer (mean over heads)"
+                if translator.record.get("builder") == "transformer_seq2seq"
+                else "attention"
+            ),
+        )
     except ValueError as err:  # an RNN built without attention
         print(f"no attention figure: {err}")
         figure = None
     curves = plot_learning_curves(run_dir / "training_log.csv", run_dir / "learning_curves.png")
-    report_data = {"model": translator.record.get("model"), "test_data": description,
-                   "decoding": {"sampler": name, **options}, **scores}
+    report_data = {
+        "model": translator.record.get("model"),
+        "test_data": description,
+        "decoding": {"sampler": name, **options},
+        **scores,
+    }
     write_json(report_data, output)
     print(evaluation.format_table(scores["samples"]))
-    report(f"BLEU {scores['bleu']:.2f}, chrF {scores['chrf']:.2f}, exact match {scores['exact_match']:.4f} "
-           f"on {scores['sources']:,} test sources",
-           {"report": output, "all translations": samples_path, "attention": figure or "none",
-            "learning curves": curves or "no training log"})
+    report(
+        f"BLEU {scores['bleu']:.2f}, chrF {scores['chrf']:.2f}, exact match {scores['exact_match']:.4f} "
+        f"on {scores['sources']:,} test sources",
+        {
+            "report": output,
+            "all translations": samples_path,
+            "attention": figure or "none",
+            "learning curves": curves or "no training log",
+        },
+    )
     return report_data
 
 
@@ -399,9 +504,13 @@ def export(args, translator=None, metrics=None):
     generated = "generated" in translator.record.get("source", {})
     samples = EXPORT_SAMPLES["generated" if generated else "data"]
     texts = tf.constant(samples)
-    endpoint = Endpoint(name="serving_default", fn=translate,
-                        input_signature=[tf.TensorSpec([None], tf.string, name=serving.TEXT_INPUT)],
-                        sample_inputs=[texts], compare="float")  # strings: compared for exact equality
+    endpoint = Endpoint(
+        name="serving_default",
+        fn=translate,
+        input_signature=[tf.TensorSpec([None], tf.string, name=serving.TEXT_INPUT)],
+        sample_inputs=[texts],
+        compare="float",
+    )  # strings: compared for exact equality
     ids_model = serving.token_ids_model(translator.model, source_length=S, target_length=T, translate=translate)
     # LiteRT sample: the sources and, as decoder input, the in-process translations (teacher forcing)
     tok = tokenizer(translator.proto)
@@ -426,20 +535,29 @@ def export(args, translator=None, metrics=None):
             "model": translator.record.get("model") or translator.model.name,
             "builder": translator.record.get("builder"),
             "decoding": {"sampler": name, **options},
-            "tokenizer": {"kind": "sentencepiece", "file": TOKENIZER_FILE, "vocabulary_size": translator.record.get("vocabulary_size"),
-                          "pad_id": 0, "unknown_id": 1, "start_id": START_ID, "end_id": 3, "shared": True},
-            "source_length": S, "target_length": T,
+            "tokenizer": {
+                "kind": "sentencepiece",
+                "file": TOKENIZER_FILE,
+                "vocabulary_size": translator.record.get("vocabulary_size"),
+                "pad_id": 0,
+                "unknown_id": 1,
+                "start_id": START_ID,
+                "end_id": 3,
+                "shared": True,
+            },
+            "source_length": S,
+            "target_length": T,
             "parameters": translator.model.count_params(),
             "metrics": metrics,
             "usage": {
                 "serving_default": f"text: [batch] UTF-8 strings -> translation: [batch] strings "
-                                   f"({_describe_decoding(name, options)}; sources beyond {S} pieces are cut)",
+                f"({_describe_decoding(name, options)}; sources beyond {S} pieces are cut)",
                 "serving_float": f"token_ids: [batch, {S + T}] float32 = source piece ids 0-padded to {S}, then the "
-                                 f"decoder input [{START_ID}, pieces...] 0-padded to {T} -> output: [batch, {T}, "
-                                 f"{translator.record.get('vocabulary_size')}] next-piece logits",
+                f"decoder input [{START_ID}, pieces...] 0-padded to {T} -> output: [batch, {T}, "
+                f"{translator.record.get('vocabulary_size')}] next-piece logits",
                 "tflite": f"model.tflite: the same as serving_float; {TOKENIZER_FILE} beside it (SentencePiece: "
-                          "0 pad, 1 unknown, 2 start, 3 end). Decode: start with [2], append the best piece at the "
-                          "last filled position until 3",
+                "0 pad, 1 unknown, 2 start, 3 end). Decode: start with [2], append the best piece at the "
+                "last filled position until 3",
             },
         },
     )
@@ -451,12 +569,21 @@ def export(args, translator=None, metrics=None):
     if args.tflite and name == "greedy":  # text -> Python SentencePiece -> LiteRT greedy loop against the SavedModel
         lite = serving.tflite_greedy(result.tflite_path, translator.proto, samples, source_length=S, target_length=T)
         checks["tflite_greedy_equal_saved_model"] = lite == served
-    outputs_report = {"SavedModel": result.path, "LiteRT": result.tflite_path or "skipped",
-                      "SentencePiece model": result.path / TOKENIZER_FILE, "metadata": result.path / "metadata.json",
-                      "inspect": f"saved_model_cli show --dir {result.path} --all"}
-    report(f"Exported version {result.version} (parity: logits max |diff| "
-           + ", ".join(f"{k} {v:.1e}" for k, v in parity.items() if k != "serving_default")
-           + "; " + ", ".join(f"{k} {v}" for k, v in checks.items()) + ")", outputs_report)
+    outputs_report = {
+        "SavedModel": result.path,
+        "LiteRT": result.tflite_path or "skipped",
+        "SentencePiece model": result.path / TOKENIZER_FILE,
+        "metadata": result.path / "metadata.json",
+        "inspect": f"saved_model_cli show --dir {result.path} --all",
+    }
+    report(
+        f"Exported version {result.version} (parity: logits max |diff| "
+        + ", ".join(f"{k} {v:.1e}" for k, v in parity.items() if k != "serving_default")
+        + "; "
+        + ", ".join(f"{k} {v}" for k, v in checks.items())
+        + ")",
+        outputs_report,
+    )
     report("Served translations", dict(zip(samples, served)))
     if not checks["saved_model_strings_equal_in_process"]:  # export_model checked it already; belt and braces
         from kerasdl.errors import ExportParityError
@@ -478,18 +605,31 @@ def run(args):
     run_dir = pathlib.Path(args.run_dir)
     report(
         f"Done: test BLEU {metrics['bleu']:.2f}, chrF {metrics['chrf']:.2f}, exact match {metrics['exact_match']:.4f}",
-        {"model": result.checkpoint, "learning curves": result.learning_curve,
-         "evaluation": run_dir / "evaluation.json", "attention": run_dir / "attention.png",
-         "SavedModel": exported.path, "LiteRT": exported.tflite_path or "skipped"},
+        {
+            "model": result.checkpoint,
+            "learning curves": result.learning_curve,
+            "evaluation": run_dir / "evaluation.json",
+            "attention": run_dir / "attention.png",
+            "SavedModel": exported.path,
+            "LiteRT": exported.tflite_path or "skipped",
+        },
     )
     return 0
 
 
 COMMANDS = {
-    "train": (add_train_arguments, train, "train a translation model on sentence pairs (seeded split written to the run)"),
+    "train": (
+        add_train_arguments,
+        train,
+        "train a translation model on sentence pairs (seeded split written to the run)",
+    ),
     "evaluate": (add_evaluate_arguments, evaluate, "BLEU, chrF, sample table and attention heatmaps on the test split"),
     "predict": (add_predict_arguments, predict, "translate sentences from arguments, a file (one per line) or stdin"),
-    "export": (add_export_arguments, export, "SavedModel taking and returning strings (TF Serving layout) + LiteRT on token ids"),
+    "export": (
+        add_export_arguments,
+        export,
+        "SavedModel taking and returning strings (TF Serving layout) + LiteRT on token ids",
+    ),
     "run": (add_run_arguments, run, "train, evaluate and export in one go"),
 }
 

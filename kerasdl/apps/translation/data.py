@@ -28,8 +28,10 @@ def load_pairs(source: dict) -> tuple[list[tuple[str, str]], str]:
     if source.get("source_file") or source.get("target_file"):
         if not (source.get("source_file") and source.get("target_file")):
             raise UserInputError("--source and --target go together: two files aligned line by line")
-        return (read_aligned_files(source["source_file"], source["target_file"]),
-                f"{source['source_file']} + {source['target_file']} (aligned lines)")
+        return (
+            read_aligned_files(source["source_file"], source["target_file"]),
+            f"{source['source_file']} + {source['target_file']} (aligned lines)",
+        )
     count = int(source.get("generated") or GENERATED_PAIRS)
     return generate_pairs(count, seed=0), f"the generated English-Spanish counted-things corpus ({count:,} pairs)"
 

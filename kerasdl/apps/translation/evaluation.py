@@ -52,10 +52,15 @@ def corpus_scores(hypotheses: list[str], references: list[list[str]]) -> dict:
     bleu_score = bleu.corpus_score(hypotheses, streams)
     chrf_score = chrf.corpus_score(hypotheses, streams)
     exact = np.mean([h.strip() in {r.strip() for r in refs} for h, refs in zip(hypotheses, references)])
-    return {"bleu": round(float(bleu_score.score), 2), "chrf": round(float(chrf_score.score), 2),
-            "bleu_signature": str(bleu.get_signature()), "chrf_signature": str(chrf.get_signature()),
-            "bleu_details": str(bleu_score), "exact_match": round(float(exact), 4),
-            "references_per_source": round(float(np.mean([len(r) for r in references])), 3)}
+    return {
+        "bleu": round(float(bleu_score.score), 2),
+        "chrf": round(float(chrf_score.score), 2),
+        "bleu_signature": str(bleu.get_signature()),
+        "chrf_signature": str(chrf.get_signature()),
+        "bleu_details": str(bleu_score),
+        "exact_match": round(float(exact), 4),
+        "references_per_source": round(float(np.mean([len(r) for r in references])), 3),
+    }
 
 
 def evaluate_pairs(translate, pairs, *, batch_size: int = 128, samples: int = 10) -> dict:
@@ -66,8 +71,14 @@ def evaluate_pairs(translate, pairs, *, batch_size: int = 128, samples: int = 10
     seconds = time.perf_counter() - start
     scores = corpus_scores(hypotheses, references)
     rows = [{"source": s, "reference": r[0], "output": h} for s, r, h in zip(sources, references, hypotheses)]
-    return {**scores, "sources": len(sources), "pairs": len(pairs), "translate_seconds": round(seconds, 1),
-            "samples": sample(rows, samples), "_rows": rows}
+    return {
+        **scores,
+        "sources": len(sources),
+        "pairs": len(pairs),
+        "translate_seconds": round(seconds, 1),
+        "samples": sample(rows, samples),
+        "_rows": rows,
+    }
 
 
 def format_table(rows, *, width: int = 48) -> str:

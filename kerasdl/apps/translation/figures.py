@@ -21,7 +21,7 @@ from kerasdl.models.seq2seq.common import DECODER_INPUT, ENCODER_INPUT
 def _last_decoder_layer(model):
     import keras_hub
 
-    layers = [l for l in model.layers if isinstance(l, keras_hub.layers.TransformerDecoder)]
+    layers = [layer for layer in model.layers if isinstance(layer, keras_hub.layers.TransformerDecoder)]
     return layers[-1] if layers else None
 
 
@@ -46,16 +46,22 @@ def attention_weights(model, source_ids, decoder_ids) -> np.ndarray:
         raise ValueError(f"model {model.name!r}: its last decoder layer has no cross-attention")
     y, x = keras.Model(model.inputs, [decoder_in, encoder_out])(inputs, training=False)
     self_mask = layer._compute_self_attention_mask(
-        decoder_sequence=y, decoder_padding_mask=ops.not_equal(decoder_ids, 0), decoder_attention_mask=None,
-        use_causal_mask=True, self_attention_cache=None, self_attention_cache_update_index=None)
+        decoder_sequence=y,
+        decoder_padding_mask=ops.not_equal(decoder_ids, 0),
+        decoder_attention_mask=None,
+        use_causal_mask=True,
+        self_attention_cache=None,
+        self_attention_cache_update_index=None,
+    )
     h = y
     if layer.normalize_first:
         h = layer._self_attention_layer_norm(h)
     h = layer._self_attention_layer(query=h, value=h, attention_mask=self_mask) + y
     query = layer._cross_attention_layer_norm(h) if layer.normalize_first else layer._self_attention_layer_norm(h)
     cross_mask = ops.expand_dims(ops.not_equal(source_ids, 0), 1)
-    _, scores = layer._cross_attention_layer(query=query, value=x, attention_mask=cross_mask,
-                                             return_attention_scores=True)
+    _, scores = layer._cross_attention_layer(
+        query=query, value=x, attention_mask=cross_mask, return_attention_scores=True
+    )
     return np.asarray(ops.mean(scores, axis=1))  # (batch, heads, target, source) -> mean over heads
 
 

@@ -54,24 +54,46 @@ class Recipe:
 RECIPES = {
     "transformer": Recipe(
         builder="transformer_seq2seq",
-        options={"embed_dim": 256, "intermediate_dim": 2048, "num_heads": 8, "num_encoder_layers": 1,
-                 "num_decoder_layers": 1, "dropout": 0.0},
-        learning_rate=1.4e-3, warmup_steps=200, label_smoothing=0.1,
+        options={
+            "embed_dim": 256,
+            "intermediate_dim": 2048,
+            "num_heads": 8,
+            "num_encoder_layers": 1,
+            "num_decoder_layers": 1,
+            "dropout": 0.0,
+        },
+        learning_rate=1.4e-3,
+        warmup_steps=200,
+        label_smoothing=0.1,
         summary="Transformer, 1+1 layers, width 256, FF 2048, 8 heads; no dropout, label smoothing 0.1, "
-                "200 warm-up steps to a 1.4e-3 peak (the default: tuned for short budgets)",
+        "200 warm-up steps to a 1.4e-3 peak (the default: tuned for short budgets)",
     ),
     "keras-io": Recipe(
         builder="transformer_seq2seq",
-        options={"embed_dim": 256, "intermediate_dim": 2048, "num_heads": 8, "num_encoder_layers": 1,
-                 "num_decoder_layers": 1, "dropout": 0.1},
-        learning_rate=1e-3, label_smoothing=0.0,
+        options={
+            "embed_dim": 256,
+            "intermediate_dim": 2048,
+            "num_heads": 8,
+            "num_encoder_layers": 1,
+            "num_decoder_layers": 1,
+            "dropout": 0.1,
+        },
+        learning_rate=1e-3,
+        label_smoothing=0.0,
         summary="the keras.io example's Transformer: 1+1 layers, width 256, FF 2048, 8 heads, plain cross-entropy",
     ),
     "rnn": Recipe(
         builder="rnn_seq2seq",
-        options={"embed_dim": 128, "units": 256, "cell": "lstm", "attention": "luong", "bidirectional_encoder": True,
-                 "dropout": 0.1},
-        learning_rate=2e-3, label_smoothing=0.1,
+        options={
+            "embed_dim": 128,
+            "units": 256,
+            "cell": "lstm",
+            "attention": "luong",
+            "bidirectional_encoder": True,
+            "dropout": 0.1,
+        },
+        learning_rate=2e-3,
+        label_smoothing=0.1,
         summary="bidirectional LSTM encoder, LSTM decoder with Luong attention",
     ),
 }
@@ -94,8 +116,9 @@ def build_model(r: Recipe, *, vocabulary_size: int, options=None, name: str = "t
         kwargs.setdefault("source_sequence_length", r.source_length)
         kwargs.setdefault("target_sequence_length", r.target_length)
     try:
-        return model_entry(r.builder).builder(source_vocabulary_size=vocabulary_size,
-                                              target_vocabulary_size=vocabulary_size, name=name, **kwargs)
+        return model_entry(r.builder).builder(
+            source_vocabulary_size=vocabulary_size, target_vocabulary_size=vocabulary_size, name=name, **kwargs
+        )
     except TypeError as err:
         raise UserInputError(f"--model-arg for {r.builder}: {err}") from None
     except ValueError as err:

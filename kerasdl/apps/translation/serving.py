@@ -29,8 +29,11 @@ def output_limit(source_width, target_length):
     ``min(target_length, 2 * source_width + 8)``: no translation here is twice its source, and
     decoding (which re-reads the whole prefix at each step) stops that much sooner.
     """
-    return tf.minimum(target_length, 2 * source_width + 8) if tf.is_tensor(source_width) else min(
-        target_length, 2 * source_width + 8)
+    return (
+        tf.minimum(target_length, 2 * source_width + 8)
+        if tf.is_tensor(source_width)
+        else min(target_length, 2 * source_width + 8)
+    )
 
 
 def translate_fn(model, proto: bytes, *, source_length: int, target_length: int, sampler="greedy"):
@@ -47,8 +50,14 @@ def translate_fn(model, proto: bytes, *, source_length: int, target_length: int,
         # Padded to the batch's longest source only: decoding re-reads the source at every step.
         ids = tokenizer(text)[:, :source_length].to_tensor(default_value=subword.PAD_ID)
         ids = tf.pad(ids, [[0, 0], [0, tf.maximum(1 - tf.shape(ids)[1], 0)]])  # a batch of empty strings
-        out = decode(model, ids, start_id=subword.START_ID, end_id=subword.END_ID,
-                     max_length=output_limit(tf.shape(ids)[1], target_length), sampler=sampler)
+        out = decode(
+            model,
+            ids,
+            start_id=subword.START_ID,
+            end_id=subword.END_ID,
+            max_length=output_limit(tf.shape(ids)[1], target_length),
+            sampler=sampler,
+        )
         # <pad>, <s> and </s> are control pieces: detokenized to nothing.
         return {OUTPUT_KEY: tf.strings.strip(tokenizer.detokenize(out))}
 
@@ -84,9 +93,8 @@ def tflite_greedy(tflite_path, proto: bytes, texts, *, source_length: int, targe
     """
     import numpy as np
 
-    from kerasdl.export import run_tflite
-
     from kerasdl.apps.translation.data import piece_ids
+    from kerasdl.export import run_tflite
 
     tokenizer = subword.tokenizer(proto)
     rows = [r[:source_length] for r in piece_ids(tokenizer, list(texts))]

@@ -27,7 +27,11 @@ from kerasdl.errors import UserInputError
 
 SPLITS = ("train", "val", "test")
 FLICKR_TOKENS = "Flickr8k.token.txt"
-FLICKR_LISTS = {"train": "Flickr_8k.trainImages.txt", "val": "Flickr_8k.devImages.txt", "test": "Flickr_8k.testImages.txt"}
+FLICKR_LISTS = {
+    "train": "Flickr_8k.trainImages.txt",
+    "val": "Flickr_8k.devImages.txt",
+    "test": "Flickr_8k.testImages.txt",
+}
 FLICKR_IMAGE_FOLDERS = ("Flicker8k_Dataset", "Flickr8k_Dataset", "Images", "images")
 
 
@@ -52,9 +56,12 @@ class CaptionSplit:
 
     def subset(self, count):
         """The first ``count`` images."""
-        return CaptionSplit(self.names[:count], self.captions[:count],
-                            None if self.images is None else self.images[:count],
-                            None if self.paths is None else self.paths[:count])
+        return CaptionSplit(
+            self.names[:count],
+            self.captions[:count],
+            None if self.images is None else self.images[:count],
+            None if self.paths is None else self.paths[:count],
+        )
 
 
 def _read_text(path: pathlib.Path) -> str:
@@ -82,12 +89,16 @@ def _assemble(by_image: dict, folder: pathlib.Path, membership: dict, source) ->
     """Splits of ``{image: [captions]}``, every image file checked to exist."""
     missing = [name for name in by_image if name in membership and not (folder / name).is_file()]
     if missing:
-        raise UserInputError(f"{len(missing)} of {sum(n in membership for n in by_image)} images captioned in {source} "
-                             f"are missing from {folder} (first: {', '.join(missing[:3])})")
+        raise UserInputError(
+            f"{len(missing)} of {sum(n in membership for n in by_image)} images captioned in {source} "
+            f"are missing from {folder} (first: {', '.join(missing[:3])})"
+        )
     splits = {}
     for split in SPLITS:
         names = [n for n in by_image if membership.get(n) == split]
-        splits[split] = CaptionSplit(names=names, captions=[by_image[n] for n in names], paths=[folder / n for n in names])
+        splits[split] = CaptionSplit(
+            names=names, captions=[by_image[n] for n in names], paths=[folder / n for n in names]
+        )
     if not len(splits["train"]):
         raise UserInputError(f"no training images in {source}")
     return splits
@@ -138,7 +149,9 @@ def load_csv(path, *, images=None, split_lists=None, seed=0) -> dict:
     rows = list(csv.reader(_read_text(path).splitlines()))
     header = [h.strip().lower() for h in rows[0]] if rows else []
     if "image" not in header or "caption" not in header:
-        raise UserInputError(f"{path}: expected a header with 'image' and 'caption' columns, got {rows[0] if rows else 'an empty file'}")
+        raise UserInputError(
+            f"{path}: expected a header with 'image' and 'caption' columns, got {rows[0] if rows else 'an empty file'}"
+        )
     i_image, i_caption = header.index("image"), header.index("caption")
     by_image: dict = {}
     for number, row in enumerate(rows[1:], start=2):
@@ -227,7 +240,9 @@ def read_images(split: CaptionSplit, size: int) -> np.ndarray:
         try:
             image = decode_and_resize(tf.constant(data), size)
         except tf.errors.InvalidArgumentError as err:
-            raise UserInputError(f"cannot read image {path}: corrupt or not an image ({err.message.splitlines()[0]})") from None
+            raise UserInputError(
+                f"cannot read image {path}: corrupt or not an image ({err.message.splitlines()[0]})"
+            ) from None
         out[i] = np.rint(image.numpy() * 255).astype(np.uint8)
     return out
 

@@ -58,7 +58,11 @@ def _place(rng, halves, size):
         dx, dy = b - a
         major, minor = (abs(dx), abs(dy)) if abs(dx) >= abs(dy) else (abs(dy), abs(dx))
         if major >= ha + hb + 3 and major >= 1.6 * minor:
-            return a, b, ("left of" if dx > 0 else "right of") if abs(dx) >= abs(dy) else ("above" if dy > 0 else "below")
+            return (
+                a,
+                b,
+                ("left of" if dx > 0 else "right of") if abs(dx) >= abs(dy) else ("above" if dy > 0 else "below"),
+            )
 
 
 def _phrase(obj):
@@ -78,14 +82,19 @@ def generate_scenes(count: int, *, seed: int = 0, image_size: int = 64):
         ``(images, captions)`` with four reference captions per image.
     """
     if count < 1 or image_size < 32:
-        raise ValueError(f"count must be >= 1 and image_size >= 32; Received: count={count!r}, image_size={image_size!r}")
+        raise ValueError(
+            f"count must be >= 1 and image_size >= 32; Received: count={count!r}, image_size={image_size!r}"
+        )
     rng = np.random.default_rng(seed)
     images = np.zeros((count, image_size, image_size, 3), np.uint8)
     captions = []
     for i in range(count):
         objects = [
-            {"shape": SHAPES[rng.integers(len(SHAPES))], "colour": list(COLOURS)[rng.integers(len(COLOURS))],
-             "size": list(SIZES)[rng.integers(len(SIZES))]}
+            {
+                "shape": SHAPES[rng.integers(len(SHAPES))],
+                "colour": list(COLOURS)[rng.integers(len(COLOURS))],
+                "size": list(SIZES)[rng.integers(len(SIZES))],
+            }
             for _ in range(2)
         ]
         if objects[0] == objects[1]:
@@ -107,5 +116,7 @@ def scene_splits(*, sizes: dict | None = None, seed: int = 0, image_size: int = 
     splits = {}
     for offset, (name, count) in enumerate(sizes.items()):
         images, captions = generate_scenes(count, seed=seed * 1000 + offset, image_size=image_size)
-        splits[name] = CaptionSplit(names=[f"scene_{name}_{i:05d}" for i in range(count)], captions=captions, images=images)
+        splits[name] = CaptionSplit(
+            names=[f"scene_{name}_{i:05d}" for i in range(count)], captions=captions, images=images
+        )
     return splits

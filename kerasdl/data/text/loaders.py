@@ -26,7 +26,14 @@ from kerasdl.errors import UserInputError
 CLASS_NAMES = ["negative", "positive"]
 # What a label column or a class folder may say, lower-cased; anything else is an error.
 LABEL_VALUES = {
-    "0": 0, "1": 1, "0.0": 0, "1.0": 1, "neg": 0, "pos": 1, "negative": 0, "positive": 1,
+    "0": 0,
+    "1": 1,
+    "0.0": 0,
+    "1.0": 1,
+    "neg": 0,
+    "pos": 1,
+    "negative": 0,
+    "positive": 1,
 }
 TEXT_COLUMNS = ("text", "sentence", "review", "content", "document")
 LABEL_COLUMNS = ("label", "sentiment", "polarity", "class", "target")
@@ -52,9 +59,11 @@ class LabeledTexts:
     class_names: list[str]
     ids: list[str]
 
-    def subset(self, index) -> "LabeledTexts":
+    def subset(self, index) -> LabeledTexts:
         index = np.asarray(index, dtype=np.int64)
-        return LabeledTexts([self.texts[i] for i in index], self.y[index], self.class_names, [self.ids[i] for i in index])
+        return LabeledTexts(
+            [self.texts[i] for i in index], self.y[index], self.class_names, [self.ids[i] for i in index]
+        )
 
     def __len__(self) -> int:
         return len(self.y)
@@ -119,9 +128,13 @@ def load_review_folder(path) -> LabeledTexts:
     path = pathlib.Path(path)
     if not path.is_dir():
         raise UserInputError(f"no such folder: {path}" if not path.exists() else f"not a folder: {path}")
-    folders = sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name not in UNLABELLED_FOLDERS)
+    folders = sorted(
+        p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name not in UNLABELLED_FOLDERS
+    )
     if not folders:
-        raise UserInputError(f"folder {path} has no class subfolders; put reviews in {path}/neg/*.txt and {path}/pos/*.txt")
+        raise UserInputError(
+            f"folder {path} has no class subfolders; put reviews in {path}/neg/*.txt and {path}/pos/*.txt"
+        )
     texts, labels, ids = [], [], []
     for folder in folders:
         label = _class_of_folder(folder)
@@ -137,7 +150,9 @@ def load_review_folder(path) -> LabeledTexts:
             raise UserInputError(f"class folder {folder} has no non-empty .txt files")
     found = sorted(set(labels))
     if found != [0, 1]:
-        raise UserInputError(f"folder {path} has reviews of one class only ({CLASS_NAMES[found[0]]}); it needs neg/ and pos/")
+        raise UserInputError(
+            f"folder {path} has reviews of one class only ({CLASS_NAMES[found[0]]}); it needs neg/ and pos/"
+        )
     return LabeledTexts(texts, np.asarray(labels, np.int32), list(CLASS_NAMES), ids)
 
 
@@ -162,7 +177,9 @@ def _find_column(header, wanted, candidates, *, what, path):
         if isinstance(wanted, int) or str(wanted).isdigit():
             index = int(wanted)
             if not 0 <= index < len(header):
-                raise UserInputError(f"{path}: {what} column {index} does not exist; the header has {len(header)} columns")
+                raise UserInputError(
+                    f"{path}: {what} column {index} does not exist; the header has {len(header)} columns"
+                )
             return index
         if wanted.strip().lower() not in lowered:
             raise UserInputError(f"{path}: no {what} column {wanted!r}; the header is {header}")
@@ -258,8 +275,12 @@ def _load_npz(path: pathlib.Path) -> dict:
     import pickle
     import zipfile
 
-    allowed = {("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "_reconstruct"),
-               ("numpy._core.multiarray", "_reconstruct")}
+    allowed = {
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+    }
 
     class NumpyOnly(pickle.Unpickler):
         def find_class(self, module, name):

@@ -23,18 +23,70 @@ SEEDS = {"train": 0, "test": 1}
 VERSION = 1  # bump when the generator changes, so cached files are written again
 
 PARTS = [
-    "the acting", "the plot", "the story", "the script", "the dialogue", "the soundtrack", "the cinematography",
-    "the direction", "the pacing", "the ending", "the cast", "the lead actress", "the lead actor", "the villain",
-    "the special effects", "the editing", "the humour", "the music", "the camera work", "the characters",
+    "the acting",
+    "the plot",
+    "the story",
+    "the script",
+    "the dialogue",
+    "the soundtrack",
+    "the cinematography",
+    "the direction",
+    "the pacing",
+    "the ending",
+    "the cast",
+    "the lead actress",
+    "the lead actor",
+    "the villain",
+    "the special effects",
+    "the editing",
+    "the humour",
+    "the music",
+    "the camera work",
+    "the characters",
 ]
 GOOD = [
-    "wonderful", "brilliant", "superb", "moving", "gripping", "delightful", "excellent", "beautiful", "clever",
-    "charming", "powerful", "fantastic", "memorable", "hilarious", "touching", "stunning", "engaging", "refreshing",
-    "great", "outstanding",
+    "wonderful",
+    "brilliant",
+    "superb",
+    "moving",
+    "gripping",
+    "delightful",
+    "excellent",
+    "beautiful",
+    "clever",
+    "charming",
+    "powerful",
+    "fantastic",
+    "memorable",
+    "hilarious",
+    "touching",
+    "stunning",
+    "engaging",
+    "refreshing",
+    "great",
+    "outstanding",
 ]
 BAD = [
-    "awful", "boring", "dull", "terrible", "clumsy", "predictable", "painful", "lifeless", "ridiculous", "weak",
-    "bland", "forgettable", "annoying", "confusing", "flat", "tedious", "poor", "horrible", "embarrassing", "lazy",
+    "awful",
+    "boring",
+    "dull",
+    "terrible",
+    "clumsy",
+    "predictable",
+    "painful",
+    "lifeless",
+    "ridiculous",
+    "weak",
+    "bland",
+    "forgettable",
+    "annoying",
+    "confusing",
+    "flat",
+    "tedious",
+    "poor",
+    "horrible",
+    "embarrassing",
+    "lazy",
 ]
 INTENSIFIERS = ["", "", "really ", "truly ", "absolutely ", "quite ", "so ", "incredibly ", "rather "]
 FILMS = ["movie", "film", "picture", "thriller", "comedy", "drama", "western", "musical"]
@@ -89,8 +141,13 @@ def _sentence(template: str, rng: np.random.Generator) -> str:
     good, good2 = rng.choice(GOOD, 2, replace=False)
     bad, bad2 = rng.choice(BAD, 2, replace=False)
     values = {
-        "part": str(rng.choice(PARTS)), "good": str(good), "good2": str(good2), "bad": str(bad), "bad2": str(bad2),
-        "very": str(rng.choice(INTENSIFIERS)), "film": str(rng.choice(FILMS)),
+        "part": str(rng.choice(PARTS)),
+        "good": str(good),
+        "good2": str(good2),
+        "bad": str(bad),
+        "bad2": str(bad2),
+        "very": str(rng.choice(INTENSIFIERS)),
+        "film": str(rng.choice(FILMS)),
         **{k: str(rng.choice(v)) for k, v in FILLS.items()},
     }
     text = template.format(**values)
@@ -101,7 +158,9 @@ def generate_review(label: int, rng: np.random.Generator) -> str:
     """One review of the given polarity (1 positive, 0 negative)."""
     sentences = [_sentence(str(rng.choice(SENTENCES[label])), rng) for _ in range(rng.integers(2, 5))]
     if rng.random() < 0.35:  # a dissenting remark
-        sentences.insert(int(rng.integers(0, len(sentences) + 1)), _sentence(str(rng.choice(SENTENCES[1 - label])), rng))
+        sentences.insert(
+            int(rng.integers(0, len(sentences) + 1)), _sentence(str(rng.choice(SENTENCES[1 - label])), rng)
+        )
     if rng.random() < 0.5:
         sentences.insert(0, _sentence(str(rng.choice(NEUTRAL)), rng))
     return " ".join(sentences)

@@ -39,8 +39,12 @@ class TextSplit:
 
     def record(self) -> dict:
         """The split as JSON: the source, the seed, and each part's ids (files or file:line)."""
-        return {"source": self.source, "seed": self.seed, "class_names": self.class_names,
-                **{part: list(getattr(self, part).ids) for part in ("train", "val", "test")}}
+        return {
+            "source": self.source,
+            "seed": self.seed,
+            "class_names": self.class_names,
+            **{part: list(getattr(self, part).ids) for part in ("train", "val", "test")},
+        }
 
     def counts(self) -> dict:
         return {part: len(getattr(self, part)) for part in ("train", "val", "test")}
@@ -69,8 +73,16 @@ def _held_out(labels, fractions, seed, source):
         ) from None
 
 
-def load_split(*, data=None, test_data=None, dataset=None, dataset_file=None, text_column=None, label_column=None,
-               seed: int = SPLIT_SEED) -> TextSplit:
+def load_split(
+    *,
+    data=None,
+    test_data=None,
+    dataset=None,
+    dataset_file=None,
+    text_column=None,
+    label_column=None,
+    seed: int = SPLIT_SEED,
+) -> TextSplit:
     """The seeded split of a source; its own test set when it has one, never touched by training.
 
     Sources, first match wins: ``data`` (an aclImdb root with ``train/`` and ``test/``, a

@@ -25,7 +25,9 @@ def check_image_shape(image_shape) -> tuple:
     """``(height, width, 3)`` with both sides at least 16; returns it as a tuple."""
     shape = tuple(image_shape) if isinstance(image_shape, (tuple, list)) else None
     if shape is None or len(shape) != 3 or shape[-1] != 3 or not all(isinstance(s, int) and s >= 16 for s in shape[:2]):
-        raise ValueError(f"image_shape must be (height, width, 3) with sides >= 16; Received: image_shape={image_shape!r}")
+        raise ValueError(
+            f"image_shape must be (height, width, 3) with sides >= 16; Received: image_shape={image_shape!r}"
+        )
     return shape
 
 
@@ -34,8 +36,10 @@ def check_common(*, vocabulary_size, sequence_length, embed_dim):
     check_positive_int("sequence_length", sequence_length, allow_none=True)
     check_positive_int("embed_dim", embed_dim)
     if vocabulary_size < 4:
-        raise ValueError(f"vocabulary_size must be at least 4 (padding, unknown, start, end); "
-                         f"Received: vocabulary_size={vocabulary_size!r}")
+        raise ValueError(
+            f"vocabulary_size must be at least 4 (padding, unknown, start, end); "
+            f"Received: vocabulary_size={vocabulary_size!r}"
+        )
 
 
 def caption_input(sequence_length=None):

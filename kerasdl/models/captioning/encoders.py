@@ -19,11 +19,19 @@ SMALL_CNN_WIDTHS = (24, 48, 96, 128)  # stride 8: three 2x2 poolings between the
 # How keras.applications' ImageNet weights expect their input (see each module's preprocess_input).
 PREPROCESSING_MODES = ("unit", "tf", "torch", "caffe", "raw255")
 _MODE_BY_PREFIX = (
-    ("resnet50v2", "tf"), ("resnet101v2", "tf"), ("resnet152v2", "tf"),
-    ("resnet", "caffe"), ("vgg", "caffe"),
+    ("resnet50v2", "tf"),
+    ("resnet101v2", "tf"),
+    ("resnet152v2", "tf"),
+    ("resnet", "caffe"),
+    ("vgg", "caffe"),
     ("densenet", "torch"),
-    ("mobilenet", "tf"), ("inception", "tf"), ("xception", "tf"), ("nasnet", "tf"),
-    ("efficientnet", "raw255"), ("convnext", "raw255"), ("regnet", "raw255"),
+    ("mobilenet", "tf"),
+    ("inception", "tf"),
+    ("xception", "tf"),
+    ("nasnet", "tf"),
+    ("efficientnet", "raw255"),
+    ("convnext", "raw255"),
+    ("regnet", "raw255"),
 )
 _IMAGENET_MEAN = (0.485, 0.456, 0.406)
 _IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -43,7 +51,9 @@ class ImagePreprocessing(layers.Layer):
     def __init__(self, mode="unit", **kwargs):
         super().__init__(**kwargs)
         if mode not in PREPROCESSING_MODES:
-            raise ValueError(f"mode must be one of {', '.join(map(repr, PREPROCESSING_MODES))}; Received: mode={mode!r}")
+            raise ValueError(
+                f"mode must be one of {', '.join(map(repr, PREPROCESSING_MODES))}; Received: mode={mode!r}"
+            )
         self.mode = mode
 
     def call(self, x):
@@ -90,8 +100,10 @@ def _backbone(encoder, encoder_weights, image_shape):
     application = getattr(keras.applications, encoder, None)
     if not callable(application) or not encoder[:1].isupper():
         vision = ", ".join(list_models(family="vision"))
-        raise ValueError(f"encoder must be {SMALL_CNN!r}, a registered vision builder ({vision}) or a keras.applications "
-                         f"model name such as 'MobileNetV2'; Received: encoder={encoder!r}")
+        raise ValueError(
+            f"encoder must be {SMALL_CNN!r}, a registered vision builder ({vision}) or a keras.applications "
+            f"model name such as 'MobileNetV2'; Received: encoder={encoder!r}"
+        )
     return application(include_top=False, weights=encoder_weights, input_shape=image_shape)
 
 
@@ -111,10 +123,15 @@ def image_encoder(*, encoder=SMALL_CNN, encoder_weights=None, train_encoder=True
     """
     if not isinstance(encoder, str) or not encoder:
         raise ValueError(f"encoder must be a model name; Received: encoder={encoder!r}")
-    if not (encoder_weights is None or encoder_weights == "imagenet"
-            or (isinstance(encoder_weights, (str, os.PathLike)) and os.path.isfile(encoder_weights))):
-        raise ValueError(f"encoder_weights must be None, 'imagenet' or an existing weights file; "
-                         f"Received: encoder_weights={encoder_weights!r}")
+    if not (
+        encoder_weights is None
+        or encoder_weights == "imagenet"
+        or (isinstance(encoder_weights, (str, os.PathLike)) and os.path.isfile(encoder_weights))
+    ):
+        raise ValueError(
+            f"encoder_weights must be None, 'imagenet' or an existing weights file; "
+            f"Received: encoder_weights={encoder_weights!r}"
+        )
     if not isinstance(train_encoder, bool):
         raise ValueError(f"train_encoder must be a bool; Received: train_encoder={train_encoder!r}")
     image = keras.Input(shape=image_shape, name=IMAGE_INPUT)
@@ -128,8 +145,9 @@ def image_encoder(*, encoder=SMALL_CNN, encoder_weights=None, train_encoder=True
         backbone.trainable = train_encoder
         grid = backbone(x, training=None if train_encoder else False)
     if grid.shape[-1] is None or grid.shape[1] is None or grid.shape[2] is None:
-        raise ValueError(f"encoder {encoder!r} gives a feature map of unknown size {tuple(grid.shape)} "
-                         f"for image_shape={image_shape}")
+        raise ValueError(
+            f"encoder {encoder!r} gives a feature map of unknown size {tuple(grid.shape)} for image_shape={image_shape}"
+        )
     features = layers.Reshape((grid.shape[1] * grid.shape[2], grid.shape[3]), name="feature_grid")(grid)
     model = keras.Model(image, features, name=ENCODER_LAYER)
     if encoder == SMALL_CNN and encoder_weights is not None:

@@ -35,11 +35,13 @@ def _decoder(features_shape, *, vocabulary_size, sequence_length, embed_dim, uni
     words = layers.Dropout(dropout, name="embedding_dropout")(words)
     h = layers.LSTM(units, return_sequences=True, name="lstm")(words, initial_state=[h0, c0])
     context, _ = layers.AdditiveAttention(name=ATTENTION_LAYER)([h, keys], return_attention_scores=True)
-    deep = layers.Add(name="deep_output")([
-        words,
-        layers.Dense(embed_dim, name="state_to_output")(h),
-        layers.Dense(embed_dim, name="context_to_output")(context),
-    ])
+    deep = layers.Add(name="deep_output")(
+        [
+            words,
+            layers.Dense(embed_dim, name="state_to_output")(h),
+            layers.Dense(embed_dim, name="context_to_output")(context),
+        ]
+    )
     deep = layers.Activation("tanh", name="deep_output_tanh")(deep)
     deep = layers.Dropout(dropout, name="output_dropout")(deep)
     logits = layers.Dense(vocabulary_size, dtype="float32", name="logits")(deep)
@@ -91,10 +93,17 @@ def show_attend_tell(
     check_positive_int("units", units)
     check_rate("dropout", dropout)
     image_shape = common.check_image_shape(image_shape)
-    enc = image_encoder(encoder=encoder, encoder_weights=encoder_weights, train_encoder=train_encoder,
-                        image_shape=image_shape)
-    dec = _decoder(enc.output.shape[1:], vocabulary_size=vocabulary_size, sequence_length=sequence_length,
-                   embed_dim=embed_dim, units=units, dropout=dropout)
+    enc = image_encoder(
+        encoder=encoder, encoder_weights=encoder_weights, train_encoder=train_encoder, image_shape=image_shape
+    )
+    dec = _decoder(
+        enc.output.shape[1:],
+        vocabulary_size=vocabulary_size,
+        sequence_length=sequence_length,
+        embed_dim=embed_dim,
+        units=units,
+        dropout=dropout,
+    )
     return common.assemble(enc, dec, image_shape=image_shape, sequence_length=sequence_length, name=name)
 
 
@@ -108,5 +117,7 @@ def attention_model(model):
         decoder = model.get_layer(common.DECODER_LAYER)
         layer = decoder.get_layer(ATTENTION_LAYER)
     except ValueError:
-        raise ValueError(f"model {model.name!r} has no attention over the image (not a show_attend_tell model)") from None
+        raise ValueError(
+            f"model {model.name!r} has no attention over the image (not a show_attend_tell model)"
+        ) from None
     return keras.Model(decoder.inputs, layer.output[1], name=f"{model.name}_attention")

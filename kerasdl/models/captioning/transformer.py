@@ -21,8 +21,18 @@ from kerasdl.models.captioning.encoders import SMALL_CNN, image_encoder
 from kerasdl.registry import register_model
 
 
-def _decoder(features_shape, *, vocabulary_size, sequence_length, embed_dim, intermediate_dim, num_heads,
-             num_encoder_layers, num_decoder_layers, dropout):
+def _decoder(
+    features_shape,
+    *,
+    vocabulary_size,
+    sequence_length,
+    embed_dim,
+    intermediate_dim,
+    num_heads,
+    num_encoder_layers,
+    num_decoder_layers,
+    dropout,
+):
     features = keras.Input(shape=features_shape, name=common.FEATURES_INPUT)
     ids = common.caption_input(None)
     memory = layers.Dense(embed_dim, name="feature_projection")(features)
@@ -30,13 +40,16 @@ def _decoder(features_shape, *, vocabulary_size, sequence_length, embed_dim, int
         [memory, keras_hub.layers.PositionEmbedding(features_shape[0], name="feature_position_embedding")(memory)]
     )
     for i in range(num_encoder_layers):
-        memory = keras_hub.layers.TransformerEncoder(intermediate_dim, num_heads, dropout=dropout,
-                                                     name=f"encoder_layer_{i}")(memory)
-    y = keras_hub.layers.TokenAndPositionEmbedding(vocabulary_size, sequence_length, embed_dim, mask_zero=True,
-                                                   name="embedding")(ids)
+        memory = keras_hub.layers.TransformerEncoder(
+            intermediate_dim, num_heads, dropout=dropout, name=f"encoder_layer_{i}"
+        )(memory)
+    y = keras_hub.layers.TokenAndPositionEmbedding(
+        vocabulary_size, sequence_length, embed_dim, mask_zero=True, name="embedding"
+    )(ids)
     for i in range(num_decoder_layers):
-        y = keras_hub.layers.TransformerDecoder(intermediate_dim, num_heads, dropout=dropout,
-                                                name=f"decoder_layer_{i}")(y, memory)
+        y = keras_hub.layers.TransformerDecoder(
+            intermediate_dim, num_heads, dropout=dropout, name=f"decoder_layer_{i}"
+        )(y, memory)
     y = layers.Dropout(dropout, name="output_dropout")(y)
     logits = layers.Dense(vocabulary_size, dtype="float32", name="logits")(y)
     return keras.Model({common.FEATURES_INPUT: features, common.CAPTION_INPUT: ids}, logits, name=common.DECODER_LAYER)
@@ -101,11 +114,20 @@ def transformer_captioner(
     if embed_dim % num_heads:
         raise ValueError(f"num_heads must divide embed_dim={embed_dim}; Received: num_heads={num_heads!r}")
     image_shape = common.check_image_shape(image_shape)
-    enc = image_encoder(encoder=encoder, encoder_weights=encoder_weights, train_encoder=train_encoder,
-                        image_shape=image_shape)
+    enc = image_encoder(
+        encoder=encoder, encoder_weights=encoder_weights, train_encoder=train_encoder, image_shape=image_shape
+    )
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*does not support masking.*")
-        dec = _decoder(enc.output.shape[1:], vocabulary_size=vocabulary_size, sequence_length=sequence_length,
-                       embed_dim=embed_dim, intermediate_dim=intermediate_dim, num_heads=num_heads,
-                       num_encoder_layers=num_encoder_layers, num_decoder_layers=num_decoder_layers, dropout=dropout)
+        dec = _decoder(
+            enc.output.shape[1:],
+            vocabulary_size=vocabulary_size,
+            sequence_length=sequence_length,
+            embed_dim=embed_dim,
+            intermediate_dim=intermediate_dim,
+            num_heads=num_heads,
+            num_encoder_layers=num_encoder_layers,
+            num_decoder_layers=num_decoder_layers,
+            dropout=dropout,
+        )
     return common.assemble(enc, dec, image_shape=image_shape, sequence_length=None, name=name)

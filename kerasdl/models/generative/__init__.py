@@ -3,8 +3,8 @@
 from kerasdl.models.generative.autoencoders import (
     autoencoder_parts,
     conv_autoencoder,
-    dense_autoencoder,
     denoising_autoencoder,
+    dense_autoencoder,
     sparse_autoencoder,
 )
 

@@ -65,9 +65,13 @@ def dncnn(
     check_int_at_least("depth", depth, 2)
     check_int_at_least("filters", filters, 1)
     check_int_at_least("downscale", downscale, 1)
-    noisy = image_input(input_tensor=input_tensor, input_shape=input_shape, default_shape=(None, None, channels), name="noisy")
+    noisy = image_input(
+        input_tensor=input_tensor, input_shape=input_shape, default_shape=(None, None, channels), name="noisy"
+    )
     if noisy.shape[-1] != channels:
-        raise ValueError(f"the input's channel count must equal channels={channels}; Received: input shape {tuple(noisy.shape)}")
+        raise ValueError(
+            f"the input's channel count must equal channels={channels}; Received: input shape {tuple(noisy.shape)}"
+        )
     x = noisy
     if downscale > 1:
         x = PadToMultiple(downscale, name="pad")(x)

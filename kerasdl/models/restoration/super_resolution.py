@@ -23,9 +23,7 @@ def _check(scale, channels):
 
 
 def _lr_input(input_tensor, input_shape, channels):
-    x = image_input(
-        input_tensor=input_tensor, input_shape=input_shape, default_shape=(None, None, channels), name="lr"
-    )
+    x = image_input(input_tensor=input_tensor, input_shape=input_shape, default_shape=(None, None, channels), name="lr")
     if x.shape[-1] != channels:
         raise ValueError(
             f"the input's channel count must equal channels={channels}; Received: input shape {tuple(x.shape)}"

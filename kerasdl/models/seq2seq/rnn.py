@@ -10,13 +10,12 @@ so a whole sentence trains in one parallel call.
 
 from __future__ import annotations
 
+import keras
 from keras import layers
 
 from kerasdl.models.arguments import check_choice, check_positive_int, check_rate
 from kerasdl.models.seq2seq.common import token_inputs
 from kerasdl.registry import register_model
-
-import keras
 
 CELLS = {"lstm": layers.LSTM, "gru": layers.GRU}
 ATTENTIONS = ("bahdanau", "luong", None)

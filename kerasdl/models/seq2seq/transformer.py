@@ -73,35 +73,67 @@ def transformer_seq2seq(
         (2, 5, 60)
     """
     for arg, value in dict(
-        source_vocabulary_size=source_vocabulary_size, target_vocabulary_size=target_vocabulary_size,
-        source_sequence_length=source_sequence_length, target_sequence_length=target_sequence_length,
-        embed_dim=embed_dim, intermediate_dim=intermediate_dim, num_heads=num_heads,
-        num_encoder_layers=num_encoder_layers, num_decoder_layers=num_decoder_layers,
+        source_vocabulary_size=source_vocabulary_size,
+        target_vocabulary_size=target_vocabulary_size,
+        source_sequence_length=source_sequence_length,
+        target_sequence_length=target_sequence_length,
+        embed_dim=embed_dim,
+        intermediate_dim=intermediate_dim,
+        num_heads=num_heads,
+        num_encoder_layers=num_encoder_layers,
+        num_decoder_layers=num_decoder_layers,
     ).items():
         check_positive_int(arg, value)
     check_rate("dropout", dropout)
     if embed_dim % num_heads:
         raise ValueError(f"num_heads must divide embed_dim={embed_dim}; Received: num_heads={num_heads!r}")
     if shared_embeddings and source_vocabulary_size != target_vocabulary_size:
-        raise ValueError("shared_embeddings needs one vocabulary: source_vocabulary_size="
-                         f"{source_vocabulary_size} and target_vocabulary_size={target_vocabulary_size} differ")
+        raise ValueError(
+            "shared_embeddings needs one vocabulary: source_vocabulary_size="
+            f"{source_vocabulary_size} and target_vocabulary_size={target_vocabulary_size} differ"
+        )
 
     with warnings.catch_warnings():
         # keras-hub's layers take the padding mask from their inputs and apply it themselves; Keras
         # still warns that their inner projections "destroy the mask".
         warnings.filterwarnings("ignore", message=".*does not support masking.*")
-        return _transformer(source_vocabulary_size, target_vocabulary_size, source_sequence_length,
-                            target_sequence_length, embed_dim, intermediate_dim, num_heads,
-                            num_encoder_layers, num_decoder_layers, dropout, shared_embeddings, normalize_first, name)
+        return _transformer(
+            source_vocabulary_size,
+            target_vocabulary_size,
+            source_sequence_length,
+            target_sequence_length,
+            embed_dim,
+            intermediate_dim,
+            num_heads,
+            num_encoder_layers,
+            num_decoder_layers,
+            dropout,
+            shared_embeddings,
+            normalize_first,
+            name,
+        )
 
 
-def _transformer(source_vocabulary_size, target_vocabulary_size, source_sequence_length, target_sequence_length,
-                 embed_dim, intermediate_dim, num_heads, num_encoder_layers, num_decoder_layers, dropout,
-                 shared_embeddings, normalize_first, name):
+def _transformer(
+    source_vocabulary_size,
+    target_vocabulary_size,
+    source_sequence_length,
+    target_sequence_length,
+    embed_dim,
+    intermediate_dim,
+    num_heads,
+    num_encoder_layers,
+    num_decoder_layers,
+    dropout,
+    shared_embeddings,
+    normalize_first,
+    name,
+):
     encoder_ids, decoder_ids = token_inputs()
     if shared_embeddings:
-        tokens = keras_hub.layers.ReversibleEmbedding(source_vocabulary_size, embed_dim, tie_weights=True,
-                                                      mask_zero=True, name="shared_embedding")
+        tokens = keras_hub.layers.ReversibleEmbedding(
+            source_vocabulary_size, embed_dim, tie_weights=True, mask_zero=True, name="shared_embedding"
+        )
         x = _plus_positions(tokens(encoder_ids), source_sequence_length, "encoder")
         y = _plus_positions(tokens(decoder_ids), target_sequence_length, "decoder")
     else:
@@ -116,15 +148,15 @@ def _transformer(source_vocabulary_size, target_vocabulary_size, source_sequence
     source_mask = ops.not_equal(encoder_ids, 0) if shared_embeddings else None
     target_mask = ops.not_equal(decoder_ids, 0) if shared_embeddings else None
     for i in range(num_encoder_layers):
-        x = keras_hub.layers.TransformerEncoder(intermediate_dim, num_heads, dropout=dropout,
-                                                normalize_first=normalize_first, name=f"encoder_layer_{i}")(
-            x, padding_mask=source_mask)
+        x = keras_hub.layers.TransformerEncoder(
+            intermediate_dim, num_heads, dropout=dropout, normalize_first=normalize_first, name=f"encoder_layer_{i}"
+        )(x, padding_mask=source_mask)
     if normalize_first:  # pre-LN leaves the residual stream unnormalised: normalise what the decoder reads
         x = layers.LayerNormalization(epsilon=1e-5, name="encoder_output_norm")(x)
     for i in range(num_decoder_layers):
-        y = keras_hub.layers.TransformerDecoder(intermediate_dim, num_heads, dropout=dropout,
-                                                normalize_first=normalize_first, name=f"decoder_layer_{i}")(
-            y, x, decoder_padding_mask=target_mask, encoder_padding_mask=source_mask)
+        y = keras_hub.layers.TransformerDecoder(
+            intermediate_dim, num_heads, dropout=dropout, normalize_first=normalize_first, name=f"decoder_layer_{i}"
+        )(y, x, decoder_padding_mask=target_mask, encoder_padding_mask=source_mask)
     if normalize_first:
         y = layers.LayerNormalization(epsilon=1e-5, name="decoder_output_norm")(y)
     y = layers.Dropout(dropout, name="output_dropout")(y)

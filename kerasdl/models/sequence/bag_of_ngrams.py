@@ -65,8 +65,13 @@ def bag_of_ngrams_classifier(
         >>> model.output_shape
         (None, 2)
     """
-    check_arguments(vocabulary_size=vocabulary_size, sequence_length=sequence_length, embed_dim=embed_dim,
-                    classes=classes, dropout=dropout)
+    check_arguments(
+        vocabulary_size=vocabulary_size,
+        sequence_length=sequence_length,
+        embed_dim=embed_dim,
+        classes=classes,
+        dropout=dropout,
+    )
     if head not in HEADS:
         raise ValueError(f"head must be 'dense' or None; Received: head={head!r}")
     if token_weights is not None:

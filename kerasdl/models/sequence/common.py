@@ -17,7 +17,9 @@ def _positive_int(name, value, *, minimum=1):
         raise ValueError(f"{name} must be {what}; Received: {name}={value!r}")
 
 
-def check_arguments(*, vocabulary_size, sequence_length, embed_dim, classes, dropout=0.0, sequence_length_required=False):
+def check_arguments(
+    *, vocabulary_size, sequence_length, embed_dim, classes, dropout=0.0, sequence_length_required=False
+):
     """Raises ``ValueError`` naming the argument and echoing the value.
 
     Args:
@@ -31,7 +33,9 @@ def check_arguments(*, vocabulary_size, sequence_length, embed_dim, classes, dro
     _positive_int("vocabulary_size", vocabulary_size, minimum=2)
     if sequence_length is None:
         if sequence_length_required:
-            raise ValueError("sequence_length must be a positive int for this architecture; Received: sequence_length=None")
+            raise ValueError(
+                "sequence_length must be a positive int for this architecture; Received: sequence_length=None"
+            )
     else:
         _positive_int("sequence_length", sequence_length)
     _positive_int("embed_dim", embed_dim)

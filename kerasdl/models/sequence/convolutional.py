@@ -46,13 +46,22 @@ def text_cnn_classifier(
         >>> model.output_shape
         (None, 2)
     """
-    check_arguments(vocabulary_size=vocabulary_size, sequence_length=sequence_length, embed_dim=embed_dim,
-                    classes=classes, dropout=dropout)
+    check_arguments(
+        vocabulary_size=vocabulary_size,
+        sequence_length=sequence_length,
+        embed_dim=embed_dim,
+        classes=classes,
+        dropout=dropout,
+    )
     kernel_sizes = tuple(kernel_sizes) if isinstance(kernel_sizes, (list, tuple)) else kernel_sizes
-    if not isinstance(kernel_sizes, tuple) or not kernel_sizes or any(
-        isinstance(k, bool) or not isinstance(k, int) or k < 1 for k in kernel_sizes
+    if (
+        not isinstance(kernel_sizes, tuple)
+        or not kernel_sizes
+        or any(isinstance(k, bool) or not isinstance(k, int) or k < 1 for k in kernel_sizes)
     ):
-        raise ValueError(f"kernel_sizes must be a non-empty tuple of positive ints; Received: kernel_sizes={kernel_sizes!r}")
+        raise ValueError(
+            f"kernel_sizes must be a non-empty tuple of positive ints; Received: kernel_sizes={kernel_sizes!r}"
+        )
     check_positive(filters=filters)
     if sequence_length is not None and sequence_length < max(kernel_sizes):
         raise ValueError(

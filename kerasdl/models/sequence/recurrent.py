@@ -58,8 +58,13 @@ def rnn_classifier(
         >>> model.output_shape
         (None, 2)
     """
-    check_arguments(vocabulary_size=vocabulary_size, sequence_length=sequence_length, embed_dim=embed_dim,
-                    classes=classes, dropout=dropout)
+    check_arguments(
+        vocabulary_size=vocabulary_size,
+        sequence_length=sequence_length,
+        embed_dim=embed_dim,
+        classes=classes,
+        dropout=dropout,
+    )
     if cell not in CELLS:
         raise ValueError(f"cell must be one of {tuple(CELLS)}; Received: cell={cell!r}")
     check_positive(units=units, num_layers=num_layers)

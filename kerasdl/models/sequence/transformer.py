@@ -53,8 +53,14 @@ def transformer_classifier(
     """
     import keras_hub
 
-    check_arguments(vocabulary_size=vocabulary_size, sequence_length=sequence_length, embed_dim=embed_dim,
-                    classes=classes, dropout=dropout, sequence_length_required=True)
+    check_arguments(
+        vocabulary_size=vocabulary_size,
+        sequence_length=sequence_length,
+        embed_dim=embed_dim,
+        classes=classes,
+        dropout=dropout,
+        sequence_length_required=True,
+    )
     check_positive(num_heads=num_heads, intermediate_dim=intermediate_dim, num_layers=num_layers)
     if embed_dim % num_heads:
         raise ValueError(f"embed_dim must be divisible by num_heads={num_heads}; Received: embed_dim={embed_dim}")

@@ -32,11 +32,7 @@ ALEXNET_CONVS = (
 
 def _check_positive_ints(value, argument, length=None):
     values = tuple(value) if isinstance(value, (list, tuple)) else None
-    if (
-        values is None
-        or (length is not None and len(values) != length)
-        or not all(is_int(v) for v in values)
-    ):
+    if values is None or (length is not None and len(values) != length) or not all(is_int(v) for v in values):
         what = f"{length} positive ints" if length else "a sequence of positive ints"
         raise ValueError(f"{argument} must be {what}; Received: {argument}={value!r}")
     return values

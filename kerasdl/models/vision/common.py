@@ -8,7 +8,7 @@ input_tensor, input_shape, pooling, classes, classifier_activation, name``.
 from __future__ import annotations
 
 import os
-from typing import Callable
+from collections.abc import Callable
 
 import keras
 from keras import layers
@@ -27,7 +27,11 @@ def check_arguments(*, weights, include_top, pooling, classes, classifier_activa
         classifier_activation: activation of the last layer (name, callable or ``None``).
         imagenet: whether ImageNet weights exist for this family (through keras.applications).
     """
-    if not (weights is None or weights == "imagenet" or (isinstance(weights, (str, os.PathLike)) and os.path.isfile(weights))):
+    if not (
+        weights is None
+        or weights == "imagenet"
+        or (isinstance(weights, (str, os.PathLike)) and os.path.isfile(weights))
+    ):
         known = "None, 'imagenet' or" if imagenet else "None or"
         raise ValueError(f"weights must be {known} the path to an existing weights file; Received: weights={weights!r}")
     if weights == "imagenet" and not imagenet:
@@ -73,7 +77,9 @@ def image_input(*, input_tensor, input_shape, default_size, min_size, weights, i
     else:
         shape = (None, None, 3)
     if len(shape) != 3 or shape[-1] not in (1, 3, 4):
-        raise ValueError(f"input_shape must be (height, width, channels) with 1, 3 or 4 channels; Received: input_shape={shape}")
+        raise ValueError(
+            f"input_shape must be (height, width, channels) with 1, 3 or 4 channels; Received: input_shape={shape}"
+        )
     if weights == "imagenet" and shape[-1] != 3:
         raise ValueError(f"ImageNet weights need 3 input channels; Received: input_shape={shape}")
     if weights == "imagenet" and include_top and shape[:2] != (default_size, default_size):
@@ -82,10 +88,14 @@ def image_input(*, input_tensor, input_shape, default_size, min_size, weights, i
             f"Received: input_shape={shape}"
         )
     if include_top and fixed_size and None in shape[:2]:
-        raise ValueError(f"include_top=True flattens the feature maps, so the input size must be known; Received: input_shape={shape}")
+        raise ValueError(
+            f"include_top=True flattens the feature maps, so the input size must be known; Received: input_shape={shape}"
+        )
     for side in shape[:2]:
         if side is not None and side < min_size:
-            raise ValueError(f"input is too small for this architecture (minimum {min_size}x{min_size}); Received: input_shape={shape}")
+            raise ValueError(
+                f"input is too small for this architecture (minimum {min_size}x{min_size}); Received: input_shape={shape}"
+            )
     if input_tensor is not None:
         sources = keras.utils.get_source_inputs(input_tensor)
         return input_tensor, sources[0] if len(sources) == 1 else sources

@@ -17,6 +17,7 @@ from kerasdl.models.arguments import check_int_at_least
 from kerasdl.models.inputs import image_input, model_inputs
 from kerasdl.registry import register_model
 
+
 def conv_block(x, *, filters, convs=2, batch_norm=False, name):
     """``convs`` times: 3x3 convolution, optional batch norm, ReLU (U-Net's double convolution)."""
     for i in range(convs):
@@ -90,7 +91,9 @@ def unet(
     x = PadToMultiple(2**depth, name="pad")(image) if depth else image
     skips = []
     for level in range(depth):
-        x = conv_block(x, filters=filters * 2**level, convs=convs_per_level, batch_norm=batch_norm, name=f"down{level + 1}")
+        x = conv_block(
+            x, filters=filters * 2**level, convs=convs_per_level, batch_norm=batch_norm, name=f"down{level + 1}"
+        )
         skips.append(x)
         x = layers.MaxPooling2D(2, name=f"down{level + 1}_pool")(x)
     x = conv_block(x, filters=filters * 2**depth, convs=convs_per_level, batch_norm=batch_norm, name="bottleneck")
