@@ -20,11 +20,12 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/kerasdl sr run --epochs 8 --steps-per-epoch 50
 
+# One pytest worker per CPU core (pytest-xdist), each test module on one worker.
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --dist loadfile
 
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q -n auto --dist loadfile -m "not slow"
 
 # ruff, configured in pyproject.toml: the linter, and the formatter in check mode (CI runs this).
 lint: $(STAMP)

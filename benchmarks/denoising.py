@@ -1,7 +1,8 @@
 """Denoising benchmark, measured side by side in one run.
 
-1. Quality: the app's default model trained with the default CPU settings on ``train400``
-   (at most 20 minutes), then Set12 and BSD68 (grayscale) with seeded Gaussian noise at
+1. Quality: the app's default model trained with its default schedule on ``train400`` (45
+   epochs x 200 steps: a step count, so a slow machine takes longer but trains the same model;
+   the time limit is only a safety net), then Set12 and BSD68 (grayscale) with seeded Gaussian noise at
    sigma 15, 25 and 50: PSNR/SSIM of the network beside scikit-image's non-local means,
    total variation and wavelet denoisers and BM3D, all on the same noisy images.
 2. Export: SavedModel and LiteRT parity with Keras.
@@ -22,7 +23,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from benchmarks.common import RESULTS, ROOT, kerasdl, machine, shared_data  # noqa: E402
 
 SIGMAS = (15, 25, 50)
-TRAIN_MINUTES = 20.0
+SAFETY_MINUTES = 120.0  # the budget is the default's 9,000 steps; this only stops a runaway run
 GOAL_GAIN_OVER_SCIKIT_IMAGE_DB = 1.5
 # BM3D takes about 5 minutes per sigma on BSD68 here (8 s per image in each of two worker
 # processes); it runs on Set12 at every sigma and on BSD68 at sigma 25, which keeps the whole
@@ -38,7 +39,10 @@ PUBLISHED = {
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--time-limit", type=float, default=TRAIN_MINUTES, help="training budget in minutes (default 20)"
+        "--time-limit",
+        type=float,
+        default=SAFETY_MINUTES,
+        help=f"safety net in minutes, not the budget (default {SAFETY_MINUTES:g})",
     )
     parser.add_argument(
         "--quick", action="store_true", help="a smoke run: tiny training, scikit-image methods on Set12 only"
@@ -127,7 +131,7 @@ def main() -> int:
             by_sigma[25]["gain_db_over_best_scikit_image"] >= GOAL_GAIN_OVER_SCIKIT_IMAGE_DB
             for by_sigma in scores.values()
         ),
-        f"training minutes <= {TRAIN_MINUTES:g}": train_summary["train_seconds"] <= TRAIN_MINUTES * 60,
+        "trained every step (not stopped by the safety net)": not train_summary["stopped_by_time_limit"],
         "export parity <= 1e-4": all(
             v <= 1e-4 for k, v in metadata["parity"]["max_abs_diff"].items() if k != "serving_default"
         ),

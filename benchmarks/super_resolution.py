@@ -1,7 +1,8 @@
 """Super-resolution benchmark, measured side by side in one run.
 
-1. Quality: the default model trained with the default CPU settings on ``train400``
-   (at most 15 minutes), then Set5 and Set14 x3 Y-PSNR/SSIM beside bicubic.
+1. Quality: the default model trained with its default schedule on ``train400`` (25 epochs x
+   180 steps: a step count, so a slow machine takes longer but trains the same model; a
+   time limit is only a safety net), then Set5 and Set14 x3 Y-PSNR/SSIM beside bicubic.
 2. Export: SavedModel and LiteRT parity with Keras.
 3. Latency: LiteRT batch-1 vs Keras ``model.predict`` on the same input, as a ratio.
 4. Throughput: training patches/s with XLA on vs off on the same batches, as a ratio.
@@ -22,24 +23,22 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from benchmarks.common import RESULTS, ROOT, kerasdl, machine, median_seconds, shared_data  # noqa: E402
 
 GOAL_SET5_GAIN_DB = 2.8
+SAFETY_MINUTES = 90.0  # the budget is the default's 4,500 steps; this only stops a runaway run
 
 
 def xla_throughput(train_images, *, steps, scale=3):
     """Training patches/s of the default model with jit_compile on and off, same batches."""
     import keras
 
-    from kerasdl.apps.super_resolution.commands import DEFAULTS, model_kwargs
+    from kerasdl.apps import SuperResolution
     from kerasdl.data.sr_patches import training_dataset
-    from kerasdl.registry import get_model
 
     batch = 16
     result = {}
     for jit in (False, True, False, True):  # interleaved, best of two each, against drift
         keras.utils.set_random_seed(0)
         data = training_dataset(train_images, scale=scale, batch_size=batch, seed=0)
-        model = get_model(
-            DEFAULTS["model"], **model_kwargs(DEFAULTS["model"], scale=scale, channels=DEFAULTS["channels"])
-        )
+        model = SuperResolution(scale=scale).build_model()  # the default recipe, untrained
         model.compile(keras.optimizers.Adam(1e-4), "mean_absolute_error", jit_compile=jit)
         model.fit(data, steps_per_epoch=10, epochs=1, verbose=0, shuffle=False)  # compile and warm up
         start = time.perf_counter()
@@ -60,9 +59,9 @@ def latency(model_path, tflite_path, lr_image, repeats):
     import numpy as np
     from ai_edge_litert.interpreter import Interpreter
 
-    from kerasdl.apps.common import load_trained_model
+    import kerasdl
 
-    model = load_trained_model(model_path)
+    model = kerasdl.load_model(model_path)
     x = lr_image[None].astype(np.float32)
     keras_s = median_seconds(lambda: model.predict(x, verbose=0), repeats=repeats)
     interpreter = Interpreter(model_path=str(tflite_path), num_threads=2)
@@ -89,7 +88,12 @@ def latency(model_path, tflite_path, lr_image, repeats):
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--time-limit", type=float, default=15.0, help="training budget in minutes (default 15)")
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=SAFETY_MINUTES,
+        help=f"safety net in minutes, not the budget (default {SAFETY_MINUTES:g})",
+    )
     parser.add_argument("--quick", action="store_true", help="a smoke run: tiny training, few repeats")
     args = parser.parse_args()
 
@@ -165,7 +169,7 @@ def main() -> int:
         "xla_training_throughput": xla,
         "goals": {
             f"set5_x3_gain_db >= {GOAL_SET5_GAIN_DB}": set5_gain >= GOAL_SET5_GAIN_DB,
-            "training_minutes <= 15": train_summary["train_seconds"] <= 15 * 60,
+            "trained every step (not stopped by the safety net)": not train_summary["stopped_by_time_limit"],
             "export parity <= 1e-4": all(
                 v <= 1e-4 for k, v in metadata["parity"]["max_abs_diff"].items() if k != "serving_default"
             ),

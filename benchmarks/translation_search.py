@@ -152,7 +152,7 @@ def length_batches(sources, targets, batch_size, seed):
 def train(c, ids):
     import keras
 
-    from kerasdl.apps.translation.recipes import MaskedCrossEntropy
+    from kerasdl.losses import MaskedCrossEntropy
     from kerasdl.models.seq2seq.transformer import transformer_seq2seq
 
     keras.backend.clear_session()
@@ -293,13 +293,15 @@ def step_cost(data: pathlib.Path, output: pathlib.Path, recipes_to_time: list, r
     from kerasdl.apps.translation import data as app_data
     from kerasdl.apps.translation import recipes
     from kerasdl.files import write_json
+    from kerasdl.losses import MaskedCrossEntropy
     from kerasdl.training import TrainConfig
     from kerasdl.training.fit import learning_rate_schedule
 
     loaded = np.load(data / "ids.npz")
     pairs = tokenized_pairs(loaded["train_sources"].astype(np.int32), loaded["train_targets"].astype(np.int32))
     first = recipes_to_time[0]
-    stream = app_data.length_batches(pairs, batch_size=recipes.recipe(first).batch_size, seed=0)
+    batch_size = recipes.recipe(first).training["batch_size"]
+    stream = app_data.length_batches(pairs, batch_size=batch_size, seed=0)
     sample = [next(stream) for _ in range(batches)]
     models = {}
     for name in recipes_to_time:
@@ -310,12 +312,12 @@ def step_cost(data: pathlib.Path, output: pathlib.Path, recipes_to_time: list, r
         config = TrainConfig(
             epochs=BUDGET_EPOCHS.get(("spa_eng", name), 12),
             steps_per_epoch=STEPS_PER_EPOCH,
-            learning_rate=r.learning_rate,
-            warmup_steps=r.warmup_steps,
+            learning_rate=r.training["learning_rate"],
+            warmup_steps=r.training["warmup_steps"],
         )
         model.compile(
             optimizer=keras.optimizers.Adam(learning_rate_schedule(config)),
-            loss=recipes.MaskedCrossEntropy(r.label_smoothing),
+            loss=MaskedCrossEntropy(r.settings["label_smoothing"]),
             jit_compile=False,
         )
         for x, y in sample:  # traces every batch shape before the clock runs
@@ -333,7 +335,7 @@ def step_cost(data: pathlib.Path, output: pathlib.Path, recipes_to_time: list, r
         "what": "CPU seconds per training step, median of interleaved rounds over the same real batches",
         "batches": batches,
         "rounds": rounds,
-        "batch_size": recipes.recipe(first).batch_size,
+        "batch_size": batch_size,
         "cpu_count": os.cpu_count(),
         "median_seconds": medians,
         "rounds_seconds": {name: [round(x, 4) for x in v] for name, v in seconds.items()},

@@ -1,4 +1,9 @@
-"""The ``kerasdl`` command: ``kerasdl <app> train|evaluate|predict|export|run`` and ``kerasdl models list``."""
+"""The ``kerasdl`` command: ``kerasdl <app> train|evaluate|predict|export|run`` and ``kerasdl models list``.
+
+Every app's commands are generated from its task class (:mod:`kerasdl.apps.cli`). The parser
+is built and the flags are checked before TensorFlow loads, so ``--help`` and flag errors
+answer at once.
+"""
 
 from __future__ import annotations
 
@@ -18,41 +23,39 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _models_list(args) -> int:
-    from kerasdl.registry import list_models, model_entry
+    from kerasdl.registry import format_model_table
 
-    rows = []
-    for name in list_models(args.pattern):
-        entry = model_entry(name)
-        rows.append((name, entry.family, f"{entry.builder().count_params():,}", entry.summary))
-    widths = [max(len(r[i]) for r in rows + [("name", "family", "parameters", "")]) for i in range(3)]
-    print(f"{'name':<{widths[0]}}  {'family':<{widths[1]}}  {'parameters':>{widths[2]}}  description")
-    for name, family, params, summary in rows:
-        print(f"{name:<{widths[0]}}  {family:<{widths[1]}}  {params:>{widths[2]}}  {summary}")
+    print(format_model_table(args["pattern"], parameters=args["parameters"]))
     return 0
+
+
+def _add_app(subparsers, entry) -> None:
+    from kerasdl.apps.cli import add_verb_parsers
+
+    verbs = subparsers.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+    add_verb_parsers(verbs, entry.cli)
 
 
 def build_parser(prog: str = "kerasdl", app: str | None = None) -> argparse.ArgumentParser:
     """The full command-line parser; with ``app``, only that app's commands (for ``apps/<app>.py``)."""
-    from kerasdl.registry import get_app, list_apps
+    from kerasdl.registry import app_entry, list_apps
 
     parser = _Parser(prog=prog, description="Classic deep-learning applications with Keras 3.")
     if app is not None:
-        sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
-        get_app(app).add_commands(sub)
+        _add_app(parser, app_entry(app))
+        parser.set_defaults(app=app_entry(app).name)
         return parser
     apps = parser.add_subparsers(dest="app", required=True, metavar="APP", parser_class=_Parser)
     models = apps.add_parser("models", help="the model registry")
     models_sub = models.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
-    lister = models_sub.add_parser("list", help="name, family and parameters of every registered builder")
+    lister = models_sub.add_parser("list", help="name, family and description of every registered builder")
     lister.add_argument("pattern", nargs="?", default="*", help="glob on names, e.g. 'edsr*'")
-    lister.set_defaults(func=_models_list)
+    lister.add_argument("--parameters", action="store_true", help="also count parameters (builds every model: slow)")
     for name in list_apps():
-        entry = get_app(name)
-        p = apps.add_parser(
-            name, aliases=list(getattr(entry, "aliases", ())), help=(entry.__doc__ or "").splitlines()[0]
+        entry = app_entry(name)
+        _add_app(
+            apps.add_parser(name, aliases=list(entry.aliases), help=entry.summary, description=entry.summary), entry
         )
-        sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
-        entry.add_commands(sub)
     return parser
 
 
@@ -68,19 +71,23 @@ def _load_tensorflow():
 
 def main(argv=None, *, prog: str = "kerasdl", app: str | None = None) -> int:
     """Runs the command line; bad input ends with one line on stderr and exit code 2."""
-    _load_tensorflow()
+    from kerasdl.registry import app_entry
+
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser(prog, app).parse_args(argv)
-    args.command_line = " ".join([prog, *argv])  # recorded in exported metadata
+    args = vars(build_parser(prog, app).parse_args(argv))  # flag errors exit here, before TensorFlow loads
     try:
-        result = args.func(args)
+        if args["app"] == "models":
+            return _models_list(args)
+        _load_tensorflow()
+        from kerasdl.apps.cli import dispatch
+
+        return dispatch(app_entry(args["app"]).cli, args, " ".join([prog, *argv]))
     except UserInputError as err:
         sys.stderr.write(f"error: {err}\n")
         return 2
     except KeyboardInterrupt:
         sys.stderr.write("interrupted; run the same command again to resume training where it stopped\n")
         return 130
-    return result if isinstance(result, int) else 0
 
 
 if __name__ == "__main__":

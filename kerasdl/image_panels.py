@@ -1,6 +1,8 @@
 """Drawing helpers the apps' before/after figures share."""
 
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 
 def show_image(ax, image, title):
@@ -25,3 +27,27 @@ def detail_box(image, size):
             if v > best:
                 best, box = v, (y, x)
     return box[0], box[1], size
+
+
+def detail_rows(references, *, columns, width, row_height, zoom):
+    """A figure with a row of ``columns`` panels per reference image, and where each row's detail is.
+
+    Args:
+        references: the images whose most detailed square (:func:`detail_box`) each row zooms into.
+        columns: panels per row.
+        width: the figure's width in inches.
+        row_height: each row's height in inches.
+        zoom: the side of the zoomed square, in pixels.
+
+    Returns:
+        ``(figure, rows)``: ``rows`` holds, per reference, its axes and the ``(rows, columns)``
+        slices of its detail.
+    """
+    fig = Figure(figsize=(width, row_height * len(references)))
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(len(references), columns, squeeze=False)
+    rows = []
+    for row, image in zip(axes, references):
+        y, x, side = detail_box(image, zoom)
+        rows.append((row, (slice(y, y + side), slice(x, x + side))))
+    return fig, rows

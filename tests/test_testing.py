@@ -10,7 +10,7 @@ from tests.testing import registered_name, run_builder_test
 
 @pytest.fixture
 def scratch_registry(monkeypatch):
-    registry.list_models()
+    registry.import_all_builders()  # so that no builder registers into the scratch copy only
     monkeypatch.setattr(registry, "_MODELS", dict(registry._MODELS))
 
 

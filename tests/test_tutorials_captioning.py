@@ -38,14 +38,7 @@ def test_captioning_tutorial_runs(tmp_path, monkeypatch, this_python_kernel):  #
         assert fragment in text, fragment
 
     run = work / "captioning_run"
-    for name in (
-        "best.keras",
-        "captioning.json",
-        "learning_curves.png",
-        "evaluation.json",
-        "captions.png",
-        "attention.png",
-    ):
+    for name in ("best.keras", "task.json", "learning_curves.png", "evaluation.json", "captions.png", "attention.png"):
         assert (run / name).is_file(), name
     metadata = json.loads((work / "saved_models" / "captioning" / "1" / "metadata.json").read_text())
     assert metadata["model"] == "show_attend_tell" and metadata["parity"]["max_abs_diff"]["serving_default"] == 0

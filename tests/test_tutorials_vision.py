@@ -41,6 +41,6 @@ def test_vision_builders_tutorial_runs(tmp_path, monkeypatch, this_python_kernel
     run = work / "classify_run"
     for name in ("best.keras", "training_log.csv", "learning_curves.png", "evaluation.json", "confusion_matrix.png"):
         assert (run / name).is_file(), name
-    metadata = json.loads((work / "saved_models" / "classify" / "1" / "metadata.json").read_text())
+    metadata = json.loads((work / "saved_models" / "classification" / "1" / "metadata.json").read_text())
     assert metadata["class_names"] == [str(i) for i in range(10)] and metadata["model"] == "lenet5"
     assert not list(tmp_path.glob("*.ipynb"))  # the committed notebook was not rewritten

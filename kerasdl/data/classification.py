@@ -69,7 +69,10 @@ class LabeledImages:
 
 @dataclasses.dataclass
 class Split:
-    """Train, validation and test parts of one source, and how they were made."""
+    """Train, validation and test parts of one labelled source, and how they were made.
+
+    The parts are :class:`LabeledImages` here; ``kerasdl.data.text.TextSplit`` holds texts.
+    """
 
     train: LabeledImages
     val: LabeledImages

@@ -102,17 +102,115 @@ def load_image(path: str | os.PathLike, *, channels: int | None = None) -> np.nd
         raise UserInputError(f"no such image file: {path}")
     if _png_16bit_colour(path):
         return convert_channels(_load_png_16bit(path), channels)
+    return _decode(path, name=path, channels=channels)
+
+
+def decode_image_bytes(data: bytes, *, name="image", channels: int | None = None) -> np.ndarray:
+    """Decodes encoded image bytes (PNG, JPEG, BMP, GIF, TIFF, WebP) to float32 ``(h, w, c)`` in [0, 1].
+
+    Raises:
+        UserInputError: not an image, corrupt or truncated (``name`` says which input).
+    """
+    import io
+
+    return _decode(io.BytesIO(data), name=name, channels=channels)
+
+
+def _decode(source, *, name, channels) -> np.ndarray:
+    """Decodes a file or file-like ``source`` with PIL, in full (a truncated file fails here, not in training)."""
     try:
-        with Image.open(path) as img:
-            img.load()  # full decode: truncated files fail here, not later in training
+        with Image.open(source) as img:
+            img.load()
             arr = _to_float(img)
     except UnidentifiedImageError:
-        raise UserInputError(f"not an image file (or an unsupported format): {path}") from None
+        raise UserInputError(f"not an image file (or an unsupported format): {name}") from None
     except (OSError, ValueError, SyntaxError) as err:
-        raise UserInputError(f"cannot read image {path}: corrupt or truncated ({err})") from None
+        raise UserInputError(f"cannot read image {name}: corrupt or truncated ({err})") from None
     if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise UserInputError(f"empty image: {path}")
+        raise UserInputError(f"empty image: {name}")
     return convert_channels(arr, channels)
+
+
+def image_array(array, *, name="image") -> np.ndarray:
+    """An image given as an array, as float32 ``(h, w, c)`` in [0, 1]: uint8 is divided by 255.
+
+    Raises:
+        UserInputError: not ``(h, w)`` or ``(h, w, 1|3|4)``, or empty.
+    """
+    arr = np.asarray(array)
+    if arr.ndim == 2:
+        arr = arr[..., None]
+    if arr.ndim != 3 or arr.shape[-1] not in (1, 3, 4) or 0 in arr.shape:
+        raise UserInputError(
+            f"{name} must be an image array of shape (height, width) or (height, width, 1, 3 or 4 "
+            f"channels); got shape {tuple(np.shape(array))}"
+        )
+    if arr.dtype == np.uint8:
+        arr = arr.astype(np.float32) / 255.0
+    elif arr.dtype == np.uint16:
+        arr = arr.astype(np.float32) / 65535.0
+    arr = np.asarray(arr, dtype=np.float32)[..., :3]
+    return arr
+
+
+def read_image_inputs(inputs) -> list[tuple[str, np.ndarray]]:
+    """``(name, image)`` for every image in ``inputs``, all decoded before any is used.
+
+    Args:
+        inputs: one input or a list of them: an image file or a folder of images (its
+            images, recursively, sorted), encoded image bytes, or an array ``(h, w[, c])``
+            (uint8 0-255, or float in [0, 1]); a 4-D array is a batch of images.
+
+    Returns:
+        A list of ``(name, float32 (h, w, c) image in [0, 1])``: a file's path, or
+        ``image<i>`` for bytes and arrays.
+
+    Raises:
+        UserInputError: a missing path, a folder without images, undecodable bytes, a
+            wrong array shape, or no input at all.
+    """
+    if isinstance(inputs, (str, os.PathLike, bytes, bytearray)) or (isinstance(inputs, np.ndarray) and inputs.ndim < 4):
+        inputs = [inputs]
+    found = []
+    for item in inputs:
+        if isinstance(item, (str, os.PathLike)):
+            found += [(str(f), load_image(f)) for f in find_images(item)]
+        elif isinstance(item, (bytes, bytearray)):
+            name = f"image{len(found)}"
+            found.append((name, decode_image_bytes(bytes(item), name=name)))
+        elif isinstance(item, np.ndarray) and item.ndim == 4:
+            found += [
+                (f"image{len(found) + i}", image_array(a, name=f"image{len(found) + i}")) for i, a in enumerate(item)
+            ]
+        else:
+            name = f"image{len(found)}"
+            found.append((name, image_array(item, name=name)))
+    if not found:
+        raise UserInputError("no images given")
+    return found
+
+
+def encoded_image_inputs(inputs) -> list[bytes]:
+    """Every input as encoded image bytes (files read, arrays encoded as PNG): what a served model takes."""
+    import io
+
+    if isinstance(inputs, (str, os.PathLike, bytes, bytearray)) or (isinstance(inputs, np.ndarray) and inputs.ndim < 4):
+        inputs = [inputs]
+    encoded = []
+    for item in inputs:
+        if isinstance(item, (str, os.PathLike)):
+            encoded += [f.read_bytes() for f in find_images(item)]
+        elif isinstance(item, (bytes, bytearray)):
+            encoded.append(bytes(item))
+        else:
+            for image in item if isinstance(item, np.ndarray) and item.ndim == 4 else [item]:
+                pixels = to_uint8(image_array(image))
+                buffer = io.BytesIO()
+                Image.fromarray(pixels[..., 0] if pixels.shape[-1] == 1 else pixels).save(buffer, format="PNG")
+                encoded.append(buffer.getvalue())
+    if not encoded:
+        raise UserInputError("no images given")
+    return encoded
 
 
 def convert_channels(arr: np.ndarray, channels: int | None) -> np.ndarray:

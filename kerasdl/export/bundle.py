@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import os
 import pathlib
 import shutil
@@ -48,6 +49,10 @@ class ExportResult:
     tflite_path: pathlib.Path | None
     metadata: dict
 
+    def to_dict(self) -> dict:
+        """The result as JSON-ready data."""
+        return json.loads(dumps(dataclasses.asdict(self)))
+
 
 def _check_arguments(app, version, endpoints: Sequence[Endpoint], extra: dict, spec, tflite_shape):
     if not isinstance(app, str) or not app or app in (".", "..") or "/" in app or os.sep in app:
@@ -86,6 +91,8 @@ def export_model(
     metadata: dict | None = None,
     atol: float = 1e-4,
     png_levels: int = 1,
+    files: dict | None = None,
+    checks=None,
 ) -> ExportResult:
     """Export a model as a TF Serving version folder with LiteRT file and metadata.
 
@@ -110,6 +117,11 @@ def export_model(
             ``command``...).
         atol: Max abs difference allowed for float outputs.
         png_levels: Max pixel difference allowed for ``compare="png"`` endpoints.
+        files: ``{file name: bytes or str}`` written into the version folder (a
+            vocabulary, a tokenizer model), before the checks run.
+        checks: More checks, called with the finished (still temporary) folder before it is
+            renamed into place; returns ``{name: value}`` added to ``parity["checks"]`` and
+            raises ``ExportParityError`` when an artifact disagrees.
 
     Returns:
         The ``ExportResult``.
@@ -130,6 +142,9 @@ def export_model(
         raise UserInputError(f"{final} already exists; pass another --version or omit it")
 
     tmp = _make_temp_dir(app_dir, version)
+    logger = tf.get_logger()
+    level = logger.level
+    logger.setLevel(max(level, logging.WARNING))  # TensorFlow's INFO lines ("Assets written to ...") are not for users
     try:
         arg_names = write_saved_model(model, tmp, float_input_signature, endpoints)
         # Reloading and running the artifacts makes TF's and LiteRT's C++ code print
@@ -161,6 +176,13 @@ def export_model(
                     artifact=f"TFLite model {final / TFLITE_FILE}",
                 )
                 tflite_info = {**describe_tflite(tmp / TFLITE_FILE), "converter": converter}
+            for name, content in (files or {}).items():
+                target = tmp / name
+                if isinstance(content, str):
+                    target.write_text(content, encoding="utf-8")
+                else:
+                    target.write_bytes(content)
+            extra_checks = checks(tmp) if checks is not None else {}
 
         record = {
             "app": app,
@@ -169,12 +191,14 @@ def export_model(
             "command": extra.pop("command", None) or metadata_lib.default_command(),
             **extra,
             "signatures": describe_signatures(loaded),
+            **({"files": sorted(files)} if files else {}),
             "tflite": tflite_info,
             "parity": {
                 "atol": atol,
                 "png_levels": png_levels,
                 "max_abs_diff": diffs,
                 "compare": {FLOAT_ENDPOINT: "float", **{e.name: e.compare for e in endpoints}},
+                **({"checks": extra_checks} if extra_checks else {}),
             },
             "versions": metadata_lib.library_versions(),
         }
@@ -186,6 +210,8 @@ def export_model(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        logger.setLevel(level)
     return ExportResult(
         path=final,
         version=version,

@@ -2,6 +2,8 @@
 
 from kerasdl.layers.bag_of_tokens import BagOfTokens
 from kerasdl.layers.bicubic_upsampling import BicubicUpsampling
+from kerasdl.layers.caption_groups import CaptionGroups
+from kerasdl.layers.image_preprocessing import ImagePreprocessing
 from kerasdl.layers.lenet import ConnectionTableConv2D, TrainableSubsampling, scaled_tanh
 from kerasdl.layers.local_response_normalization import LocalResponseNormalization
 from kerasdl.layers.masking_noise import MaskingNoise
@@ -13,8 +15,10 @@ from kerasdl.layers.text_standardization import standardize_review
 __all__ = [
     "BagOfTokens",
     "BicubicUpsampling",
+    "CaptionGroups",
     "ConnectionTableConv2D",
     "CropToReference",
+    "ImagePreprocessing",
     "KLSparsity",
     "LocalResponseNormalization",
     "MaskingNoise",

@@ -1,10 +1,7 @@
-"""Builders, grouped by family; importing this package registers them all."""
+"""Builders, one package per family (vision, sequence, seq2seq, captioning, generative,
+restoration, segmentation).
 
-from kerasdl.models import (
-    captioning,  # noqa: F401
-    generative,  # noqa: F401
-    restoration,  # noqa: F401
-    seq2seq,  # noqa: F401
-    sequence,  # noqa: F401
-    vision,  # noqa: F401
-)
+Importing this package imports no builder: ``kerasdl.registry.BUILDERS`` names the module
+of each, ``kerasdl.get_model(name)`` imports only that one, and
+``kerasdl.registry.import_all_builders()`` imports them all.
+"""

@@ -20,10 +20,10 @@ def check_int_at_least(name: str, value, minimum: int) -> None:
         raise ValueError(f"{name} must be an int >= {minimum}; Received: {name}={value!r}")
 
 
-def check_rate(name: str, value) -> None:
-    """A dropout-like rate in ``[0, 1)``."""
+def check_rate(name: str, value, *, noun: str = "float") -> None:
+    """A dropout-like rate in ``[0, 1)``; ``noun`` is what the error calls it (``"float"`` or ``"rate"``)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
-        raise ValueError(f"{name} must be a float in [0, 1); Received: {name}={value!r}")
+        raise ValueError(f"{name} must be a {noun} in [0, 1); Received: {name}={value!r}")
 
 
 def check_choice(name: str, value, choices) -> None:

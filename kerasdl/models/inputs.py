@@ -3,7 +3,7 @@
 import keras
 
 
-def image_input(*, input_tensor=None, input_shape=None, default_shape, name="image"):
+def image_input(*, input_tensor=None, input_shape=None, default_shape, name="image", channels=None):
     """Returns the model's input tensor, from ``input_tensor`` or ``input_shape``.
 
     Args:
@@ -11,6 +11,7 @@ def image_input(*, input_tensor=None, input_shape=None, default_shape, name="ima
         input_shape: optional ``(height, width, channels)``; spatial sizes may be ``None``.
         default_shape: the shape used when neither is given.
         name: the input layer's name.
+        channels: optional channel count the input must have (the builder's ``channels``).
 
     Returns:
         A Keras tensor of rank 4 (batch included).
@@ -21,14 +22,20 @@ def image_input(*, input_tensor=None, input_shape=None, default_shape, name="ima
                 f"input_tensor must have rank 4 (batch, height, width, channels); "
                 f"Received: input_tensor.shape={tuple(input_tensor.shape)}"
             )
-        return input_tensor
-    shape = tuple(input_shape) if input_shape is not None else tuple(default_shape)
-    if len(shape) != 3 or shape[-1] is None or shape[-1] < 1:
+        image = input_tensor
+    else:
+        shape = tuple(input_shape) if input_shape is not None else tuple(default_shape)
+        if len(shape) != 3 or shape[-1] is None or shape[-1] < 1:
+            raise ValueError(
+                f"input_shape must be (height, width, channels) with a known channel count; "
+                f"Received: input_shape={input_shape}"
+            )
+        image = keras.Input(shape=shape, name=name)
+    if channels is not None and image.shape[-1] != channels:
         raise ValueError(
-            f"input_shape must be (height, width, channels) with a known channel count; "
-            f"Received: input_shape={input_shape}"
+            f"the input's channel count must equal channels={channels}; Received: input shape {tuple(image.shape)}"
         )
-    return keras.Input(shape=shape, name=name)
+    return image
 
 
 def model_inputs(inputs):

@@ -20,6 +20,8 @@ class TrainConfig:
         jit_compile: XLA on (True), off (False), or None: on when a GPU is present.
         mixed_precision: mixed-precision compute on GPU: bfloat16 on compute capability 8.0+,
             else float16 with loss scaling (ignored on CPU, with a warning).
+        batch_size: examples per training batch (the app batches its data; ``fit`` takes
+            batched datasets).
         seed: seeds Python, NumPy, TensorFlow and Keras.
         deterministic: also make TensorFlow's ops deterministic, so a rerun with the same
             seed gives the same numbers (slower; multithreaded CPU kernels otherwise differ
@@ -35,6 +37,7 @@ class TrainConfig:
     steps_per_epoch: int | None = 100
     learning_rate: float = 1e-3
     warmup_steps: int = 0
+    batch_size: int = 32
     jit_compile: bool | None = None
     mixed_precision: bool = False
     seed: int = 0
@@ -44,6 +47,11 @@ class TrainConfig:
     time_limit: float | None = None
     resume: bool = True
     verbose: int | str = 1
+
+    @classmethod
+    def field_names(cls) -> set[str]:
+        """The names of the settings, as keyword arguments take them."""
+        return {f.name for f in dataclasses.fields(cls)}
 
     @staticmethod
     def add_arguments(parser: argparse.ArgumentParser, **defaults) -> None:
@@ -115,7 +123,7 @@ class TrainConfig:
         """Raises ``UserInputError`` for values no training can use."""
         from kerasdl.errors import UserInputError
 
-        for name in ("epochs", "steps_per_epoch"):
+        for name in ("epochs", "steps_per_epoch", "batch_size"):
             if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise UserInputError(f"--{name.replace('_', '-')} must be at least 1; got {getattr(self, name)}")
         if not self.learning_rate > 0:

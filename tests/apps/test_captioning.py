@@ -1,4 +1,4 @@
-"""The captioning app through its command line: run on tiny Flickr/COCO layouts, decoding, export, bad input.
+"""The captioning app through its command line and its Python API: tiny Flickr/COCO runs, decoding, export, bad input.
 
 The end-to-end runs train tiny models for a few steps: the point is every output and
 artifact a user gets, not caption quality (the benchmark measures that).
@@ -13,14 +13,17 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+import kerasdl
+from kerasdl.apps.captioning import Captioning
 from kerasdl.apps.captioning.decoding import END_ID, START_ID, Captioner, decode_ids, ids_to_strings, ids_to_text
 from kerasdl.apps.captioning.evaluation import corpus_bleu
 from kerasdl.apps.captioning.retrieval import nearest_captions
 from kerasdl.apps.captioning.training import caption_dataset, grouped_model
+from kerasdl.errors import UserInputError
 from kerasdl.export import run_tflite
 from kerasdl.models.captioning import show_attend_tell
 from tests.data.test_captions import coco_folder, flickr_folder
-from tests.helpers import files_under, run_app
+from tests.helpers import files_under, run_app, write_image
 
 APP_DIR = pathlib.Path("saved_models") / "captioning"
 RUN_DIR = pathlib.Path("runs") / "captioning"
@@ -154,7 +157,7 @@ def test_run_writes_every_output(trained):
     run_dir = trained["work"] / RUN_DIR
     assert {
         "best.keras",
-        "captioning.json",
+        "task.json",
         "training_log.csv",
         "learning_curves.png",
         "evaluation.json",
@@ -176,6 +179,12 @@ def test_run_writes_every_output(trained):
     assert {e["image"] for e in report["examples"]} == {"img8.jpg", "img9.jpg"}
     summary = json.loads((run_dir / "train_summary.json").read_text())
     assert summary["captions_per_image"] == 2 and summary["train_images"] == 6
+    record = json.loads((run_dir / "task.json").read_text())
+    assert record["app"] == "captioning" and record["init"]["model"] == "show_attend_tell"
+    assert record["init"]["model_options"] == {"embed_dim": 8, "units": 16}
+    state = record["state"]
+    assert state["image_size"] == 32 and state["source"]["data"] == str(trained["data"])
+    assert state["vocabulary"][:4] == ["", "[UNK]", "<start>", "<end>"] and state["max_length"] > 1
 
 
 @pytest.mark.slow
@@ -193,7 +202,6 @@ def test_export_metadata_and_parity(trained):
 
 @pytest.mark.slow
 def test_saved_model_bytes_in_captions_out(trained, saved_model):
-    from kerasdl.apps.captioning.commands import load_run, make_captioner
     from kerasdl.data.captions.images import decode_and_resize
 
     files = sorted((trained["data"] / "Flicker8k_Dataset").glob("*.jpg"))[:3]
@@ -202,10 +210,10 @@ def test_saved_model_bytes_in_captions_out(trained, saved_model):
         c.decode()
         for c in saved_model.signatures["serving_default"](image_bytes=tf.constant(payload))["caption"].numpy()
     ]
-    args = type("Args", (), {"model_path": None, "run_dir": str(trained["work"] / RUN_DIR)})()
-    model, record = load_run(args)
+    task = Captioning.from_run(trained["work"] / RUN_DIR)
     images = np.stack([decode_and_resize(tf.constant(p), 32).numpy() for p in payload])
-    assert served == make_captioner(model, record, 2).caption(images)  # exact strings
+    captioner = Captioner(task.model, task.state["vocabulary"], max_length=task.state["max_length"], beam_width=2)
+    assert served == captioner.caption(images)  # exact strings
     features = saved_model.signatures["serving_float"](image=tf.constant(images))["output"].numpy()
     np.testing.assert_allclose(
         run_tflite(trained["work"] / APP_DIR / "1" / "model.tflite", images), features, atol=1e-4
@@ -232,6 +240,26 @@ def test_predict_and_evaluate_from_the_run(trained, cli, monkeypatch):
     assert code == 0, err
     report = json.loads(pathlib.Path("eval2.json").read_text())
     assert "retrieval" not in report and report["dataset"] == str(trained["data"])
+
+
+@pytest.mark.slow
+def test_python_api_predicts_as_the_served_model(trained, tmp_path):
+    task = Captioning.from_run(trained["work"] / RUN_DIR)
+    assert task.model_name == "show_attend_tell" and task.recipe.options["units"] == 16
+    rng = np.random.default_rng(5)
+    gray = (rng.random((50, 40)) * 255).astype(np.uint8)  # any size, any channels: resized to the model's 32x32 RGB
+    colour = (rng.random((36, 70, 3)) * 255).astype(np.uint8)
+    folder = tmp_path / "photos"
+    write_image(folder / "a.png", (40, 44))
+    write_image(folder / "sub" / "b.png", (30, 30), mode="L")
+    inputs = [gray, tf.io.encode_png(colour).numpy(), folder]
+    found = task.predict(inputs, beam_width=2, output=tmp_path / "captions.json")
+    assert found.inputs == ["image0", "image1", str(folder / "a.png"), str(folder / "sub" / "b.png")]
+    assert all(isinstance(c, str) for c in found)
+    assert json.loads((tmp_path / "captions.json").read_text()) == dict(zip(found.inputs, found))
+    assert kerasdl.load(trained["work"] / APP_DIR)(inputs) == list(found)  # the export decodes with beam width 2 too
+    with pytest.raises(UserInputError, match="beam_width must be"):
+        task.predict(gray, beam_width=17)
 
 
 @pytest.mark.slow
@@ -290,6 +318,38 @@ def test_missing_images_and_empty_captions(tmp_path, cli, monkeypatch):
     code, _, err = cli(["caption", "train", "--data", str(empty)])
     assert code == 2 and "holds no captions" in err
     assert not (tmp_path / "runs").exists()
+
+
+def test_recipes_and_flags():
+    task = Captioning("transformer_captioner", model_options={"embed_dim": 12, "units": 7, "dropout": 0.5})
+    kwargs = task._builder_arguments(vocabulary_size=20, max_length=9, image_size=48, kind="files")
+    assert kwargs == {
+        "vocabulary_size": 20,
+        "image_shape": (48, 48, 3),
+        "encoder": "small_cnn",
+        "encoder_weights": None,
+        "train_encoder": True,
+        "embed_dim": 12,
+        "dropout": 0.5,
+        "intermediate_dim": 24,
+        "num_heads": 4,
+        "sequence_length": 9,
+    }  # --units is the LSTM's: the Transformer drops it
+    scenes = Captioning()._builder_arguments(vocabulary_size=20, max_length=9, image_size=64, kind="scenes")
+    assert scenes["dropout"] == 0.0 and scenes["units"] == 256
+    assert (
+        Captioning()._builder_arguments(vocabulary_size=20, max_length=9, image_size=64, kind="files")["dropout"] == 0.3
+    )
+    from kerasdl.cli import build_parser
+
+    args = vars(
+        build_parser().parse_args(["caption", "train", "--freeze-encoder", "--encoder", "resnet18", "--units", "8"])
+    )
+    assert args["model_options"] == [("train_encoder", False), ("encoder", "resnet18"), ("units", 8)]
+    with pytest.raises(UserInputError, match="unknown model 'nope'"):
+        Captioning("nope")
+    with pytest.raises(UserInputError, match="no trained model"):
+        Captioning().predict(np.zeros((8, 8, 3)))
 
 
 def test_commands_need_a_trained_run(tmp_path, cli, monkeypatch):

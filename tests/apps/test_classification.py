@@ -22,8 +22,8 @@ from kerasdl.files import write_json
 from tests.helpers import files_under, run_app, run_cli, write_image
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
-APP_DIR = pathlib.Path("saved_models") / "classify"
-RUN_DIR = pathlib.Path("runs") / "classify"
+APP_DIR = pathlib.Path("saved_models") / "classification"
+RUN_DIR = pathlib.Path("runs") / "classification"
 TINY = ["--model", "mlp", "--input-size", "12", "--epochs", "2", "--steps-per-epoch", "3", "--batch-size", "4"]
 
 
@@ -66,7 +66,7 @@ def test_run_writes_every_output(trained):
         "best.keras",
         "training_log.csv",
         "learning_curves.png",
-        "classes.json",
+        "task.json",
         "split.json",
         "train_summary.json",
         "evaluation.json",
@@ -75,9 +75,9 @@ def test_run_writes_every_output(trained):
     assert not [f for f in files_under(work) if f.endswith(".tmp") or "/.tmp" in f]
     assert (run_dir / "confusion_matrix.png").read_bytes()[:4] == b"\x89PNG"
     assert "Done: test accuracy" in trained["stdout"] and "Traceback" not in trained["stdout"] + trained["stderr"]
-    classes = json.loads((run_dir / "classes.json").read_text())
-    assert classes["class_names"] == ["circle", "cross", "square"]
-    assert (classes["input_size"], classes["channels"], classes["model"]) == (12, 3, "mlp")
+    record = json.loads((run_dir / "task.json").read_text())
+    assert record["app"] == "classification" and record["state"]["class_names"] == ["circle", "cross", "square"]
+    assert (record["init"]["input_size"], record["init"]["channels"], record["init"]["model"]) == (12, 3, "mlp")
     split = json.loads((run_dir / "split.json").read_text())
     assert (len(split["train"]), len(split["val"]), len(split["test"])) == (9, 3, 3)
 
@@ -175,7 +175,14 @@ def bright_dark(tmp_path_factory):
     )(x)
     model = keras.Model(pixels, keras.layers.Softmax()(logits), name="bright_dark")
     model.save(folder / "best.keras")
-    write_json({"class_names": ["dark", "bright"], "model": "bright_dark"}, folder / "classes.json")
+    write_json(
+        {
+            "app": "classification",
+            "init": {"model": "mlp", "input_size": 16, "channels": 1},
+            "state": {"class_names": ["dark", "bright"]},
+        },
+        folder / "task.json",
+    )
     return folder
 
 
@@ -183,7 +190,7 @@ def bright_dark(tmp_path_factory):
 def test_bytes_signature_returns_the_right_label(chdir_tmp, cli, bright_dark):
     code, out, err = cli(["classify", "export", "--run-dir", bright_dark, "--export-dir", "models", "--no-tflite"])
     assert code == 0, err
-    version = chdir_tmp / "models" / "classify" / "1"
+    version = chdir_tmp / "models" / "classification" / "1"
     assert json.loads((version / "metadata.json").read_text())["class_names"] == ["dark", "bright"]
     serve = tf.saved_model.load(str(version)).signatures["serving_default"]
     white_rgb = png(np.full((30, 20, 3), 250))
@@ -276,8 +283,8 @@ def test_class_too_small_to_split(chdir_tmp, cli):
 @pytest.mark.parametrize(
     "extra, fragments",
     [
-        (["--dataset", "imagenet"], ["--dataset", "unknown dataset 'imagenet'"]),
-        (["--model", "edsr"], ["--model edsr is a super_resolution model", "lenet5"]),
+        (["--dataset", "imagenet"], ["--dataset", "invalid choice: 'imagenet'"]),
+        (["--model", "edsr"], ["--model edsr is a restoration model", "lenet5"]),
         (["--model", "lenet6"], ["--model", "Did you mean: lenet5"]),
         (["--epochs", "0"], ["--epochs must be at least 1; got 0"]),
         (["--steps-per-epoch", "0"], ["--steps-per-epoch must be at least 1; got 0"]),
@@ -304,7 +311,9 @@ def test_keras_dataset_not_cached(chdir_tmp, cli, monkeypatch):
 
 def test_missing_or_wrong_model(chdir_tmp, cli, bright_dark):
     write_image(chdir_tmp / "in.png", (6, 6))
-    check_rejected(cli, chdir_tmp, ["classify", "predict", "in.png"], "no trained model at runs/classify/best.keras")
+    check_rejected(
+        cli, chdir_tmp, ["classify", "predict", "in.png"], "no trained model at runs/classification/best.keras"
+    )
     check_rejected(
         cli, chdir_tmp, ["classify", "evaluate", "--run-dir", "nowhere"], "no trained model at nowhere/best.keras"
     )

@@ -23,7 +23,7 @@ from kerasdl.data.noise import NoiseModel, seeded_noisy
 from kerasdl.export import run_tflite
 from kerasdl.metrics.image_quality import quantize
 from kerasdl.models.restoration import dncnn
-from kerasdl.models.vision.unet import unet
+from kerasdl.models.segmentation.unet import unet
 from tests.helpers import files_under, run_app, write_image
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -51,6 +51,12 @@ def training_folder(root, sizes=((40, 48), (36, 44), (48, 40))):
     for i, size in enumerate(sizes):
         write_image(folder / f"img{i}.png", size, "L" if i == 1 else "RGB", seed=i)
     return folder
+
+
+def write_record(run_dir, *, noise):
+    """The run record ``train`` leaves beside a model (``task.json``): here, only its training noise."""
+    record = {"app": "denoising", "init": {"model": "unet", "channels": 1}, "state": {"noise": noise}}
+    (run_dir / "task.json").write_text(json.dumps(record))
 
 
 def png_bytes(array_uint8):
@@ -201,7 +207,7 @@ def test_evaluate_defaults_to_the_training_noise(chdir_tmp, cli, tiny_model_path
     run = chdir_tmp / "run"
     run.mkdir()
     (run / "best.keras").write_bytes(pathlib.Path(tiny_model_path).read_bytes())
-    (run / "train_summary.json").write_text(json.dumps({"noise": "poisson:40"}))
+    write_record(run, noise="poisson:40")
     write_image(chdir_tmp / "test" / "a.png", (16, 16), "L")
     code, out, err = cli(["denoise", "evaluate", "--run-dir", "run", "--data", "test", "--baselines", "none"])
     assert code == 0, err
@@ -234,7 +240,7 @@ def test_evaluate_scales_a_one_level_model_to_the_test_level(chdir_tmp, cli, tin
     run = chdir_tmp / "run"
     run.mkdir()
     (run / "best.keras").write_bytes(pathlib.Path(tiny_model_path).read_bytes())
-    (run / "train_summary.json").write_text(json.dumps({"noise": "gaussian:25"}))
+    write_record(run, noise="gaussian:25")
     write_image(chdir_tmp / "test" / "a.png", (16, 16), "L")
     reports = {}
     for sigma in (25, 50):
@@ -265,7 +271,7 @@ def test_predict_sigma_needs_a_one_level_gaussian_model(chdir_tmp, cli, tiny_mod
     run.mkdir()
     (run / "best.keras").write_bytes(pathlib.Path(tiny_model_path).read_bytes())
     write_image(chdir_tmp / "in.png", (16, 16), "L")
-    (run / "train_summary.json").write_text(json.dumps({"noise": "gaussian:0-55"}))
+    write_record(run, noise="gaussian:0-55")
     check_rejected(
         cli,
         chdir_tmp,
@@ -273,7 +279,7 @@ def test_predict_sigma_needs_a_one_level_gaussian_model(chdir_tmp, cli, tiny_mod
         "--sigma",
         "blind",
     )
-    (run / "train_summary.json").write_text(json.dumps({"noise": "gaussian:25"}))
+    write_record(run, noise="gaussian:25")
     code, out, err = cli(["denoise", "predict", "in.png", "--run-dir", "run", "--sigma", "50", "--output-dir", "out"])
     assert code == 0, err
     model = keras.saving.load_model(tiny_model_path, safe_mode=True)
@@ -451,7 +457,7 @@ def test_image_smaller_than_a_patch(chdir_tmp, cli, run_argv):
         (["--epochs", "0"], ["--epochs must be at least 1; got 0"]),
         (["--filters", "0"], ["--filters", "must be a positive integer"]),
         (["--channels", "2"], ["--channels", "invalid choice"]),
-        (["--model", "ffdnet"], ["--model", "invalid choice"]),
+        (["--model", "ffdnet"], ["--model", "unknown model 'ffdnet'"]),
         (["--learning-rate", "-1"], ["--learning-rate must be positive"]),
         (["--model", "dncnn", "--depth", "1"], ["--model dncnn: depth must be an int >= 2; Received: depth=1"]),
     ],

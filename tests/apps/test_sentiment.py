@@ -1,4 +1,4 @@
-"""The sentiment app through its command line: run, evaluate, predict, export, and bad input.
+"""The sentiment app through its command line and its Python API: run, evaluate, predict, export, and bad input.
 
 The end-to-end run trains the default model (NBSVM over word 1-3-grams) on the embedded
 reviews, a few seconds; the point is every output a user gets, a SavedModel that takes raw
@@ -10,6 +10,8 @@ import csv
 import io
 import json
 import pathlib
+import re
+import shutil
 import subprocess
 import sys
 
@@ -17,7 +19,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+import kerasdl
+from kerasdl.apps.sentiment import Sentiment
 from kerasdl.apps.sentiment.evaluation import BASELINE_C_GRID
+from kerasdl.apps.sentiment.recipes import RECIPES, recipe
+from kerasdl.errors import UserInputError
 from kerasdl.export import run_tflite
 from tests.helpers import files_under, run_app
 
@@ -59,7 +65,7 @@ def test_run_writes_every_output(trained):
         "best.keras",
         "training_log.csv",
         "learning_curves.png",
-        "sentiment.json",
+        "task.json",
         "split.json",
         "train_summary.json",
         "evaluation.json",
@@ -68,9 +74,14 @@ def test_run_writes_every_output(trained):
     assert {"1/saved_model.pb", "1/model.tflite", "1/vocabulary.txt", "1/metadata.json"} <= files_under(work / APP_DIR)
     assert not [f for f in files_under(work) if f.endswith(".tmp") or "/.tmp" in f]
     assert "Done: test accuracy" in trained["stdout"] and "Traceback" not in trained["stdout"] + trained["stderr"]
-    record = json.loads((run_dir / "sentiment.json").read_text())
-    assert record["model"] == "nbsvm" and record["builder"] == "bag_of_ngrams_classifier" and record["naive_bayes"]
-    assert record["class_names"] == ["negative", "positive"] and record["source"]["dataset"] == "reviews"
+    record = json.loads((run_dir / "task.json").read_text())
+    assert record["app"] == "sentiment" and record["init"]["model"] == "nbsvm" and record["init"]["preset"] is None
+    assert (
+        record["state"]["class_names"] == ["negative", "positive"] and record["state"]["source"]["dataset"] == "reviews"
+    )
+    summary = json.loads((run_dir / "train_summary.json").read_text())
+    assert summary["model"] == "nbsvm" and summary["builder"] == "bag_of_ngrams_classifier" and summary["naive_bayes"]
+    assert summary["tokenizer"]["kind"] == "ngrams" and summary["batch_size"] == 32
     split = json.loads((run_dir / "split.json").read_text())
     assert (len(split["train"]), len(split["val"]), len(split["test"])) == (1800, 200, 500)
     assert not set(split["test"]) & set(split["train"] + split["val"])
@@ -163,6 +174,19 @@ def test_predict_and_evaluate_errors(in_run, cli, tmp_path, monkeypatch):
     assert code == 2 and "no trained model at" in err
     code, _, err = cli(["sentiment", "predict", "good", "--output", tmp_path / "p.txt"])
     assert code == 2 and "--output must end in .csv or .json" in err
+    import keras
+
+    keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)]).save(tmp_path / "dense.keras")
+    code, _, err = cli(["sentiment", "predict", "good", "--model-path", tmp_path / "dense.keras"])
+    assert code == 2 and "dense.keras is not a sentiment model (needs raw strings in" in err
+
+
+@pytest.mark.slow
+def test_a_model_file_without_its_run_record(trained, tmp_path):
+    shutil.copy(trained["work"] / RUN_DIR / "best.keras", tmp_path / "copy.keras")
+    task = Sentiment.from_run(tmp_path, model_path=tmp_path / "copy.keras")
+    assert task.model_name == "nbsvm" and task.class_names == ["negative", "positive"]
+    assert [r["label"] for r in task.predict(REVIEWS)] == ["negative", "positive"]
 
 
 @pytest.mark.slow
@@ -188,6 +212,86 @@ def test_evaluate_on_other_data_without_baseline(in_run, cli, tmp_path):
     assert code == 0, err
     report = json.loads(out_json.read_text())
     assert "baseline" not in report and report["split"]["test"] == 4 and report["model"]["accuracy"] == 1.0
+
+
+def table(path, rows):
+    """A TSV of ``rows`` review-like texts, alternating labels."""
+    words = {0: ["awful", "boring", "dull", "a waste"], 1: ["superb", "wonderful", "moving", "a delight"]}
+    path.write_text(
+        "label\tsentence\n" + "".join(f"{i % 2}\tThe film was {words[i % 2][i % 4]}, take {i}.\n" for i in range(rows)),
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.mark.slow
+def test_python_api_predict_and_load(trained, tmp_path):
+    task = Sentiment.from_run(trained["work"] / RUN_DIR)
+    assert task.model_name == "nbsvm" and task.class_names == ["negative", "positive"]
+    found = task.predict(REVIEWS + ["   "], output=tmp_path / "p.json")
+    assert found.inputs == REVIEWS and [r["label"] for r in found] == ["negative", "positive"]
+    assert set(found[0]) == {"label", "probability"}
+    written = json.loads((tmp_path / "p.json").read_text())
+    assert written["class_names"] == ["negative", "positive"] and written["predictions"][1]["text"] == REVIEWS[1]
+    served = kerasdl.load(trained["work"] / APP_DIR)
+    assert served.app == "sentiment"
+    for mine, theirs in zip(found, served(REVIEWS)):
+        assert mine["label"] == theirs["label"] and mine["probability"] == pytest.approx(
+            theirs["probability"], abs=1e-5
+        )
+    assert len(served(REVIEWS[0])) == 1
+
+
+@pytest.mark.slow
+def test_python_api_train_with_a_test_file(tmp_path):
+    task = Sentiment("fasttext", max_tokens=500, run_dir=tmp_path / "run")
+    task.train(
+        table(tmp_path / "train.tsv", 60),
+        test_data=table(tmp_path / "test.tsv", 14),
+        epochs=1,
+        steps_per_epoch=2,
+        verbose=0,
+    )
+    assert task.state["source"]["test_data"] == tmp_path / "test.tsv"
+    report = task.evaluate(baseline=False)  # the run's own test texts: the whole test file
+    assert report.metrics["split"]["test"] == 14 and report.headline.startswith("test accuracy ")
+    assert "baseline" not in report.metrics
+    exported = task.export(tmp_path / "models", tflite=False)
+    assert exported.metadata["model"] == "fasttext" and exported.metadata["tokenizer"]["ngrams"] == 2
+    assert (exported.path / "vocabulary.txt").is_file()
+    again = Sentiment.from_run(tmp_path / "run")
+    assert again.model_name == "fasttext" and again.recipe.settings["max_tokens"] == 500
+
+
+def test_recipes_are_shared_recipes():
+    for name, r in RECIPES.items():
+        assert set(r.settings) == {"tokenizer", "ngrams", "max_tokens", "sequence_length", "naive_bayes"}, name
+        assert r.training["steps_per_epoch"] is None and {"epochs", "learning_rate", "batch_size"} <= set(r.training)
+    cnn = recipe("cnn", tokenizer="wordpiece", max_tokens=300, sequence_length=32)
+    assert (cnn.settings["tokenizer"], cnn.settings["max_tokens"], cnn.settings["sequence_length"]) == (
+        "wordpiece",
+        300,
+        32,
+    )
+    assert RECIPES["cnn"].settings["tokenizer"] == "words"  # the table is untouched
+
+
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        (dict(model="bert"), "unknown model 'bert'"),
+        (dict(model="cnn", ngrams=2), "--ngrams is for the bag models (nbsvm, fasttext), not --model cnn"),
+        (dict(model="nbsvm", sequence_length=8), "--sequence-length is for sequence models"),
+        (dict(model="lstm", tokenizer="ngrams"), "--tokenizer ngrams does not fit --model lstm"),
+        (dict(tokenizer="bytes"), "unknown tokenizer 'bytes'"),
+        (dict(max_tokens=0), "max_tokens must be a positive int; Received: max_tokens=0"),
+        (dict(preset="x", model="cnn"), "--model does not apply to --preset"),
+        (dict(preset="x", model_options={"units": 2}), "--model-arg does not apply to --preset"),
+    ],
+)
+def test_bad_task_arguments(kwargs, fragment):
+    with pytest.raises(UserInputError, match=re.escape(fragment)):
+        Sentiment(**kwargs)
 
 
 @pytest.mark.slow
@@ -232,8 +336,8 @@ def test_cnn_with_a_learned_wordpiece_vocabulary(tmp_path, cli, monkeypatch):
         ]
     )
     assert code == 0, err
-    record = json.loads((tmp_path / "cnn" / "sentiment.json").read_text())
-    assert record["tokenizer"]["kind"] == "wordpiece" and record["tokenizer"]["vocabulary_size"] <= 300
+    tokenizer = json.loads((tmp_path / "cnn" / "task.json").read_text())["state"]["tokenizer"]
+    assert tokenizer["kind"] == "wordpiece" and tokenizer["vocabulary_size"] <= 300
     code, out, err = cli(["sentiment", "export", "--run-dir", "cnn"])
     assert code == 0, err
     version = tmp_path / APP_DIR / "1"
@@ -278,7 +382,7 @@ def test_preset_path_with_a_tiny_random_backbone(tmp_path, cli, monkeypatch):
         ]
     )
     assert code == 0, err
-    assert json.loads((tmp_path / "bert" / "sentiment.json").read_text())["preset"] == str(tmp_path / "tiny")
+    assert json.loads((tmp_path / "bert" / "task.json").read_text())["init"]["preset"] == str(tmp_path / "tiny")
     code, out, err = cli(["sentiment", "predict", *REVIEWS, "--run-dir", "bert"])
     assert code == 0, err
     assert len(out.strip().splitlines()) == 2

@@ -167,7 +167,7 @@ def test_saved_model_png_signature(trained, saved_model, keras_model):
     first, second = out["image_png"].numpy()
     assert first[:8] == PNG_SIGNATURE
     assert decode(first).shape == (30, 39, 3)
-    assert decode(second).shape == (21, 27, 3)  # always RGB out
+    assert decode(second).shape == (21, 27, 1)  # gray in, gray out
     # The same pixels as the Python path (`kerasdl sr predict`), within one 8-bit level.
     expected = np.rint(upscale_image(keras_model, rgb / np.float32(255)) * 255)
     assert np.abs(decode(first).astype(float) - expected).max() <= 1
@@ -377,12 +377,12 @@ def test_image_smaller_than_a_patch(chdir_tmp, cli, run_argv):
 @pytest.mark.parametrize(
     "extra, fragments",
     [
-        (["--scale", "5"], ["--scale", "unsupported scale '5'"]),
+        (["--scale", "5"], ["--scale", "invalid choice: 5"]),
         (["--epochs", "0"], ["--epochs must be at least 1; got 0"]),
         (["--steps-per-epoch", "0"], ["--steps-per-epoch must be at least 1"]),
         (["--blocks", "0"], ["--blocks", "must be a positive integer"]),
         (["--channels", "2"], ["--channels", "invalid choice"]),
-        (["--model", "vdsr"], ["--model", "invalid choice"]),
+        (["--model", "vdsr"], ["--model", "unknown model 'vdsr'"]),
         (["--learning-rate", "-1"], ["--learning-rate must be positive"]),
         (["--frobnicate"], ["unrecognized arguments: --frobnicate"]),
     ],

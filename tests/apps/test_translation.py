@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from kerasdl.apps.translation import data, figures, recipes, serving
+from kerasdl.apps.translation import Translation, data, figures, recipes, serving
 from kerasdl.data.subword import END_ID, START_ID
+from kerasdl.errors import UserInputError
 from kerasdl.export import run_tflite
 from kerasdl.export.saved_model import load_serving_signature
 from kerasdl.models.seq2seq import rnn_seq2seq, transformer_seq2seq
@@ -66,13 +67,7 @@ def in_run(trained, monkeypatch):
 
 @pytest.fixture
 def translator(in_run):
-    from kerasdl.apps.translation.commands import _load
-
-    class Args:
-        model_path = None
-        run_dir = str(RUN_DIR)
-
-    return _load(Args())
+    return Translation.from_run(RUN_DIR)
 
 
 # ---------------------------------------------------------------- end to end
@@ -86,7 +81,7 @@ def test_run_writes_every_output(trained):
         "sentencepiece.model",
         "training_log.csv",
         "learning_curves.png",
-        "translation.json",
+        "task.json",
         "train_summary.json",
         "split/train.tsv",
         "split/validation.tsv",
@@ -102,9 +97,13 @@ def test_run_writes_every_output(trained):
     assert "Done: test BLEU" in trained["stdout"] and "Traceback" not in trained["stdout"] + trained["stderr"]
     assert "saved_model_strings_equal_in_process True" in trained["stdout"]
     assert "tflite_greedy_equal_saved_model True" in trained["stdout"]
-    record = json.loads((run_dir / "translation.json").read_text())
-    assert record["model"] == "transformer" and record["source"] == {"generated": "3000"}
-    assert sum(record["split"].values()) == 3000
+    record = json.loads((run_dir / "task.json").read_text())
+    assert record["app"] == "translation" and record["init"]["model"] == "transformer"
+    assert (record["init"]["source_length"], record["init"]["target_length"]) == (24, 28)
+    assert record["state"]["source"] == {"generated": "3000"} and record["state"]["vocabulary_size"] <= 400
+    summary = json.loads((run_dir / "train_summary.json").read_text())
+    assert sum(summary["split"].values()) == 3000
+    assert summary["train_config"]["warmup_steps"] == 18  # the recipe's 200, cut to a tenth of 3 x 60 steps
     split = data.read_run_split(run_dir)
     test_sources = {s for s, _ in split["test"]}
     assert test_sources and not test_sources & {s for s, _ in split["train"] + split["validation"]}
@@ -135,8 +134,8 @@ def test_evaluation_scores_and_repeats(in_run, cli):
 def test_saved_model_takes_and_returns_strings(in_run, translator):
     served = load_serving_signature(APP_DIR / "1")
     batch = served(tf.constant(SENTENCES))["translation"].numpy()
-    ours = translator.translate()(tf.constant(SENTENCES))["translation"].numpy()
-    assert batch.dtype == object and list(batch) == list(ours)
+    ours = translator.predict(SENTENCES)
+    assert batch.dtype == object and [t.decode("utf-8") for t in batch] == list(ours)
     one_by_one = [served(tf.constant([s]))["translation"].numpy()[0] for s in SENTENCES]
     assert one_by_one == list(batch)  # batching does not change a translation
     metadata = json.loads((APP_DIR / "1" / "metadata.json").read_text())
@@ -166,7 +165,8 @@ def test_greedy_and_beam_outputs_end(in_run, translator, sampler):
     from kerasdl.data.subword import tokenizer
     from kerasdl.inference.seq2seq_decoding import decode, make_sampler
 
-    source = tokenizer(translator.proto, sequence_length=24)(tf.constant(SENTENCES))
+    proto = (RUN_DIR / "sentencepiece.model").read_bytes()
+    source = tokenizer(proto, sequence_length=24)(tf.constant(SENTENCES))
     out = np.asarray(
         decode(
             translator.model,
@@ -197,6 +197,22 @@ def test_predict_from_arguments_file_and_stdin(in_run, cli, monkeypatch, tmp_pat
     assert code == 0 and from_stdin.strip().splitlines() == lines, err
     code, beam, err = cli(["translate", "predict", "--beam-width", "3", SENTENCES[0]])
     assert code == 0 and beam.startswith(SENTENCES[0] + "\t"), err
+
+
+@pytest.mark.slow
+def test_python_api_and_the_loaded_export_agree(in_run):
+    import kerasdl
+
+    translator = Translation.from_run(RUN_DIR)
+    assert translator.model_name == "transformer" and translator.source_length == 24
+    found = translator.predict(SENTENCES)
+    assert found.inputs == SENTENCES and all(isinstance(t, str) for t in found)
+    assert translator.predict(SENTENCES[0]) == found[:1]  # one sentence, as a string
+    assert len(translator.predict(SENTENCES, beam_width=2)) == len(SENTENCES)
+    served = kerasdl.load(APP_DIR)  # the newest version
+    assert served.app == "translation" and served(SENTENCES) == list(found)
+    with pytest.raises(UserInputError, match="not both"):
+        translator.predict(SENTENCES, beam_width=2, top_k=3)
 
 
 @pytest.mark.slow
@@ -259,52 +275,42 @@ def test_bad_flags(tmp_path, cli, monkeypatch, argv, message):
 # ---------------------------------------------------------------- pieces
 
 
-def test_masked_cross_entropy_is_the_mean_over_real_tokens():
-    rng = np.random.default_rng(0)
-    logits = rng.normal(size=(2, 4, 7)).astype("float32")
-    labels = np.array([[4, 5, 3, 0], [6, 3, 0, 0]])
-    log_probs = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
-    nll = -np.take_along_axis(log_probs, labels[..., None], -1)[..., 0]
-    real = labels > 0
-    np.testing.assert_allclose(recipes.MaskedCrossEntropy()(labels, logits), nll[real].mean(), rtol=1e-5)
-    smoothed = 0.9 * nll - 0.1 * log_probs.mean(-1)
-    np.testing.assert_allclose(recipes.MaskedCrossEntropy(0.1)(labels, logits), smoothed[real].mean(), rtol=1e-5)
-    accuracy = recipes.MaskedAccuracy()
-    accuracy.update_state(labels, np.eye(7)[[[4, 1, 3, 5], [6, 6, 2, 2]]])
-    assert float(accuracy.result()) == pytest.approx(3 / 5)  # 4, 3 and 6 right; 1 and 6 wrong
-
-
-def test_label_smoothed_gradient_is_softmax_minus_the_smoothed_target():
-    """Softmax − ((1 − ε)·one-hot + ε/V) over the real tokens: the textbook gradient."""
-    import tensorflow as tf
-
-    rng = np.random.default_rng(1)
-    logits = tf.constant(rng.normal(size=(2, 3, 5)).astype("float32"))
-    labels = np.array([[1, 4, 0], [2, 2, 3]])
-    with tf.GradientTape() as tape:
-        tape.watch(logits)
-        loss = recipes.MaskedCrossEntropy(0.1)(labels, logits)
-    probs = tf.nn.softmax(logits).numpy()
-    target = 0.9 * np.eye(5)[labels] + 0.1 / 5
-    real = (labels > 0)[..., None]
-    np.testing.assert_allclose(tape.gradient(loss, logits), (probs - target) * real / real.sum(), atol=1e-6)
-
-
-def test_recipes_and_data_import_without_the_commands_or_other_apps():
+def test_recipes_and_data_import_without_the_task_or_other_apps():
     """The GPU recipe search imports these on a machine without TensorFlow: nothing on their
-    import path may load the app's commands, the training loop or the other apps."""
+    import path may load TensorFlow, the app's task, the training loop or the other apps."""
     import subprocess
 
     code = (
         "import json, sys, kerasdl.apps.translation.recipes, kerasdl.apps.translation.data; "
-        "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('kerasdl.apps.', 'kerasdl.training')))))"
+        "print(json.dumps(sorted(m for m in sys.modules "
+        "if m.startswith(('kerasdl.apps.', 'kerasdl.training')) or m == 'tensorflow')))"
     )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert json.loads(loaded) == [
+        "kerasdl.apps.recipe",
         "kerasdl.apps.translation",
         "kerasdl.apps.translation.data",
         "kerasdl.apps.translation.recipes",
     ]
+
+
+def test_recipes_are_the_shared_recipe_type_with_overrides():
+    r = recipes.recipe("transformer", vocabulary_size=4000, batch_size=32, label_smoothing=None)
+    assert (r.settings["vocabulary_size"], r.settings["label_smoothing"], r.training["batch_size"]) == (4000, 0.1, 32)
+    assert recipes.RECIPES["transformer"].settings["vocabulary_size"] == 8000  # the table is not changed
+    with pytest.raises(TypeError, match="unknown overrides"):
+        recipes.recipe("rnn", heads=3)
+    with pytest.raises(UserInputError, match="unknown model 'lstm'"):
+        recipes.recipe("lstm")
+    task = Translation("keras-io", vocabulary_size=500, source_length=20, model_options={"num_heads": 4})
+    assert task._init_arguments() == {
+        "model": "keras-io",
+        "model_options": {"num_heads": 4},
+        "vocabulary_size": 500,
+        "source_length": 20,
+        "target_length": 40,
+    }
+    assert task.recipe.options["num_heads"] == 4 and task.recipe.training["learning_rate"] == 1e-3
 
 
 def test_length_batches_cover_every_pair_once_and_pad_little():

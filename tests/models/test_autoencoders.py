@@ -79,9 +79,9 @@ def test_builder(case):
     assert y.min() > 0 and y.max() < 1
 
 
-def test_registered_in_the_autoencoder_family():
+def test_registered_in_the_generative_family():
     names = ["conv_autoencoder", "denoising_autoencoder", "dense_autoencoder", "sparse_autoencoder"]
-    assert registry.list_models(family="autoencoder") == names
+    assert registry.list_models("*autoencoder", family="generative") == names
     for name, builder in zip(names, (conv_autoencoder, denoising_autoencoder, dense_autoencoder, sparse_autoencoder)):
         entry = registry.model_entry(name)
         assert entry.builder is builder and entry.summary and "\n" not in entry.summary

@@ -4,13 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from kerasdl.models.captioning import (
-    ImagePreprocessing,
-    attention_model,
-    image_encoder,
-    show_attend_tell,
-    transformer_captioner,
-)
+from kerasdl.models.captioning import attention_model, image_encoder, show_attend_tell, transformer_captioner
 from tests.testing import run_builder_test
 
 IMAGES = np.random.default_rng(0).random((2, 32, 32, 3), dtype=np.float32)
@@ -92,13 +86,6 @@ def test_encoder_weights_from_a_file(tmp_path):
     source.save_weights(path)
     loaded = image_encoder(image_shape=(32, 32, 3), encoder_weights=str(path))
     np.testing.assert_allclose(loaded(IMAGES), source(IMAGES), atol=1e-6)
-
-
-def test_imagenet_preprocessing_modes():
-    x = np.full((1, 2, 2, 3), 0.5, np.float32)
-    assert np.allclose(ImagePreprocessing("tf")(x), 0.0)
-    caffe = np.asarray(ImagePreprocessing("caffe")(np.array([[[[1.0, 0.0, 0.0]]]], np.float32)))
-    np.testing.assert_allclose(caffe[0, 0, 0], [-103.939, -116.779, 255 - 123.68], atol=1e-3)  # BGR order
 
 
 @pytest.mark.parametrize(

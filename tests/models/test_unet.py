@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from kerasdl.layers import CropToReference, PadToMultiple
-from kerasdl.models.vision.unet import unet
+from kerasdl.models.segmentation.unet import unet
 from tests.testing import run_builder_test
 
 TINY = {"depth": 2, "filters": 4}

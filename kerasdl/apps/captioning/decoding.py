@@ -94,6 +94,11 @@ class Captioner:
         self.image_size = int(model.get_layer(ENCODER_LAYER).input_shape[1])
         self._ids = tf.function(self.ids, reduce_retracing=True)
 
+    @property
+    def decoding(self) -> str:
+        """``"greedy"`` or ``"beam search, N beams"``."""
+        return "greedy" if self.beam_width == 1 else f"beam search, {self.beam_width} beams"
+
     def ids(self, images):
         """Token ids ``(batch, max_length)`` for float images at the model's size."""
         return decode_ids(self.model, images, max_length=self.max_length, sampler=sampler_for(self.beam_width))

@@ -39,7 +39,7 @@ def evaluate_split(
         "images": len(test_images),
         "references_per_image": round(sum(map(len, test_captions)) / max(len(test_captions), 1), 2),
         "bleu": BLEU_IMPLEMENTATION,
-        "decoding": "greedy" if captioner.beam_width == 1 else f"beam search, {captioner.beam_width} beams",
+        "decoding": captioner.decoding,
         "model": {
             **corpus_bleu(hypotheses, test_captions),
             "seconds": round(seconds, 2),

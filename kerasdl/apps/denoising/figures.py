@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import pathlib
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 from kerasdl.apps.denoising.baselines import METHODS
 from kerasdl.apps.denoising.evaluation import MODEL, NOISY
 from kerasdl.files import save_figure
-from kerasdl.image_panels import detail_box, show_image
+from kerasdl.image_panels import detail_rows, show_image
 
 
 def comparison_figure(results, path, *, model_name="model", max_images=4, zoom=128) -> pathlib.Path:
@@ -26,12 +23,8 @@ def comparison_figure(results, path, *, model_name="model", max_images=4, zoom=1
         zoom: side of the zoomed crop in pixels.
     """
     results = results[:max_images]
-    fig = Figure(figsize=(16, 3.4 * len(results)))
-    FigureCanvasAgg(fig)
-    axes = fig.subplots(len(results), 5, squeeze=False)
-    for row, r in zip(axes, results):
-        y, x, s = detail_box(r.clean, zoom)
-        crop = (slice(y, y + s), slice(x, x + s))
+    fig, rows = detail_rows([r.clean for r in results], columns=5, width=16, row_height=3.4, zoom=zoom)
+    for (row, crop), r in zip(rows, results):
         classical = [m for m in METHODS if m in r.scores]
         show_image(row[0], r.clean, f"{r.name} (clean)")
         show_image(row[1], r.outputs[NOISY][crop], f"noisy: {r.scores[NOISY]['psnr']:.2f} dB")

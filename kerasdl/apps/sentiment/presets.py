@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from kerasdl.apps.recipe import Recipe
 from kerasdl.apps.sentiment.recipes import TEXT_INPUT
 from kerasdl.errors import UserInputError
+
+# How a preset fine-tunes by default: a few epochs at a small rate, as keras-hub's examples do.
+PRESET_RECIPE = Recipe(
+    "keras_hub.models.TextClassifier",
+    training={"epochs": 2, "steps_per_epoch": None, "learning_rate": 2e-5, "batch_size": 16},
+    summary="a keras-hub text-classifier preset (preset=), fine-tuned",
+)
 
 
 def load_classifier(preset: str, *, classes: int):

@@ -9,11 +9,11 @@ therefore takes text, and the same ``token ids -> probabilities`` part goes to L
 
 from __future__ import annotations
 
-import dataclasses
 import time
 
 import numpy as np
 
+from kerasdl.apps.recipe import Recipe, choose
 from kerasdl.errors import UserInputError
 
 TEXT_INPUT = "text"
@@ -22,45 +22,53 @@ CORE_NAME = "classifier"  # the token ids -> probabilities model inside the text
 VECTORIZER_NAME = "tokenizer"
 
 
-@dataclasses.dataclass(frozen=True)
-class Recipe:
-    """How the app builds, and by default trains, one kind of model.
-
-    Attributes:
-        builder: the registry name of the sequence builder.
-        tokenizer: ``"ngrams"`` (a bag of word n-grams), ``"words"`` (word sequence) or
-            ``"wordpiece"`` (subword sequence).
-        ngrams: for ``"ngrams"``, n-grams of 1 to this many words.
-        max_tokens: vocabulary size, padding and the unknown token included.
-        sequence_length: tokens per example for sequence models (None: bags take any length).
-        naive_bayes: multiply learned per-n-gram weights by the training split's
-            naive-Bayes log-count ratios (NBSVM).
-        options: the builder's keyword arguments (the app adds vocabulary and classes).
-        epochs, learning_rate, batch_size: training defaults.
-        summary: one line for ``--help``.
-    """
-
-    builder: str
-    tokenizer: str
-    ngrams: int = 1
-    max_tokens: int = 20000
-    sequence_length: int | None = None
-    naive_bayes: bool = False
-    options: dict = dataclasses.field(default_factory=dict)
-    epochs: int = 5
-    learning_rate: float = 1e-3
-    batch_size: int = 32
-    summary: str = ""
-
-
 # NBSVM's ratios are divided by this: it sets the size of the starting logits and, with
 # Adam, of each step (fast.ai's "NBSVM++" uses 10; 20 was better here on IMDB's validation split).
 NB_RATIO_SCALE = 20.0
 NB_SMOOTHING = 1.0  # Laplace smoothing of the per-class n-gram document counts
 
+
+def _recipe(
+    builder: str,
+    *,
+    tokenizer: str,
+    options: dict,
+    summary: str,
+    ngrams: int = 1,
+    max_tokens: int = 20000,
+    sequence_length: int | None = None,
+    naive_bayes: bool = False,
+    epochs: int = 5,
+    learning_rate: float = 1e-3,
+    batch_size: int = 32,
+) -> Recipe:
+    """A sentiment :class:`~kerasdl.apps.recipe.Recipe`: one pass over the training texts per epoch.
+
+    Its ``settings`` are the app's: ``tokenizer`` (``"ngrams"``: a bag of word n-grams,
+    ``"words"``: a word sequence, ``"wordpiece"``: a subword sequence), ``ngrams`` (n-grams of
+    1 to this many words), ``max_tokens`` (the vocabulary size, padding and the unknown token
+    included), ``sequence_length`` (tokens per text for sequence models; None: bags take any
+    length) and ``naive_bayes`` (multiply the learned per-n-gram weights by the training
+    split's naive-Bayes log-count ratios: NBSVM).
+    """
+    return Recipe(
+        builder,
+        options=options,
+        summary=summary,
+        training={"epochs": epochs, "steps_per_epoch": None, "learning_rate": learning_rate, "batch_size": batch_size},
+        settings={
+            "tokenizer": tokenizer,
+            "ngrams": ngrams,
+            "max_tokens": max_tokens,
+            "sequence_length": sequence_length,
+            "naive_bayes": naive_bayes,
+        },
+    )
+
+
 RECIPES = {
-    "nbsvm": Recipe(
-        builder="bag_of_ngrams_classifier",
+    "nbsvm": _recipe(
+        "bag_of_ngrams_classifier",
         tokenizer="ngrams",
         ngrams=3,
         max_tokens=2_000_000,
@@ -77,8 +85,8 @@ RECIPES = {
         batch_size=32,
         summary="NBSVM as a network: word 1-3-grams weighted by naive-Bayes ratios (the default)",
     ),
-    "fasttext": Recipe(
-        builder="bag_of_ngrams_classifier",
+    "fasttext": _recipe(
+        "bag_of_ngrams_classifier",
         tokenizer="ngrams",
         ngrams=2,
         max_tokens=500_000,
@@ -87,8 +95,8 @@ RECIPES = {
         learning_rate=5e-3,
         summary="fastText: mean of word and bigram embeddings",
     ),
-    "cnn": Recipe(
-        builder="text_cnn_classifier",
+    "cnn": _recipe(
+        "text_cnn_classifier",
         tokenizer="words",
         max_tokens=30000,
         sequence_length=400,
@@ -97,8 +105,8 @@ RECIPES = {
         learning_rate=2e-3,
         summary="Kim's text CNN over word embeddings",
     ),
-    "lstm": Recipe(
-        builder="rnn_classifier",
+    "lstm": _recipe(
+        "rnn_classifier",
         tokenizer="words",
         max_tokens=20000,
         sequence_length=400,
@@ -107,8 +115,8 @@ RECIPES = {
         learning_rate=2e-3,
         summary="an LSTM over word embeddings",
     ),
-    "gru": Recipe(
-        builder="rnn_classifier",
+    "gru": _recipe(
+        "rnn_classifier",
         tokenizer="words",
         max_tokens=20000,
         sequence_length=400,
@@ -117,8 +125,8 @@ RECIPES = {
         learning_rate=2e-3,
         summary="a GRU over word embeddings",
     ),
-    "bilstm": Recipe(
-        builder="rnn_classifier",
+    "bilstm": _recipe(
+        "rnn_classifier",
         tokenizer="words",
         max_tokens=20000,
         sequence_length=400,
@@ -127,8 +135,8 @@ RECIPES = {
         learning_rate=2e-3,
         summary="a bidirectional LSTM over word embeddings",
     ),
-    "transformer": Recipe(
-        builder="transformer_classifier",
+    "transformer": _recipe(
+        "transformer_classifier",
         tokenizer="words",
         max_tokens=20000,
         sequence_length=400,
@@ -142,29 +150,28 @@ DEFAULT_RECIPE = "nbsvm"
 
 
 def recipe(name: str, *, tokenizer=None, max_tokens=None, sequence_length=None, ngrams=None) -> Recipe:
-    """A recipe by name, with the command line's overrides."""
-    if name not in RECIPES:
-        raise UserInputError(f"unknown model {name!r}; choose one of {', '.join(RECIPES)}")
-    r = RECIPES[name]
-    changes = {}
+    """A recipe by name, its settings overridden by the arguments given (None keeps the recipe's).
+
+    Raises:
+        UserInputError: an unknown name or tokenizer, a size that is not a positive int, or a
+            setting the model does not read (n-grams for a sequence model, a sequence length for a bag).
+    """
+    r = choose(RECIPES, name)
+    kind = r.settings["tokenizer"]
+    for setting, value in {"max_tokens": max_tokens, "sequence_length": sequence_length, "ngrams": ngrams}.items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise UserInputError(f"{setting} must be a positive int; Received: {setting}={value!r}")
     if tokenizer is not None:
         if tokenizer not in TOKENIZERS:
             raise UserInputError(f"unknown tokenizer {tokenizer!r}; choose one of {', '.join(TOKENIZERS)}")
-        if (tokenizer == "ngrams") != (r.tokenizer == "ngrams"):
-            kind = "a bag of n-grams" if r.tokenizer == "ngrams" else "a token sequence"
-            raise UserInputError(f"--tokenizer {tokenizer} does not fit --model {name}, which reads {kind}")
-        changes["tokenizer"] = tokenizer
-    if max_tokens is not None:
-        changes["max_tokens"] = max_tokens
-    if sequence_length is not None:
-        if r.tokenizer == "ngrams":
-            raise UserInputError(f"--sequence-length is for sequence models; --model {name} reads a bag of n-grams")
-        changes["sequence_length"] = sequence_length
-    if ngrams is not None:
-        if r.tokenizer != "ngrams":
-            raise UserInputError(f"--ngrams is for the bag models (nbsvm, fasttext), not --model {name}")
-        changes["ngrams"] = ngrams
-    return dataclasses.replace(r, **changes)
+        if (tokenizer == "ngrams") != (kind == "ngrams"):
+            reads = "a bag of n-grams" if kind == "ngrams" else "a token sequence"
+            raise UserInputError(f"--tokenizer {tokenizer} does not fit --model {name}, which reads {reads}")
+    if sequence_length is not None and kind == "ngrams":
+        raise UserInputError(f"--sequence-length is for sequence models; --model {name} reads a bag of n-grams")
+    if ngrams is not None and kind != "ngrams":
+        raise UserInputError(f"--ngrams is for the bag models (nbsvm, fasttext), not --model {name}")
+    return r.with_settings(tokenizer=tokenizer, max_tokens=max_tokens, sequence_length=sequence_length, ngrams=ngrams)
 
 
 # ---------------------------------------------------------------- tokenizers
@@ -217,22 +224,23 @@ def learn_tokenizer(r: Recipe, texts) -> dict:
 
     from kerasdl.layers import standardize_review
 
+    settings = r.settings
     start = time.perf_counter()
-    if r.tokenizer == "wordpiece":
+    if settings["tokenizer"] == "wordpiece":
         import keras_hub
 
         vocabulary = keras_hub.tokenizers.compute_word_piece_vocabulary(
             _text_dataset(texts),
-            r.max_tokens,
+            settings["max_tokens"],
             lowercase=True,
             strip_accents=True,
             reserved_tokens=["[PAD]", "[UNK]"],
         )
     else:
         layer = keras.layers.TextVectorization(
-            max_tokens=r.max_tokens,
+            max_tokens=settings["max_tokens"],
             standardize=standardize_review,
-            ngrams=r.ngrams if r.ngrams > 1 else None,
+            ngrams=settings["ngrams"] if settings["ngrams"] > 1 else None,
             output_mode="int",
         )
         layer.adapt(_text_dataset(texts))
@@ -240,9 +248,9 @@ def learn_tokenizer(r: Recipe, texts) -> dict:
     if len(vocabulary) < 3:
         raise UserInputError("the training texts have no words to learn a vocabulary from")
     return {
-        "kind": r.tokenizer,
-        "ngrams": r.ngrams,
-        "sequence_length": r.sequence_length,
+        "kind": settings["tokenizer"],
+        "ngrams": settings["ngrams"],
+        "sequence_length": settings["sequence_length"],
         "vocabulary": [str(v) for v in vocabulary],
         "seconds": round(time.perf_counter() - start, 1),
     }
@@ -287,17 +295,17 @@ def naive_bayes_ratios(
 # ---------------------------------------------------------------- models
 
 
-def build_core(r: Recipe, *, vocabulary_size: int, classes: int, token_weights=None, options=None):
-    """The builder's token ids -> probabilities model, named :data:`CORE_NAME`."""
+def build_core(r: Recipe, *, vocabulary_size: int, classes: int, token_weights=None):
+    """The recipe's builder with its options: a token ids -> probabilities model, named :data:`CORE_NAME`."""
     import keras
 
     from kerasdl.registry import model_entry
 
-    kwargs = {**r.options, **dict(options or {})}
+    kwargs = dict(r.options)
     if isinstance(kwargs.get("embeddings_initializer"), dict):
         kwargs["embeddings_initializer"] = keras.initializers.deserialize(kwargs["embeddings_initializer"])
-    if r.sequence_length is not None:
-        kwargs.setdefault("sequence_length", r.sequence_length)
+    if r.settings["sequence_length"] is not None:
+        kwargs.setdefault("sequence_length", r.settings["sequence_length"])
     if token_weights is not None:
         kwargs["token_weights"] = token_weights
     try:
@@ -349,8 +357,3 @@ def tokenizer_spec(tokenizer) -> dict:
             "sequence_length": config.get("output_sequence_length"),
         }
     return {"kind": "wordpiece", "ngrams": 1, "sequence_length": tokenizer.sequence_length}
-
-
-def vocabulary_of(tokenizer) -> list[str]:
-    """The tokenizer's vocabulary; a token's id is its index."""
-    return [str(v) for v in tokenizer.get_vocabulary()]

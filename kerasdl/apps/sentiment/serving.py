@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from kerasdl.apps.sentiment.recipes import parts
+from kerasdl.errors import ExportParityError
+from kerasdl.export import load_serving_signature, run_tflite
+from kerasdl.export.bundle import TFLITE_FILE
 
 VOCABULARY_FILE = "vocabulary.txt"
 
@@ -89,3 +93,62 @@ def vocabulary(model) -> list[str]:
     tokenizer, _ = parts(model)
     inner = getattr(tokenizer, "tokenizer", tokenizer)
     return [str(v) for v in inner.get_vocabulary()]
+
+
+def vocabulary_file(tokens) -> str:
+    """``vocabulary.txt``: one token per line, a token's id its line number (0 = padding, 1 = unknown)."""
+    return "".join(token.replace("\n", " ") + "\n" for token in tokens)
+
+
+def float_usage(*, tokenizer: dict | None, preset: str | None, length: int | None, vocabulary_size: int) -> str:
+    """``metadata.json``'s line for ``serving_float`` and LiteRT: the token ids they take, and how to make them.
+
+    Args:
+        tokenizer: the run's tokenizer (``kind``, ``ngrams``), or None for a keras-hub preset.
+        preset: the preset's name or folder, when known.
+        length: the fixed number of token ids per text, or None (bags take any length).
+        vocabulary_size: ids are whole numbers below it.
+    """
+    if tokenizer is None:
+        source = f"Tokenizer.from_preset({preset!r})" if preset else "Tokenizer.from_preset(<the preset>)"
+        how = f"the preset's tokenizer (keras_hub.tokenizers.{source}), padded"
+    elif tokenizer.get("kind") == "wordpiece":
+        how = "keras-hub WordPieceTokenizer(vocabulary=vocabulary.txt, lowercase=True, strip_accents=True)"
+    else:
+        n = tokenizer.get("ngrams", 1)
+        how = (
+            "kerasdl.layers.standardize_review, split on whitespace"
+            + (f", word n-grams of 1..{n} joined by spaces" if n > 1 else "")
+            + "; id = line number in vocabulary.txt (0 padding, 1 unknown)"
+        )
+    shape = f"[batch, {length}]" if length else "[batch, any length]"
+    return (
+        f"token_ids: {shape} float32 (whole numbers < {vocabulary_size}; 0 = padding) -> "
+        f"output: [batch, classes] probabilities. Tokenize with {how}"
+    )
+
+
+def text_to_tflite_check(texts, token_ids, *, atol: float):
+    """An export check: raw text through the SavedModel against the same texts' token ids through LiteRT.
+
+    Returns:
+        A function of the (temporary) version folder returning
+        ``{"text_to_tflite_vs_saved_model": max |diff|}`` (``{}`` without a LiteRT file).
+
+    Raises:
+        ExportParityError (from the check): the two disagree by more than ``atol``.
+    """
+
+    def check(folder) -> dict:
+        if not (folder / TFLITE_FILE).is_file():
+            return {}
+        served = load_serving_signature(folder)(tf.constant(list(texts)))["probabilities"].numpy()
+        lite = run_tflite(folder / TFLITE_FILE, np.asarray(token_ids))
+        diff = float(np.max(np.abs(served - lite)))
+        if not diff <= atol:
+            raise ExportParityError(
+                f"LiteRT on the token ids differs from the SavedModel on the raw texts by {diff:.2e} (> {atol:g})"
+            )
+        return {"text_to_tflite_vs_saved_model": diff}
+
+    return check

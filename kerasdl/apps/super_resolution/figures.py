@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import pathlib
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 from kerasdl.files import save_figure
-from kerasdl.image_panels import detail_box, show_image
+from kerasdl.image_panels import detail_rows, show_image
 
 
 def before_after_figure(results, path, *, model_name="model", max_images=4, zoom=96) -> pathlib.Path:
@@ -22,12 +19,8 @@ def before_after_figure(results, path, *, model_name="model", max_images=4, zoom
         zoom: side of the zoomed crop in HR pixels.
     """
     results = results[:max_images]
-    fig = Figure(figsize=(13, 3.3 * len(results)))
-    FigureCanvasAgg(fig)
-    axes = fig.subplots(len(results), 4, squeeze=False)
-    for row, r in zip(axes, results):
-        y, x, s = detail_box(r.hr, zoom)
-        crop = (slice(y, y + s), slice(x, x + s))
+    fig, rows = detail_rows([r.hr for r in results], columns=4, width=13, row_height=3.3, zoom=zoom)
+    for (row, crop), r in zip(rows, results):
         b, m = r.scores["bicubic"], r.scores["model"]
         show_image(row[0], r.hr, f"{r.name} (ground truth)")
         show_image(row[1], r.bicubic[crop], f"bicubic detail: {b['psnr']:.2f} dB")

@@ -1,18 +1,15 @@
-"""Translation: sentence pairs in, a SavedModel that takes a sentence and returns its translation."""
+"""Translation: sentence pairs in, a SavedModel that takes a sentence and returns its translation.
 
-from kerasdl.registry import register_app
+:class:`Translation` (the task) loads on first use: ``recipes`` and ``data`` import without
+TensorFlow or the shared app pipeline (the recipe search runs them on Keras with JAX).
+"""
+
+__all__ = ["Translation"]
 
 
-@register_app("translation")
-class TranslationApp:
-    """Machine translation (Transformer, RNN with attention) scored with BLEU and chrF; string-in, string-out export."""
+def __getattr__(name):
+    if name == "Translation":
+        from kerasdl.apps.translation.task import Translation
 
-    aliases = ("translate",)
-
-    @staticmethod
-    def add_commands(subparsers):
-        # Imported here, not above: the commands pull in TensorFlow, and the app's recipes and data
-        # modules are also used without it (the recipe search runs Keras on JAX on a GPU machine).
-        from kerasdl.apps.translation import commands
-
-        return commands.add_commands(subparsers)
+        return Translation
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

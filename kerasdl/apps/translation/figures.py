@@ -87,8 +87,14 @@ def heatmap_figure(items, path, *, title: str = "") -> None:
     save_figure(fig, path, dpi=90)
 
 
-def attention_figure(model, tokenizer, translate, sources, path, *, source_length: int, title: str = ""):
-    """Translates ``sources`` and draws where each output piece attended; returns the weights used."""
+def attention_figure(
+    model, tokenizer, translate, sources, path, *, source_length: int, target_length: int, title: str = ""
+):
+    """Translates ``sources`` and draws where each output piece attended; returns the weights used.
+
+    An output whose pieces, tokenized again, outrun the decoder (``target_length`` with the start
+    piece) is drawn up to there.
+    """
     import tensorflow as tf
 
     from kerasdl.apps.translation.data import piece_ids
@@ -98,7 +104,7 @@ def attention_figure(model, tokenizer, translate, sources, path, *, source_lengt
     items = []
     for source, output in zip(sources, outputs):
         src, out = piece_ids(tokenizer, [source, output])
-        src = src[:source_length]
+        src, out = src[:source_length], out[: target_length - 1]
         decoder = np.concatenate([[START_ID], out]).astype(np.int32)
         weights = attention_weights(model, src[None], decoder[None])[0]
         # row i: attention while predicting output piece i (the decoder has read start + pieces < i)

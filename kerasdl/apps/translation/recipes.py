@@ -7,48 +7,42 @@ each spa-eng pair about twice, so the default keeps the keras.io shape (deeper s
 slower per CPU second) and changes how it is trained: no dropout (nothing to regularise yet),
 label smoothing, and a short warm-up to a higher peak rate. The search behind it is in the
 README's translation section.
+
+Each recipe is a :class:`kerasdl.apps.recipe.Recipe`. Its ``settings`` are the app's own knobs:
+
+- ``vocabulary_size``: SentencePiece pieces, one vocabulary shared by both languages.
+- ``source_length``: longest source, in pieces (longer training pairs are left out; longer
+  inputs to ``predict`` are an error).
+- ``target_length``: longest decoder input, the start token included (outputs stop there).
+- ``label_smoothing``: mass spread over the whole vocabulary in the loss.
+
+Its ``training`` holds the ``TrainConfig`` defaults: ``batch_size`` (sentence pairs per batch,
+formed from pairs of similar length), ``learning_rate`` (Adam's peak rate, cosine decay over
+the run), ``warmup_steps`` (linear warm-up to it first; the app caps it at a tenth of a short
+run) and ``epochs`` (passes over the training pairs: ``steps_per_epoch`` None is one pass).
+
+This module imports neither TensorFlow nor Keras: the recipe search imports it on a machine
+with only Keras on JAX.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
-import keras
-from keras import ops
-
+from kerasdl.apps.recipe import Recipe, choose
 from kerasdl.errors import UserInputError
 
+SETTINGS = {"vocabulary_size": 8000, "source_length": 40, "target_length": 40}
 
-@dataclasses.dataclass(frozen=True)
-class Recipe:
-    """How to build and train one kind of translation model.
 
-    Attributes:
-        builder: registered seq2seq builder.
-        options: its keyword arguments (vocabulary sizes and lengths are added by the app).
-        vocabulary_size: SentencePiece pieces, one vocabulary shared by both languages.
-        source_length: longest source, in pieces (longer training pairs are left out; longer
-            inputs to ``predict`` are an error).
-        target_length: longest decoder input, the start token included (outputs stop there).
-        batch_size: sentence pairs per batch (batches are formed from pairs of similar length).
-        learning_rate: Adam's peak rate (cosine decay over the run, from ``fit``).
-        warmup_steps: linear warm-up to ``learning_rate`` first.
-        label_smoothing: mass spread over the whole vocabulary in the loss.
-        epochs: passes over the training pairs.
-        summary: one line for ``--help``.
-    """
-
-    builder: str
-    options: dict
-    vocabulary_size: int = 8000
-    source_length: int = 40
-    target_length: int = 40
-    batch_size: int = 64
-    learning_rate: float = 1e-3
-    warmup_steps: int = 0
-    label_smoothing: float = 0.1
-    epochs: int = 10
-    summary: str = ""
+def _training(learning_rate: float, warmup_steps: int = 0) -> dict:
+    return {
+        "epochs": 10,
+        "steps_per_epoch": None,
+        "batch_size": 64,
+        "learning_rate": learning_rate,
+        "warmup_steps": warmup_steps,
+    }
 
 
 RECIPES = {
@@ -62,9 +56,8 @@ RECIPES = {
             "num_decoder_layers": 1,
             "dropout": 0.0,
         },
-        learning_rate=1.4e-3,
-        warmup_steps=200,
-        label_smoothing=0.1,
+        training=_training(1.4e-3, warmup_steps=200),
+        settings={**SETTINGS, "label_smoothing": 0.1},
         summary="Transformer, 1+1 layers, width 256, FF 2048, 8 heads; no dropout, label smoothing 0.1, "
         "200 warm-up steps to a 1.4e-3 peak (the default: tuned for short budgets)",
     ),
@@ -78,8 +71,8 @@ RECIPES = {
             "num_decoder_layers": 1,
             "dropout": 0.1,
         },
-        learning_rate=1e-3,
-        label_smoothing=0.0,
+        training=_training(1e-3),
+        settings={**SETTINGS, "label_smoothing": 0.0},
         summary="the keras.io example's Transformer: 1+1 layers, width 256, FF 2048, 8 heads, plain cross-entropy",
     ),
     "rnn": Recipe(
@@ -92,8 +85,8 @@ RECIPES = {
             "bidirectional_encoder": True,
             "dropout": 0.1,
         },
-        learning_rate=2e-3,
-        label_smoothing=0.1,
+        training=_training(2e-3),
+        settings={**SETTINGS, "label_smoothing": 0.1},
         summary="bidirectional LSTM encoder, LSTM decoder with Luong attention",
     ),
 }
@@ -101,20 +94,48 @@ DEFAULT_RECIPE = "transformer"
 
 
 def recipe(name: str, **overrides) -> Recipe:
-    """A recipe by name, with the command line's overrides (``None`` values ignored)."""
-    if name not in RECIPES:
-        raise UserInputError(f"unknown model {name!r}; choose one of {', '.join(RECIPES)}")
-    return dataclasses.replace(RECIPES[name], **{k: v for k, v in overrides.items() if v is not None})
+    """A recipe by name, its settings or training defaults replaced by ``overrides`` (``None`` values ignored).
+
+    Example:
+        >>> recipe("transformer", vocabulary_size=4000, batch_size=32).settings["vocabulary_size"]
+        4000
+
+    Raises:
+        UserInputError: an unknown name (the message lists the recipes).
+        TypeError: an override that is neither a setting nor a training default.
+    """
+    r = choose(RECIPES, name)
+    given = {k: v for k, v in overrides.items() if v is not None}
+    unknown = sorted(set(given) - set(r.settings) - set(r.training))
+    if unknown:
+        raise TypeError(
+            f"recipe() got unknown overrides {unknown}; settings: {sorted(r.settings)}, training: {sorted(r.training)}"
+        )
+    return dataclasses.replace(
+        r,
+        settings={**r.settings, **{k: v for k, v in given.items() if k in r.settings}},
+        training={**r.training, **{k: v for k, v in given.items() if k in r.training}},
+    )
 
 
 def build_model(r: Recipe, *, vocabulary_size: int, options=None, name: str = "translation"):
-    """The recipe's seq2seq model for a tokenizer of ``vocabulary_size`` pieces."""
+    """The recipe's seq2seq model for a tokenizer of ``vocabulary_size`` pieces.
+
+    Args:
+        r: the recipe (its ``options`` are the builder's; its settings give the lengths).
+        vocabulary_size: the tokenizer's pieces, both languages.
+        options: more builder options over the recipe's.
+        name: the model's name.
+
+    Raises:
+        UserInputError: the builder rejects the options.
+    """
     from kerasdl.registry import model_entry
 
     kwargs = {**r.options, **dict(options or {})}
     if r.builder == "transformer_seq2seq":
-        kwargs.setdefault("source_sequence_length", r.source_length)
-        kwargs.setdefault("target_sequence_length", r.target_length)
+        kwargs.setdefault("source_sequence_length", r.settings["source_length"])
+        kwargs.setdefault("target_sequence_length", r.settings["target_length"])
     try:
         return model_entry(r.builder).builder(
             source_vocabulary_size=vocabulary_size, target_vocabulary_size=vocabulary_size, name=name, **kwargs
@@ -123,51 +144,3 @@ def build_model(r: Recipe, *, vocabulary_size: int, options=None, name: str = "t
         raise UserInputError(f"--model-arg for {r.builder}: {err}") from None
     except ValueError as err:
         raise UserInputError(f"{r.builder}: {err}") from None
-
-
-@keras.saving.register_keras_serializable(package="kerasdl")
-class MaskedCrossEntropy(keras.losses.Loss):
-    """Next-token cross-entropy over real target tokens (id 0 pads), with optional label smoothing.
-
-    With smoothing ``ε`` the target distribution is ``(1 - ε)·one_hot + ε/V`` (Szegedy et al.
-    2016; Vaswani et al. 2017 use ε = 0.1). The loss is the mean over non-padding tokens of
-    the batch, whatever the padding.
-    """
-
-    def __init__(self, label_smoothing=0.0, name="masked_cross_entropy", reduction="sum", **kwargs):
-        # "sum" of per-token values already divided by the real-token count: the mean over real
-        # tokens, and Keras' own output mask (if any) only multiplies by 0/1 under "sum".
-        super().__init__(name=name, reduction=reduction, **kwargs)
-        self.label_smoothing = float(label_smoothing)
-
-    def call(self, y_true, y_pred):
-        y_true = ops.cast(y_true, "int32")
-        logits = ops.cast(y_pred, "float32")
-        # The backend's fused softmax cross-entropy against a dense target: on TensorFlow's CPU
-        # kernels it costs less than the sparse one (64 x 16 positions x 8,000 pieces, loss and
-        # gradient with the output layer: 82-86 against 91 ms), and smoothing then costs nothing
-        # more; adding the smoothing term to the sparse loss instead cost 12 ms a step (8% of one).
-        vocabulary = ops.shape(logits)[-1]
-        target = ops.one_hot(y_true, vocabulary)
-        if self.label_smoothing:
-            target = target * (1.0 - self.label_smoothing) + self.label_smoothing / vocabulary
-        loss = ops.categorical_crossentropy(target, logits, from_logits=True)
-        real = ops.cast(ops.not_equal(y_true, 0), "float32")
-        return loss * real / ops.maximum(ops.sum(real), 1.0)
-
-    def get_config(self):
-        return {**super().get_config(), "label_smoothing": self.label_smoothing}
-
-
-@keras.saving.register_keras_serializable(package="kerasdl")
-class MaskedAccuracy(keras.metrics.Mean):
-    """Share of real (non-padding) target tokens predicted exactly, over all tokens seen."""
-
-    def __init__(self, name="accuracy", **kwargs):
-        super().__init__(name=name, **kwargs)
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        # The padding mask comes from the labels; Keras' output mask (same positions) is not needed.
-        y_true = ops.cast(y_true, "int32")
-        hit = ops.cast(ops.equal(ops.cast(ops.argmax(y_pred, axis=-1), "int32"), y_true), "float32")
-        return super().update_state(hit, sample_weight=ops.cast(ops.not_equal(y_true, 0), "float32"))

@@ -7,6 +7,7 @@ import pathlib
 
 import numpy as np
 
+from kerasdl.data.classification import Split
 from kerasdl.data.text.loaders import (
     LabeledTexts,
     is_aclimdb,
@@ -24,27 +25,8 @@ SPLIT_FRACTIONS = (0.8, 0.1, 0.1)  # train, validation, test of a source without
 
 
 @dataclasses.dataclass
-class TextSplit:
-    """Train, validation and test parts, and where they came from."""
-
-    train: LabeledTexts
-    val: LabeledTexts
-    test: LabeledTexts
-    source: str
-    seed: int
-
-    @property
-    def class_names(self) -> list[str]:
-        return self.train.class_names
-
-    def record(self) -> dict:
-        """The split as JSON: the source, the seed, and each part's ids (files or file:line)."""
-        return {
-            "source": self.source,
-            "seed": self.seed,
-            "class_names": self.class_names,
-            **{part: list(getattr(self, part).ids) for part in ("train", "val", "test")},
-        }
+class TextSplit(Split):
+    """Train, validation and test :class:`LabeledTexts`, and where they came from; ids are files or file:line."""
 
     def counts(self) -> dict:
         return {part: len(getattr(self, part)) for part in ("train", "val", "test")}

@@ -7,6 +7,6 @@ from kerasdl.models.captioning.common import (  # noqa: F401
     FEATURES_INPUT,
     IMAGE_INPUT,
 )
-from kerasdl.models.captioning.encoders import ImagePreprocessing, image_encoder  # noqa: F401
+from kerasdl.models.captioning.encoders import image_encoder  # noqa: F401
 from kerasdl.models.captioning.show_attend_tell import attention_model, show_attend_tell  # noqa: F401
 from kerasdl.models.captioning.transformer import transformer_captioner  # noqa: F401

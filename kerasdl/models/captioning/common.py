@@ -11,6 +11,7 @@ once per step, the features standing in for the sampler's cache.
 from __future__ import annotations
 
 import keras
+from keras import layers
 
 from kerasdl.models.arguments import check_positive_int
 
@@ -46,9 +47,21 @@ def caption_input(sequence_length=None):
     return keras.Input(shape=(sequence_length,), dtype="int32", name=CAPTION_INPUT)
 
 
-def assemble(encoder, decoder, *, image_shape, sequence_length, name):
+def decoder_inputs(features_shape, sequence_length=None):
+    """The decoder's inputs: the encoder's feature grid ``features_shape`` and the caption ids."""
+    return keras.Input(shape=features_shape, name=FEATURES_INPUT), caption_input(sequence_length)
+
+
+def decoder_model(features, ids, states, *, vocabulary_size, dropout):
+    """The decoder: dropout on its last ``states`` and the next-token ``"logits"`` (float32), as a model."""
+    states = layers.Dropout(dropout, name="output_dropout")(states)
+    logits = layers.Dense(vocabulary_size, dtype="float32", name="logits")(states)
+    return keras.Model({FEATURES_INPUT: features, CAPTION_INPUT: ids}, logits, name=DECODER_LAYER)
+
+
+def assemble(encoder, decoder, *, sequence_length, name):
     """The training model: ``decoder({"features": encoder(image), "caption_ids"})``."""
-    image = keras.Input(shape=image_shape, name=IMAGE_INPUT)
+    image = keras.Input(shape=encoder.input_shape[1:], name=IMAGE_INPUT)
     ids = caption_input(sequence_length)
     logits = decoder({FEATURES_INPUT: encoder(image), CAPTION_INPUT: ids})
     return keras.Model({IMAGE_INPUT: image, CAPTION_INPUT: ids}, logits, name=name)

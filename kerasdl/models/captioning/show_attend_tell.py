@@ -24,8 +24,7 @@ ATTENTION_LAYER = "attention"
 
 
 def _decoder(features_shape, *, vocabulary_size, sequence_length, embed_dim, units, dropout):
-    features = keras.Input(shape=features_shape, name=common.FEATURES_INPUT)
-    ids = common.caption_input(sequence_length)
+    features, ids = common.decoder_inputs(features_shape, sequence_length)
     mean = layers.GlobalAveragePooling1D(name="mean_annotation")(features)
     h0 = layers.Dense(units, activation="tanh", name="init_h")(mean)
     c0 = layers.Dense(units, activation="tanh", name="init_c")(mean)
@@ -43,9 +42,7 @@ def _decoder(features_shape, *, vocabulary_size, sequence_length, embed_dim, uni
         ]
     )
     deep = layers.Activation("tanh", name="deep_output_tanh")(deep)
-    deep = layers.Dropout(dropout, name="output_dropout")(deep)
-    logits = layers.Dense(vocabulary_size, dtype="float32", name="logits")(deep)
-    return keras.Model({common.FEATURES_INPUT: features, common.CAPTION_INPUT: ids}, logits, name=common.DECODER_LAYER)
+    return common.decoder_model(features, ids, deep, vocabulary_size=vocabulary_size, dropout=dropout)
 
 
 @register_model("show_attend_tell", family="captioning")
@@ -104,7 +101,7 @@ def show_attend_tell(
         units=units,
         dropout=dropout,
     )
-    return common.assemble(enc, dec, image_shape=image_shape, sequence_length=sequence_length, name=name)
+    return common.assemble(enc, dec, sequence_length=sequence_length, name=name)
 
 
 def attention_model(model):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import warnings
 
-import keras
+import keras  # noqa: F401  (the docstring example uses it)
 import keras_hub
 from keras import layers
 
@@ -33,8 +33,7 @@ def _decoder(
     num_decoder_layers,
     dropout,
 ):
-    features = keras.Input(shape=features_shape, name=common.FEATURES_INPUT)
-    ids = common.caption_input(None)
+    features, ids = common.decoder_inputs(features_shape)
     memory = layers.Dense(embed_dim, name="feature_projection")(features)
     memory = layers.Add(name="feature_positions")(
         [memory, keras_hub.layers.PositionEmbedding(features_shape[0], name="feature_position_embedding")(memory)]
@@ -50,9 +49,7 @@ def _decoder(
         y = keras_hub.layers.TransformerDecoder(
             intermediate_dim, num_heads, dropout=dropout, name=f"decoder_layer_{i}"
         )(y, memory)
-    y = layers.Dropout(dropout, name="output_dropout")(y)
-    logits = layers.Dense(vocabulary_size, dtype="float32", name="logits")(y)
-    return keras.Model({common.FEATURES_INPUT: features, common.CAPTION_INPUT: ids}, logits, name=common.DECODER_LAYER)
+    return common.decoder_model(features, ids, y, vocabulary_size=vocabulary_size, dropout=dropout)
 
 
 @register_model("transformer_captioner", family="captioning")
@@ -130,4 +127,4 @@ def transformer_captioner(
             num_decoder_layers=num_decoder_layers,
             dropout=dropout,
         )
-    return common.assemble(enc, dec, image_shape=image_shape, sequence_length=None, name=name)
+    return common.assemble(enc, dec, sequence_length=None, name=name)

@@ -211,22 +211,50 @@ def autoencoder_parts(model):
     return model.get_layer("encoder"), model.get_layer("decoder"), model
 
 
-def _parts(*, architecture, input_shape, latent_dim, hidden_units, filters, kernel_size, **kwargs):
-    """Checks the shared arguments, then builds the dense or convolutional encoder and decoder."""
+def _autoencoder(
+    *,
+    architecture,
+    input_shape,
+    latent_dim,
+    hidden_units=None,
+    filters=None,
+    kernel_size=None,
+    undercomplete=False,
+    corruption=None,
+    name,
+    **layer_options,
+):
+    """Checks the shared arguments, builds the dense or convolutional parts and joins them.
+
+    Args:
+        architecture: ``"dense"`` (:func:`dense_parts`) or ``"conv"`` (:func:`conv_parts`).
+        input_shape, latent_dim, hidden_units, filters, kernel_size: as the public builders'.
+        undercomplete: whether the code must be smaller than the input.
+        corruption: optional layer before the encoder, as :func:`join`'s.
+        name: the model's name.
+        **layer_options: ``activation``, ``latent_activation``, ``output_activation`` and
+            ``code_layer``, passed on to the parts.
+    """
     check_choice("architecture", architecture, ARCHITECTURES)
     input_shape = _check_positive_ints(input_shape, "input_shape")
     check_positive_int("latent_dim", latent_dim)
     if architecture == "dense":
         hidden_units = _check_positive_ints(hidden_units, "hidden_units", allow_empty=True)
-        return dense_parts(input_shape=input_shape, latent_dim=latent_dim, hidden_units=hidden_units, **kwargs)
-    filters = _check_positive_ints(filters, "filters")
-    check_positive_int("kernel_size", kernel_size)
-    return conv_parts(
-        input_shape=input_shape, latent_dim=latent_dim, filters=filters, kernel_size=kernel_size, **kwargs
-    )
+        encoder, decoder = dense_parts(
+            input_shape=input_shape, latent_dim=latent_dim, hidden_units=hidden_units, **layer_options
+        )
+    else:
+        filters = _check_positive_ints(filters, "filters")
+        check_positive_int("kernel_size", kernel_size)
+        encoder, decoder = conv_parts(
+            input_shape=input_shape, latent_dim=latent_dim, filters=filters, kernel_size=kernel_size, **layer_options
+        )
+    if undercomplete:
+        _check_undercomplete(encoder.input_shape[1:], latent_dim)
+    return join(encoder, decoder, corruption=corruption, name=name)
 
 
-@register_model(family="autoencoder")
+@register_model(family="generative")
 def dense_autoencoder(
     *,
     input_shape=(28, 28, 1),
@@ -265,22 +293,10 @@ def dense_autoencoder(
         >>> model.get_layer("encoder").output_shape
         (None, 32)
     """
-    encoder, decoder = _parts(
-        architecture="dense",
-        input_shape=input_shape,
-        latent_dim=latent_dim,
-        hidden_units=hidden_units,
-        filters=None,
-        kernel_size=None,
-        activation=activation,
-        latent_activation=latent_activation,
-        output_activation=output_activation,
-    )
-    _check_undercomplete(encoder.input_shape[1:], latent_dim)
-    return join(encoder, decoder, name=name)
+    return _autoencoder(architecture="dense", undercomplete=True, **locals())
 
 
-@register_model(family="autoencoder")
+@register_model(family="generative")
 def conv_autoencoder(
     *,
     input_shape=(28, 28, 1),
@@ -318,22 +334,10 @@ def conv_autoencoder(
         >>> model.output_shape
         (None, 32, 32, 3)
     """
-    encoder, decoder = _parts(
-        architecture="conv",
-        input_shape=input_shape,
-        latent_dim=latent_dim,
-        hidden_units=None,
-        filters=filters,
-        kernel_size=kernel_size,
-        activation=activation,
-        latent_activation=latent_activation,
-        output_activation=output_activation,
-    )
-    _check_undercomplete(encoder.input_shape[1:], latent_dim)
-    return join(encoder, decoder, name=name)
+    return _autoencoder(architecture="conv", undercomplete=True, **locals())
 
 
-@register_model(family="autoencoder")
+@register_model(family="generative")
 def denoising_autoencoder(
     *,
     input_shape=(28, 28, 1),
@@ -397,7 +401,7 @@ def denoising_autoencoder(
     else:
         _check_fraction(masking_rate, "masking_rate")
         corruption = MaskingNoise(masking_rate, seed=seed, name="corruption")
-    encoder, decoder = _parts(
+    return _autoencoder(
         architecture=architecture,
         input_shape=input_shape,
         latent_dim=latent_dim,
@@ -407,11 +411,12 @@ def denoising_autoencoder(
         activation=activation,
         latent_activation=latent_activation,
         output_activation=output_activation,
+        corruption=corruption,
+        name=name,
     )
-    return join(encoder, decoder, corruption=corruption, name=name)
 
 
-@register_model(family="autoencoder")
+@register_model(family="generative")
 def sparse_autoencoder(
     *,
     input_shape=(28, 28, 1),
@@ -488,7 +493,7 @@ def sparse_autoencoder(
         _check_fraction(target, "target")
         _check_non_negative(kl_weight, "kl_weight")
         penalty = KLSparsity(target=target, weight=kl_weight, name="sparsity")
-    encoder, decoder = _parts(
+    return _autoencoder(
         architecture=architecture,
         input_shape=input_shape,
         latent_dim=latent_dim,
@@ -499,5 +504,5 @@ def sparse_autoencoder(
         latent_activation=latent_activation,
         output_activation=output_activation,
         code_layer=penalty,
+        name=name,
     )
-    return join(encoder, decoder, name=name)

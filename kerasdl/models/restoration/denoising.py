@@ -2,7 +2,7 @@
 
 A denoiser maps a noisy image ``(h, w, channels)`` in [0, 1] to the clean estimate of the
 same size. With residual learning (DnCNN's default) the network body predicts the noise
-and the model subtracts it from its input. The U-Net (``kerasdl.models.vision.unet``) is
+and the model subtracts it from its input. The U-Net (``kerasdl.models.segmentation.unet``) is
 the other denoiser the denoising app trains.
 """
 
@@ -15,7 +15,7 @@ from kerasdl.models.inputs import image_input, model_inputs
 from kerasdl.registry import register_model
 
 
-@register_model(family="denoising")
+@register_model(family="restoration")
 def dncnn(
     *,
     channels=1,
@@ -66,12 +66,12 @@ def dncnn(
     check_int_at_least("filters", filters, 1)
     check_int_at_least("downscale", downscale, 1)
     noisy = image_input(
-        input_tensor=input_tensor, input_shape=input_shape, default_shape=(None, None, channels), name="noisy"
+        input_tensor=input_tensor,
+        input_shape=input_shape,
+        default_shape=(None, None, channels),
+        name="noisy",
+        channels=channels,
     )
-    if noisy.shape[-1] != channels:
-        raise ValueError(
-            f"the input's channel count must equal channels={channels}; Received: input shape {tuple(noisy.shape)}"
-        )
     x = noisy
     if downscale > 1:
         x = PadToMultiple(downscale, name="pad")(x)

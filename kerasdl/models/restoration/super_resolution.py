@@ -23,12 +23,13 @@ def _check(scale, channels):
 
 
 def _lr_input(input_tensor, input_shape, channels):
-    x = image_input(input_tensor=input_tensor, input_shape=input_shape, default_shape=(None, None, channels), name="lr")
-    if x.shape[-1] != channels:
-        raise ValueError(
-            f"the input's channel count must equal channels={channels}; Received: input shape {tuple(x.shape)}"
-        )
-    return x
+    return image_input(
+        input_tensor=input_tensor,
+        input_shape=input_shape,
+        default_shape=(None, None, channels),
+        name="lr",
+        channels=channels,
+    )
 
 
 def _output(x):
@@ -48,7 +49,7 @@ def sub_pixel_upsampler(x, *, scale, filters, name):
     return x
 
 
-@register_model(family="super_resolution")
+@register_model(family="restoration")
 def srcnn(
     *,
     scale=3,
@@ -94,7 +95,7 @@ def srcnn(
     return keras.Model(model_inputs(lr), _output(x), name=name)
 
 
-@register_model(family="super_resolution")
+@register_model(family="restoration")
 def espcn(
     *,
     scale=3,
@@ -153,7 +154,7 @@ def residual_block(x, *, filters, residual_scale, zero_init=False, name):
     return layers.Add(name=f"{name}_add")([x, r])
 
 
-@register_model(family="super_resolution")
+@register_model(family="restoration")
 def edsr(
     *,
     scale=3,

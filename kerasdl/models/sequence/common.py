@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import keras
 
+from kerasdl.models.arguments import check_rate
+
 
 def _positive_int(name, value, *, minimum=1):
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
@@ -40,8 +42,7 @@ def check_arguments(
         _positive_int("sequence_length", sequence_length)
     _positive_int("embed_dim", embed_dim)
     _positive_int("classes", classes)
-    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
-        raise ValueError(f"dropout must be a rate in [0, 1); Received: dropout={dropout!r}")
+    check_rate("dropout", dropout, noun="rate")
 
 
 def check_positive(**values):

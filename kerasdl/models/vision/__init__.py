@@ -6,6 +6,5 @@ from kerasdl.models.vision import (
     inception_v3,  # noqa: F401
     mobilenet,  # noqa: F401  (mobilenet, mobilenet_v2)
     resnet,  # noqa: F401  (resnet18 ... resnet152)
-    unet,  # noqa: F401
     vgg,  # noqa: F401  (vgg11 ... vgg19)
 )

@@ -7,7 +7,6 @@ classifier_activation, name``), build offline with ``weights=None`` and have no 
 ImageNet weights; ``weights`` may be the path to a weights file.
 """
 
-import keras
 from keras import layers
 
 from kerasdl.layers import ConnectionTableConv2D, LocalResponseNormalization, TrainableSubsampling, scaled_tanh
@@ -36,15 +35,6 @@ def _check_positive_ints(value, argument, length=None):
         what = f"{length} positive ints" if length else "a sequence of positive ints"
         raise ValueError(f"{argument} must be {what}; Received: {argument}={value!r}")
     return values
-
-
-def _default_shape(input_tensor, input_shape, shape):
-    """The family's own default input (LeNet's 32x32 grey images, not 224x224 RGB)."""
-    return shape if input_tensor is None and input_shape is None else input_shape
-
-
-def _classifier(x, *, classes, classifier_activation, name="predictions"):
-    return layers.Dense(classes, activation=classifier_activation, dtype="float32", name=name)(x)
 
 
 @register_model(family="vision")
@@ -94,25 +84,11 @@ def mlp(
         >>> model.output_shape
         (None, 10)
     """
-    common.check_arguments(
-        weights=weights,
-        include_top=include_top,
-        pooling=pooling,
-        classes=classes,
-        classifier_activation=classifier_activation,
-        imagenet=False,
-    )
+    args = common.Arguments.from_locals(locals())
+    common.check_arguments(args, imagenet=False)
     hidden_units = _check_positive_ints(hidden_units, "hidden_units")
     check_rate("dropout", dropout)
-    image, inputs = common.image_input(
-        input_tensor=input_tensor,
-        input_shape=_default_shape(input_tensor, input_shape, (28, 28, 1)),
-        default_size=28,
-        min_size=1,
-        weights=weights,
-        include_top=include_top,
-        fixed_size=True,
-    )
+    image = common.image_input(args, default_size=28, min_size=1, fixed_size=True, default_shape=(28, 28, 1))
     if not include_top and pooling is None and None in image.shape[1:3]:
         raise ValueError(
             "without pooling the MLP flattens the image, so the input size must be known; "
@@ -126,9 +102,15 @@ def mlp(
         if dropout:
             x = layers.Dropout(dropout, name=f"dropout{i + 1}")(x)
     if include_top:
-        x = _classifier(x, classes=classes, classifier_activation=classifier_activation)
-    model = keras.Model(inputs, x, name=name)
-    return common.load_weights(model, weights)
+        x = common.predictions(x, args)
+    return common.finish(image, x, args)
+
+
+def _lenet5_top(x, args, *, activation):
+    """LeNet-5's F6: C5's maps flattened, 84 units, then the output layer."""
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dense(84, activation=activation, name="f6")(x)
+    return common.predictions(x, args)
 
 
 @register_model(family="vision")
@@ -184,28 +166,14 @@ def lenet5(
         >>> model.count_params()  # 60,000 of the paper + 850 for the Dense output
         60850
     """
-    common.check_arguments(
-        weights=weights,
-        include_top=include_top,
-        pooling=pooling,
-        classes=classes,
-        classifier_activation=classifier_activation,
-        imagenet=False,
-    )
+    args = common.Arguments.from_locals(locals())
+    common.check_arguments(args, imagenet=False)
     if variant not in LENET5_VARIANTS:
         raise ValueError(f"variant must be one of {LENET5_VARIANTS}; Received: variant={variant!r}")
     original = variant == "original"
     if activation is None or activation == "scaled_tanh":
         activation = scaled_tanh if activation == "scaled_tanh" or original else "relu"
-    image, inputs = common.image_input(
-        input_tensor=input_tensor,
-        input_shape=_default_shape(input_tensor, input_shape, (32, 32, 1)),
-        default_size=32,
-        min_size=32,
-        weights=weights,
-        include_top=include_top,
-        fixed_size=True,
-    )
+    image = common.image_input(args, default_size=32, min_size=32, fixed_size=True, default_shape=(32, 32, 1))
     x = layers.Conv2D(6, 5, activation=activation, name="c1")(image)
     if original:
         x = TrainableSubsampling(2, activation=activation, name="s2")(x)
@@ -216,14 +184,17 @@ def lenet5(
         x = layers.Conv2D(16, 5, activation=activation, name="c3")(x)
         x = layers.MaxPooling2D(2, name="s4")(x)
     x = layers.Conv2D(120, 5, activation=activation, name="c5")(x)
-    if include_top:
-        x = layers.Flatten(name="flatten")(x)
-        x = layers.Dense(84, activation=activation, name="f6")(x)
-        x = _classifier(x, classes=classes, classifier_activation=classifier_activation)
-    else:
-        x = common.pool(x, pooling)
-    model = keras.Model(inputs, x, name=name)
-    return common.load_weights(model, weights)
+    x = common.classifier_head(x, args, _lenet5_top, activation=activation)
+    return common.finish(image, x, args)
+
+
+def _alexnet_top(x, args, *, dense_units, dropout):
+    """AlexNet's FC6 and FC7 with dropout on their outputs, then the output layer."""
+    x = layers.Flatten(name="flatten")(x)
+    for i, units in enumerate(dense_units, start=6):
+        x = layers.Dense(units, activation="relu", name=f"fc{i}")(x)
+        x = layers.Dropout(dropout, name=f"dropout{i}")(x)
+    return common.predictions(x, args)
 
 
 @register_model(family="vision")
@@ -285,14 +256,8 @@ def alexnet(
         >>> model.output_shape
         (None, 10)
     """
-    common.check_arguments(
-        weights=weights,
-        include_top=include_top,
-        pooling=pooling,
-        classes=classes,
-        classifier_activation=classifier_activation,
-        imagenet=False,
-    )
+    args = common.Arguments.from_locals(locals())
+    common.check_arguments(args, imagenet=False)
     filters = _check_positive_ints(filters, "filters", length=len(ALEXNET_CONVS))
     dense_units = _check_positive_ints(dense_units, "dense_units", length=2)
     check_rate("dropout", dropout)
@@ -300,15 +265,7 @@ def alexnet(
         raise ValueError(
             f"grouped=True splits every layer in two towers, so filters must be even; Received: filters={filters!r}"
         )
-    image, inputs = common.image_input(
-        input_tensor=input_tensor,
-        input_shape=input_shape,
-        default_size=227,
-        min_size=67,
-        weights=weights,
-        include_top=include_top,
-        fixed_size=True,
-    )
+    image = common.image_input(args, default_size=227, min_size=67, fixed_size=True)
     x = image
     for i, (width, (kernel, stride, groups, lrn, max_pool)) in enumerate(zip(filters, ALEXNET_CONVS), start=1):
         x = layers.Conv2D(
@@ -324,13 +281,5 @@ def alexnet(
             x = LocalResponseNormalization(size=5, k=2.0, alpha=1e-4, beta=0.75, name=f"lrn{i}")(x)
         if max_pool:
             x = layers.MaxPooling2D(3, strides=2, name=f"pool{i}")(x)
-    if include_top:
-        x = layers.Flatten(name="flatten")(x)
-        for i, units in enumerate(dense_units, start=6):
-            x = layers.Dense(units, activation="relu", name=f"fc{i}")(x)
-            x = layers.Dropout(dropout, name=f"dropout{i}")(x)
-        x = _classifier(x, classes=classes, classifier_activation=classifier_activation)
-    else:
-        x = common.pool(x, pooling)
-    model = keras.Model(inputs, x, name=name)
-    return common.load_weights(model, weights)
+    x = common.classifier_head(x, args, _alexnet_top, dense_units=dense_units, dropout=dropout)
+    return common.finish(image, x, args)

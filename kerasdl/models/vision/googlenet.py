@@ -1,9 +1,9 @@
 """GoogLeNet (Inception-v1): a stem, nine inception modules and global average pooling."""
 
-import keras
 from keras import layers
 
 from kerasdl.layers import LocalResponseNormalization
+from kerasdl.models.arguments import check_rate
 from kerasdl.models.vision import common
 from kerasdl.registry import register_model
 
@@ -55,7 +55,7 @@ def inception_module(x, widths, *, name):
     return layers.Concatenate(name=f"{name}_output")([branch1, branch2, branch3, branch4])
 
 
-def auxiliary_classifier(x, *, classes, classifier_activation, name):
+def auxiliary_classifier(x, args, *, name):
     """Section 5's side classifier: 5x5/3 average pooling, 1x1 conv 128, FC 1024, 70% dropout, output.
 
     Its loss is added with weight 0.3 during training; at inference it is discarded.
@@ -65,7 +65,14 @@ def auxiliary_classifier(x, *, classes, classifier_activation, name):
     x = layers.Flatten(name=f"{name}_flatten")(x)
     x = layers.Dense(1024, activation="relu", name=f"{name}_fc")(x)
     x = layers.Dropout(0.7, name=f"{name}_dropout")(x)
-    return layers.Dense(classes, activation=classifier_activation, dtype="float32", name=f"{name}_predictions")(x)
+    return common.predictions(x, args, name=f"{name}_predictions")
+
+
+def _top(x, args, *, dropout):
+    """The top: global average pooling, dropout, and the linear output layer."""
+    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    x = layers.Dropout(dropout, name="dropout")(x)
+    return common.predictions(x, args)
 
 
 @register_model(family="vision")
@@ -126,26 +133,13 @@ def googlenet(
         >>> model.output_shape
         (None, 10)
     """
-    common.check_arguments(
-        weights=weights,
-        include_top=include_top,
-        pooling=pooling,
-        classes=classes,
-        classifier_activation=classifier_activation,
-        imagenet=False,
-    )
+    args = common.Arguments.from_locals(locals())
+    common.check_arguments(args, imagenet=False)
     if aux_classifiers and not include_top:
         raise ValueError(f"aux_classifiers=True needs include_top=True; Received: include_top={include_top!r}")
-    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
-        raise ValueError(f"dropout must be a float in [0, 1); Received: dropout={dropout!r}")
-    image, inputs = common.image_input(
-        input_tensor=input_tensor,
-        input_shape=input_shape,
-        default_size=224,
-        min_size=65 if aux_classifiers else 32,
-        weights=weights,
-        include_top=include_top,
-        fixed_size=bool(aux_classifiers),
+    check_rate("dropout", dropout)
+    image = common.image_input(
+        args, default_size=224, min_size=65 if aux_classifiers else 32, fixed_size=bool(aux_classifiers)
     )
     x = _conv(image, 64, 7, strides=2, name="conv1_7x7")
     x = layers.MaxPooling2D(3, strides=2, padding="same", name="pool1")(x)
@@ -166,20 +160,7 @@ def googlenet(
         label, widths = module
         x = inception_module(x, widths, name=f"inception_{label}")
         if aux_classifiers and label in GOOGLENET_AUX_AFTER:
-            aux_outputs.append(
-                auxiliary_classifier(
-                    x,
-                    classes=classes,
-                    classifier_activation=classifier_activation,
-                    name=f"aux{len(aux_outputs) + 1}",
-                )
-            )
+            aux_outputs.append(auxiliary_classifier(x, args, name=f"aux{len(aux_outputs) + 1}"))
 
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = layers.Dropout(dropout, name="dropout")(x)
-        x = layers.Dense(classes, activation=classifier_activation, dtype="float32", name="predictions")(x)
-    else:
-        x = common.pool(x, pooling)
-    model = keras.Model(inputs, [x, *aux_outputs] if aux_outputs else x, name=name)
-    return common.load_weights(model, weights)
+    x = common.classifier_head(x, args, _top, dropout=dropout)
+    return common.finish(image, [x, *aux_outputs] if aux_outputs else x, args)

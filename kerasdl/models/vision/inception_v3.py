@@ -178,22 +178,9 @@ def inception_v3(
         >>> model.output_shape
         (None, 2048)
     """
-    common.check_arguments(
-        weights=weights,
-        include_top=include_top,
-        pooling=pooling,
-        classes=classes,
-        classifier_activation=classifier_activation,
-        imagenet=True,
-    )
-    image, inputs = common.image_input(
-        input_tensor=input_tensor,
-        input_shape=input_shape,
-        default_size=299,
-        min_size=75,
-        weights=weights,
-        include_top=include_top,
-    )
+    args = common.Arguments.from_locals(locals())
+    common.check_arguments(args)
+    image = common.image_input(args, default_size=299, min_size=75)
     names = LayerNames()
     x = conv2d_bn(image, 32, (3, 3), strides=2, padding="valid", names=names)
     x = conv2d_bn(x, 32, (3, 3), padding="valid", names=names)
@@ -204,19 +191,5 @@ def inception_v3(
     x = _max_pool_valid(x, names)
     for i, (kind, width) in enumerate(INCEPTION_V3_BLOCKS):
         x = BLOCKS[kind](x, width, names=names, name=f"mixed{i}")
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = layers.Dense(classes, activation=classifier_activation, dtype="float32", name="predictions")(x)
-    else:
-        x = common.pool(x, pooling)
-    model = keras.Model(inputs, x, name=name)
-    return common.load_weights(
-        model,
-        weights,
-        reference=keras.applications.InceptionV3,
-        include_top=include_top,
-        input_shape=None if input_shape is None else tuple(input_shape),
-        pooling=pooling,
-        classes=classes,
-        classifier_activation=classifier_activation,
-    )
+    x = common.classifier_head(x, args)
+    return common.finish(image, x, args, reference=keras.applications.InceptionV3)

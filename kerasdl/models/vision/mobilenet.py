@@ -8,6 +8,7 @@ are depth tables: one row per block.
 import keras
 from keras import layers
 
+from kerasdl.models.arguments import check_positive_int, check_rate
 from kerasdl.models.vision import common
 from kerasdl.registry import register_model
 
@@ -48,12 +49,14 @@ MOBILENET_V2_SIZES = (96, 128, 160, 192, 224)
 MOBILENET_V2_ALPHAS = (0.35, 0.5, 0.75, 1.0, 1.3, 1.4)
 
 
-def _default_size(input_tensor, input_shape, sizes):
-    """keras.applications' rule: a square input of a published size is the default size, else 224."""
-    shape = tuple(input_tensor.shape[1:]) if input_tensor is not None else input_shape
-    if shape is not None and len(shape) == 3 and shape[0] == shape[1] and shape[0] in sizes:
-        return shape[0]
-    return 224
+def _image_input(args, sizes):
+    """The image input, its default size chosen by keras.applications' rule.
+
+    The rule: a square input of a published size (one of ``sizes``) is the default size, else 224.
+    """
+    shape = tuple(args.input_tensor.shape[1:]) if args.input_tensor is not None else args.input_shape
+    square = shape is not None and len(shape) == 3 and shape[0] == shape[1] and shape[0] in sizes
+    return common.image_input(args, default_size=shape[0] if square else 224, min_size=MIN_SIZE)
 
 
 def _check_alpha(alpha, weights, published):
@@ -114,6 +117,15 @@ def depthwise_separable_block(x, *, filters, stride, depth_multiplier, block_id)
     return layers.ReLU(6.0, name=f"conv_pw_{block_id}_relu")(x)
 
 
+def _convolutional_top(x, args, *, dropout):
+    """MobileNet's top, as keras.applications': the pooled 1x1 map, dropout, a 1x1 convolution as the classifier."""
+    x = layers.GlobalAveragePooling2D(keepdims=True, name="avg_pool")(x)
+    x = layers.Dropout(dropout, name="dropout")(x)
+    x = layers.Conv2D(args.classes, 1, padding="same", name="conv_preds")(x)
+    x = layers.Reshape((args.classes,), name="reshape_2")(x)
+    return layers.Activation(args.classifier_activation, dtype="float32", name="predictions")(x)
+
+
 @register_model(family="vision")
 def mobilenet(
     *,
@@ -159,28 +171,14 @@ def mobilenet(
         >>> model.output_shape
         (None, 256)
     """
-    common.check_arguments(
-        weights=weights,
-        include_top=include_top,
-        pooling=pooling,
-        classes=classes,
-        classifier_activation=classifier_activation,
-    )
+    args = common.Arguments.from_locals(locals())
+    common.check_arguments(args)
     _check_alpha(alpha, weights, MOBILENET_ALPHAS)
-    if isinstance(depth_multiplier, bool) or not isinstance(depth_multiplier, int) or depth_multiplier < 1:
-        raise ValueError(f"depth_multiplier must be a positive int; Received: depth_multiplier={depth_multiplier!r}")
+    check_positive_int("depth_multiplier", depth_multiplier)
     if weights == "imagenet" and depth_multiplier != 1:
         raise ValueError(f"ImageNet weights need depth_multiplier=1; Received: depth_multiplier={depth_multiplier!r}")
-    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
-        raise ValueError(f"dropout must be a rate in [0, 1); Received: dropout={dropout!r}")
-    image, inputs = common.image_input(
-        input_tensor=input_tensor,
-        input_shape=input_shape,
-        default_size=_default_size(input_tensor, input_shape, MOBILENET_SIZES),
-        min_size=MIN_SIZE,
-        weights=weights,
-        include_top=include_top,
-    )
+    check_rate("dropout", dropout, noun="rate")
+    image = _image_input(args, MOBILENET_SIZES)
     x = layers.Conv2D(int(32 * alpha), 3, strides=2, padding="same", use_bias=False, name="conv1")(image)
     x = layers.BatchNormalization(name="conv1_bn")(x)
     x = layers.ReLU(6.0, name="conv1_relu")(x)
@@ -188,25 +186,12 @@ def mobilenet(
         x = depthwise_separable_block(
             x, filters=int(filters * alpha), stride=stride, depth_multiplier=depth_multiplier, block_id=block_id
         )
-    if include_top:
-        # The classifier is a 1x1 convolution on the pooled 1x1 map, as in keras.applications.
-        x = layers.GlobalAveragePooling2D(keepdims=True, name="avg_pool")(x)
-        x = layers.Dropout(dropout, name="dropout")(x)
-        x = layers.Conv2D(classes, 1, padding="same", name="conv_preds")(x)
-        x = layers.Reshape((classes,), name="reshape_2")(x)
-        x = layers.Activation(classifier_activation, dtype="float32", name="predictions")(x)
-    else:
-        x = common.pool(x, pooling)
-    model = keras.Model(inputs, x, name=name)
-    return common.load_weights(
-        model,
-        weights,
+    x = common.classifier_head(x, args, _convolutional_top, dropout=dropout)
+    return common.finish(
+        image,
+        x,
+        args,
         reference=keras.applications.MobileNet,
-        include_top=include_top,
-        input_shape=tuple(image.shape[1:]),
-        pooling=pooling,
-        classes=classes,
-        classifier_activation=classifier_activation,
         alpha=alpha,
         depth_multiplier=depth_multiplier,
         dropout=dropout,
@@ -290,22 +275,10 @@ def mobilenet_v2(
         >>> model.output_shape
         (None, 1280)
     """
-    common.check_arguments(
-        weights=weights,
-        include_top=include_top,
-        pooling=pooling,
-        classes=classes,
-        classifier_activation=classifier_activation,
-    )
+    args = common.Arguments.from_locals(locals())
+    common.check_arguments(args)
     _check_alpha(alpha, weights, MOBILENET_V2_ALPHAS)
-    image, inputs = common.image_input(
-        input_tensor=input_tensor,
-        input_shape=input_shape,
-        default_size=_default_size(input_tensor, input_shape, MOBILENET_V2_SIZES),
-        min_size=MIN_SIZE,
-        weights=weights,
-        include_top=include_top,
-    )
+    image = _image_input(args, MOBILENET_V2_SIZES)
     x = layers.Conv2D(make_divisible(32 * alpha), 3, strides=2, padding="same", use_bias=False, name="Conv1")(image)
     x = layers.BatchNormalization(epsilon=1e-3, momentum=0.999, name="bn_Conv1")(x)
     x = layers.ReLU(6.0, name="Conv1_relu")(x)
@@ -321,20 +294,5 @@ def mobilenet_v2(
     x = layers.Conv2D(last_filters, 1, use_bias=False, name="Conv_1")(x)
     x = layers.BatchNormalization(epsilon=1e-3, momentum=0.999, name="Conv_1_bn")(x)
     x = layers.ReLU(6.0, name="out_relu")(x)
-    if include_top:
-        x = common.pool(x, "avg")
-        x = layers.Dense(classes, activation=classifier_activation, dtype="float32", name="predictions")(x)
-    else:
-        x = common.pool(x, pooling)
-    model = keras.Model(inputs, x, name=name)
-    return common.load_weights(
-        model,
-        weights,
-        reference=keras.applications.MobileNetV2,
-        include_top=include_top,
-        input_shape=tuple(image.shape[1:]),
-        pooling=pooling,
-        classes=classes,
-        classifier_activation=classifier_activation,
-        alpha=alpha,
-    )
+    x = common.classifier_head(x, args)
+    return common.finish(image, x, args, reference=keras.applications.MobileNetV2, alpha=alpha)

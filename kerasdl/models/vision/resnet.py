@@ -99,38 +99,14 @@ def bottleneck_block(x, *, filters, stride=1, use_bias=True, name):
     return layers.Activation("relu", name=f"{name}_out")(x)
 
 
-def _resnet(
-    block_fn,
-    depths,
-    *,
-    include_top,
-    weights,
-    input_tensor,
-    input_shape,
-    pooling,
-    classes,
-    classifier_activation,
-    name,
-    use_bias,
-    reference=None,
-):
-    """The ResNet family: stem, four stages of ``depths`` blocks, pooling and classifier."""
-    common.check_arguments(
-        weights=weights,
-        include_top=include_top,
-        pooling=pooling,
-        classes=classes,
-        classifier_activation=classifier_activation,
-        imagenet=reference is not None,
-    )
-    image, inputs = common.image_input(
-        input_tensor=input_tensor,
-        input_shape=input_shape,
-        default_size=DEFAULT_SIZE,
-        min_size=MIN_SIZE,
-        weights=weights,
-        include_top=include_top,
-    )
+def _resnet(block_fn, depths, *, use_bias, reference=None, **vocabulary):
+    """The ResNet family: stem, four stages of ``depths`` blocks, pooling and classifier.
+
+    ``vocabulary`` is the public builder's keras.applications arguments.
+    """
+    args = common.Arguments(**vocabulary)
+    common.check_arguments(args, imagenet=reference is not None)
+    image = common.image_input(args, default_size=DEFAULT_SIZE, min_size=MIN_SIZE)
     # conv1: 7x7/2, 64; then 3x3/2 max pooling, both padded symmetrically.
     x = layers.ZeroPadding2D(3, name="conv1_pad")(image)
     x = layers.Conv2D(64, 7, strides=2, use_bias=use_bias, name="conv1_conv")(x)
@@ -142,22 +118,8 @@ def _resnet(
         for block in range(1, blocks + 1):
             stride = 2 if block == 1 and stage > 2 else 1
             x = block_fn(x, filters=filters, stride=stride, use_bias=use_bias, name=f"conv{stage}_block{block}")
-    if include_top:
-        x = common.pool(x, "avg")
-        x = layers.Dense(classes, activation=classifier_activation, dtype="float32", name="predictions")(x)
-    else:
-        x = common.pool(x, pooling)
-    model = keras.Model(inputs, x, name=name)
-    return common.load_weights(
-        model,
-        weights,
-        reference=reference,
-        include_top=include_top,
-        input_shape=tuple(image.shape[1:]),
-        pooling=pooling,
-        classes=classes,
-        classifier_activation=classifier_activation,
-    )
+    x = common.classifier_head(x, args)
+    return common.finish(image, x, args, reference=reference)
 
 
 _DOC = """ResNet-{depth}: {blocks} {kind} blocks in four stages, global average pooling, then a dense layer.
@@ -225,6 +187,7 @@ def resnet18(
     classifier_activation="softmax",
     name="resnet18",
 ):
+    """ResNet-18: 8 basic blocks in four stages, global average pooling, then a dense layer."""
     return _resnet(basic_block, DEPTHS["resnet18"], use_bias=False, **locals())
 
 
@@ -240,6 +203,7 @@ def resnet34(
     classifier_activation="softmax",
     name="resnet34",
 ):
+    """ResNet-34: 16 basic blocks in four stages, global average pooling, then a dense layer."""
     return _resnet(basic_block, DEPTHS["resnet34"], use_bias=False, **locals())
 
 
@@ -255,6 +219,7 @@ def resnet50(
     classifier_activation="softmax",
     name="resnet50",
 ):
+    """ResNet-50: 16 bottleneck blocks in four stages, global average pooling, then a dense layer."""
     return _resnet(
         bottleneck_block, DEPTHS["resnet50"], use_bias=True, reference=keras.applications.ResNet50, **locals()
     )
@@ -272,6 +237,7 @@ def resnet101(
     classifier_activation="softmax",
     name="resnet101",
 ):
+    """ResNet-101: 33 bottleneck blocks in four stages, global average pooling, then a dense layer."""
     return _resnet(
         bottleneck_block, DEPTHS["resnet101"], use_bias=True, reference=keras.applications.ResNet101, **locals()
     )
@@ -289,6 +255,7 @@ def resnet152(
     classifier_activation="softmax",
     name="resnet152",
 ):
+    """ResNet-152: 50 bottleneck blocks in four stages, global average pooling, then a dense layer."""
     return _resnet(
         bottleneck_block, DEPTHS["resnet152"], use_bias=True, reference=keras.applications.ResNet152, **locals()
     )

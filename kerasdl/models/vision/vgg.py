@@ -9,6 +9,7 @@ weight files unchanged.
 import keras
 from keras import layers
 
+from kerasdl.models.arguments import check_rate
 from kerasdl.models.vision import common
 from kerasdl.registry import register_model
 
@@ -38,68 +39,34 @@ def vgg_block(x, *, filters, convs, batch_norm, name):
     return layers.MaxPooling2D(2, strides=2, name=f"{name}_pool")(x)
 
 
-def _vgg(
-    depths,
-    *,
-    include_top,
-    weights,
-    input_tensor,
-    input_shape,
-    pooling,
-    classes,
-    classifier_activation,
-    name,
-    batch_norm,
-    dropout,
-    reference=None,
-):
-    """The VGG family: five blocks of ``depths`` convolutions, then the dense top or pooling."""
-    common.check_arguments(
-        weights=weights,
-        include_top=include_top,
-        pooling=pooling,
-        classes=classes,
-        classifier_activation=classifier_activation,
-        imagenet=reference is not None,
-    )
+def _fully_connected_top(x, args, *, dropout):
+    """VGG's top: the maps flattened, two 4096-unit layers ``fc1`` and ``fc2``, then the output layer."""
+    x = layers.Flatten(name="flatten")(x)
+    for fc in ("fc1", "fc2"):
+        x = layers.Dense(4096, activation="relu", name=fc)(x)
+        if dropout:  # no weights: keras.applications' weight files still load
+            x = layers.Dropout(dropout, name=f"{fc}_dropout")(x)
+    return common.predictions(x, args)
+
+
+def _vgg(depths, *, batch_norm, dropout, reference=None, **vocabulary):
+    """The VGG family: five blocks of ``depths`` convolutions, then the dense top or pooling.
+
+    ``vocabulary`` is the public builder's keras.applications arguments.
+    """
+    args = common.Arguments(**vocabulary)
+    common.check_arguments(args, imagenet=reference is not None)
     if not isinstance(batch_norm, bool):
         raise ValueError(f"batch_norm must be True or False; Received: batch_norm={batch_norm!r}")
-    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
-        raise ValueError(f"dropout must be a rate in [0, 1); Received: dropout={dropout!r}")
-    if weights == "imagenet" and batch_norm:
+    check_rate("dropout", dropout, noun="rate")
+    if args.weights == "imagenet" and batch_norm:
         raise ValueError(f"ImageNet weights are published without batch norm; Received: batch_norm={batch_norm!r}")
-    image, inputs = common.image_input(
-        input_tensor=input_tensor,
-        input_shape=input_shape,
-        default_size=DEFAULT_SIZE,
-        min_size=MIN_SIZE,
-        weights=weights,
-        include_top=include_top,
-        fixed_size=True,
-    )
+    image = common.image_input(args, default_size=DEFAULT_SIZE, min_size=MIN_SIZE, fixed_size=True)
     x = image
     for i, (filters, convs) in enumerate(zip(FILTERS, depths)):
         x = vgg_block(x, filters=filters, convs=convs, batch_norm=batch_norm, name=f"block{i + 1}")
-    if include_top:
-        x = layers.Flatten(name="flatten")(x)
-        for fc in ("fc1", "fc2"):
-            x = layers.Dense(4096, activation="relu", name=fc)(x)
-            if dropout:  # no weights: keras.applications' weight files still load
-                x = layers.Dropout(dropout, name=f"{fc}_dropout")(x)
-        x = layers.Dense(classes, activation=classifier_activation, dtype="float32", name="predictions")(x)
-    else:
-        x = common.pool(x, pooling)
-    model = keras.Model(inputs, x, name=name)
-    return common.load_weights(
-        model,
-        weights,
-        reference=reference,
-        include_top=include_top,
-        input_shape=tuple(image.shape[1:]),
-        pooling=pooling,
-        classes=classes,
-        classifier_activation=classifier_activation,
-    )
+    x = common.classifier_head(x, args, _fully_connected_top, dropout=dropout)
+    return common.finish(image, x, args, reference=reference)
 
 
 _DOC = """VGG-{depth} (configuration {config}): {convs} convolution layers of 3x3 in five blocks, then three dense layers.
@@ -162,6 +129,7 @@ def vgg11(
     batch_norm=False,
     dropout=0.5,
 ):
+    """VGG-11 (configuration A): 8 convolution layers of 3x3 in five blocks, then three dense layers."""
     return _vgg(DEPTHS["vgg11"], **locals())
 
 
@@ -179,6 +147,7 @@ def vgg13(
     batch_norm=False,
     dropout=0.5,
 ):
+    """VGG-13 (configuration B): 10 convolution layers of 3x3 in five blocks, then three dense layers."""
     return _vgg(DEPTHS["vgg13"], **locals())
 
 
@@ -196,6 +165,7 @@ def vgg16(
     batch_norm=False,
     dropout=0.5,
 ):
+    """VGG-16 (configuration D): 13 convolution layers of 3x3 in five blocks, then three dense layers."""
     return _vgg(DEPTHS["vgg16"], reference=keras.applications.VGG16, **locals())
 
 
@@ -213,6 +183,7 @@ def vgg19(
     batch_norm=False,
     dropout=0.5,
 ):
+    """VGG-19 (configuration E): 16 convolution layers of 3x3 in five blocks, then three dense layers."""
     return _vgg(DEPTHS["vgg19"], reference=keras.applications.VGG19, **locals())
 
 

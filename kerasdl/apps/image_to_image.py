@@ -1,0 +1,291 @@
+"""What image-to-image apps (super-resolution, denoising) share: image folders in, PNGs out.
+
+Training cuts random patches from any folder of images (the app's embedded photos by
+default); the run's held-out images are its test data; ``predict`` takes files, folders,
+encoded bytes or arrays, of any size (tiled); the export's ``serving_default`` takes encoded
+image bytes and returns PNG bytes.
+"""
+
+from __future__ import annotations
+
+import pathlib
+from typing import ClassVar
+
+from kerasdl.apps.reports import Predictions
+from kerasdl.apps.task import ServingSpec, Task
+from kerasdl.errors import UserInputError
+
+
+def encode_png(image):
+    """A float image tensor in [0, 1] to 8-bit PNG bytes (rounded, as :func:`~kerasdl.data.images.save_png` does)."""
+    import tensorflow as tf
+
+    pixels = tf.cast(tf.round(tf.clip_by_value(image, 0.0, 1.0) * 255.0), tf.uint8)
+    return tf.io.encode_png(pixels)
+
+
+def png_endpoint(process):
+    """A ``serving_default`` function: ``[batch]`` encoded images in, ``{"image_png": [batch] PNG}`` out.
+
+    Each image is decoded (PNG/JPEG/BMP/GIF), given to ``process`` and encoded as PNG; a gray
+    image (one channel, or three equal ones) is processed and returned as one channel, as
+    ``predict`` does. Images in one batch may differ in size; undecodable bytes make the call
+    fail with TensorFlow's ``InvalidArgumentError``.
+
+    Args:
+        process: maps a float image tensor ``(h, w, 1 or 3)`` in [0, 1] to the output image,
+            in TensorFlow ops (it is traced into the SavedModel).
+    """
+    import tensorflow as tf
+
+    def one(data):
+        image = tf.io.decode_image(data, channels=3, dtype=tf.float32, expand_animations=False)
+        gray = tf.reduce_all(tf.equal(image[..., :1], image))
+        return tf.cond(gray, lambda: encode_png(process(image[..., :1])), lambda: encode_png(process(image)))
+
+    def serve(image_bytes):
+        return {"image_png": tf.map_fn(one, image_bytes, fn_output_signature=tf.string)}
+
+    return serve
+
+
+def whole_image(model):
+    """The model on one whole image tensor ``(h, w, c)``: what a serving signature runs."""
+
+    def predict(image):
+        return model(image[None], training=False)[0]
+
+    return predict
+
+
+class ImageToImageTask(Task):
+    """An app that maps an image to an image, trained on patches cut from a folder of images.
+
+    Subclasses provide :meth:`_default_images`, :meth:`_builder_arguments`,
+    :meth:`_datasets`, :meth:`_apply` (the model on one whole image, tiled, in Python),
+    :meth:`_serve_image` (the same in TensorFlow ops, for the SavedModel) and their ``evaluate``.
+    """
+
+    loss: ClassVar[str] = "mean_squared_error"
+    input_name: ClassVar[str] = "image"  # the serving_float input
+    output_suffix: ClassVar[str] = "_out"  # <stem><suffix>.png from predict
+    default_data: ClassVar[str] = "the embedded default images"
+    default_tile: ClassVar[int] = 256
+
+    def __init__(self, model=None, *, channels: int = 1, model_options=None, run_dir=None):
+        if channels not in (1, 3):
+            raise UserInputError(f"channels must be 1 or 3; got {channels!r}")
+        self.channels = channels
+        super().__init__(model, model_options=model_options, run_dir=run_dir)
+
+    def _init_arguments(self) -> dict:
+        return {**super()._init_arguments(), "channels": self.channels}
+
+    # ------------------------------------------------------------ hooks
+
+    def _default_images(self) -> dict[str, list[pathlib.Path]]:
+        """The embedded default data: ``{"train": files, "val": files, "test": files}``."""
+        raise NotImplementedError
+
+    def _builder_arguments(self) -> dict:
+        """The builder's keyword arguments: the recipe's options and what this task fixes."""
+        raise NotImplementedError
+
+    def _patch_side(self, patch_size: int) -> int:
+        """The side of the training crop cut from an image, for a ``patch_size`` model input."""
+        return patch_size
+
+    def _datasets(self, train_images, val_images, *, patch_size, config, **options):
+        """``(training, validation)`` ``tf.data`` pipelines of ``(input, target)`` patch batches."""
+        raise NotImplementedError
+
+    def _apply(self, image, *, tile: int, **options):
+        """The model on one whole float image ``(h, w, c)`` (any channels): a float image."""
+        raise NotImplementedError
+
+    def _serve_image(self, image):
+        """The model on one float image tensor ``(h, w, 1 or 3)`` inside the SavedModel (TensorFlow ops)."""
+        raise NotImplementedError
+
+    def _describe(self) -> str:
+        return f"{self.model_name} ({'grayscale/Y' if self.channels == 1 else 'RGB'})"
+
+    def build_model(self):
+        """The untrained model, as ``train`` builds it (the recipe's builder and options)."""
+        from kerasdl.registry import get_model
+
+        return get_model(self.recipe.builder, **self._builder_arguments())
+
+    # ------------------------------------------------------------ data
+
+    def _training_files(self, data, val_data):
+        from kerasdl.data.images import find_images, training_and_validation_files
+
+        if data is None:
+            default = self._default_images()
+            return default["train"], (find_images(val_data) if val_data else default["val"])
+        return training_and_validation_files(data, val_data)
+
+    def _test_files(self, data) -> tuple[list[pathlib.Path], str]:
+        """Test files and how to name them: ``data``; else the run's held-out images; else the default test images."""
+        from kerasdl.data.images import find_images
+
+        if data is not None:
+            return find_images(data), str(data)
+        trained_on = self.state.get("data")
+        if trained_on:
+            return self._training_files(trained_on, self.state.get("val_data"))[
+                1
+            ], f"held-out validation images of {trained_on}"
+        return self._default_images()["test"], self.default_data + " (test part)"
+
+    def _load(self, files):
+        from kerasdl.data.images import load_image
+
+        return [load_image(f, channels=self.channels) for f in files]
+
+    # ------------------------------------------------------------ verbs
+
+    def _plan_patches(self, data, val_data, *, patch_size, config, summary=None, state=None, **options):
+        """The shared part of ``train``: images loaded and checked, the model built once, datasets made."""
+        from kerasdl.apps.task import TrainingPlan
+        from kerasdl.data.sr_patches import check_patchable
+        from kerasdl.metrics.image_quality import psnr
+
+        config.validate()
+        train_files, val_files = self._training_files(data, val_data)
+        train_images, val_images = self._load(train_files), self._load(val_files)
+        side = self._patch_side(patch_size)
+        check_patchable(train_images, train_files, side)
+        check_patchable(val_images, val_files, side)
+        kwargs = self._builder_arguments()
+        try:
+            self.build_model()  # bad options fail here, before the run folder exists
+        except (TypeError, ValueError) as err:
+            raise UserInputError(f"--model {self.model_name}: {err}") from None
+        train_ds, val_ds = self._datasets(train_images, val_images, patch_size=patch_size, config=config, **options)
+        source = data or self.default_data
+        description = (
+            f"Training {self._describe()} on {len(train_images)} images from {source}; "
+            f"{config.epochs} epochs x {config.steps_per_epoch} steps of {config.batch_size}"
+        )
+        return TrainingPlan(
+            build_model=self.build_model,
+            loss=self.loss,
+            metrics=[psnr],
+            train_data=train_ds,
+            val_data=val_ds,
+            config=config,
+            description=description,
+            state={
+                "data": None if data is None else str(data),
+                "val_data": None if val_data is None else str(val_data),
+                **(state or {}),
+            },
+            summary={
+                "data": None if data is None else str(data),
+                "patch_size": patch_size,
+                "model_kwargs": kwargs,
+                **(summary or {}),
+            },
+        )
+
+    def predict(self, inputs, *, output_dir=None, tile: int | None = None, **options) -> Predictions:
+        """Applies the model to images of any size.
+
+        Args:
+            inputs: image files, folders (their images, recursively), encoded image bytes
+                or arrays ``(h, w[, c])`` (uint8, or float in [0, 1]); one or a list.
+            output_dir: write ``<name><suffix>.png`` files there and return their paths.
+            tile: tile side for large images (the result equals whole-image inference).
+
+        Returns:
+            :class:`~kerasdl.apps.reports.Predictions`: float32 images in [0, 1], or the
+            written paths with ``output_dir``; ``.inputs`` names each input.
+        """
+        from kerasdl.data.images import check_writable_dir, read_image_inputs, save_png
+
+        self._require_model()
+        images = read_image_inputs(inputs)  # every input is checked before anything is written
+        self._check_inputs(images, **options)
+        tile = tile or self.default_tile
+        out_dir = check_writable_dir(output_dir) if output_dir is not None else None
+        results = []
+        for name, image in images:
+            output = self._apply(image, tile=tile, **options)
+            if out_dir is not None:
+                stem = pathlib.Path(name).stem if pathlib.Path(name).suffix else name
+                output = save_png(output, out_dir / f"{stem}{self.output_suffix}.png")
+            results.append(output)
+        return Predictions(results, inputs=[name for name, _ in images])
+
+    def _check_inputs(self, images, **options) -> None:
+        """Raises ``UserInputError`` for an input the model cannot take (checked before any output)."""
+
+    def _float_sample(self):
+        import numpy as np
+
+        return np.random.default_rng(0).random((2, 24, 32, self._model_channels()), dtype=np.float32)
+
+    def _model_channels(self) -> int:
+        return int(self.model.input_shape[-1])
+
+    def _png_samples(self):
+        """Encoded sample images for the parity check: colour and gray, two sizes."""
+        import numpy as np
+        import tensorflow as tf
+
+        rng = np.random.default_rng(0)
+        return tf.stack(
+            [
+                encode_png(tf.constant(rng.random((20, 28, 3), dtype=np.float32))),
+                encode_png(tf.repeat(tf.constant(rng.random((24, 20, 1), dtype=np.float32)), 3, axis=-1)),
+            ]
+        )
+
+    def _serving(self) -> ServingSpec:
+        import tensorflow as tf
+
+        from kerasdl.export import Endpoint
+
+        channels = self._model_channels()
+        png = Endpoint(
+            name="serving_default",
+            fn=png_endpoint(self._serve_image),
+            input_signature=[tf.TensorSpec([None], tf.string, name="image_bytes")],
+            sample_inputs=[self._png_samples()],
+            compare="png",
+        )
+        return ServingSpec(
+            model=self.model,
+            float_input=tf.TensorSpec([None, None, None, channels], tf.float32, name=self.input_name),
+            sample_inputs=self._float_sample(),
+            endpoints=[png],
+            usage=self._usage(channels),
+            metadata=self._export_metadata(channels),
+        )
+
+    def _usage(self, channels) -> dict:
+        raise NotImplementedError
+
+    def _export_metadata(self, channels) -> dict:
+        return {}
+
+    # ------------------------------------------------------------ a served model's inputs and outputs
+
+    @staticmethod
+    def serving_inputs(inputs):
+        """A served model's ``serving_default`` arguments from the inputs ``predict`` takes."""
+        import tensorflow as tf
+
+        from kerasdl.data.images import encoded_image_inputs
+
+        return {"image_bytes": tf.constant(encoded_image_inputs(inputs))}
+
+    @staticmethod
+    def serving_outputs(outputs) -> list:
+        """Float32 images in [0, 1] from ``serving_default``'s PNGs."""
+        import numpy as np
+        import tensorflow as tf
+
+        return [tf.io.decode_png(png).numpy().astype(np.float32) / 255.0 for png in outputs["image_png"].numpy()]

@@ -1,0 +1,478 @@
+"""``Sentiment``: the sentiment of reviews measured against TF-IDF + logistic regression, as a Python object."""
+
+from __future__ import annotations
+
+import math
+
+from kerasdl.apps.reports import Predictions
+from kerasdl.apps.sentiment.presets import PRESET_RECIPE
+from kerasdl.apps.sentiment.recipes import DEFAULT_RECIPE, RECIPES, recipe
+from kerasdl.apps.task import Scores, ServingSpec, Task, TrainingPlan
+from kerasdl.errors import UserInputError
+
+PRESET = "preset"  # the model name of a fine-tuned keras-hub preset
+EXPORT_SAMPLES = [  # the texts the export checks its signatures and LiteRT file on
+    "There is nothing to like in this movie.",
+    "A wonderful film: the acting is superb and the story gripping!",
+    "Not bad at all.",
+    "",
+]
+PARITY_ATOL = 1e-4
+
+
+def text_dataset(texts, labels, *, batch_size, shuffle_seed=None):
+    """``tf.data`` of ``(text, label)`` batches; with ``shuffle_seed``, shuffled and endless (for training)."""
+    import tensorflow as tf
+
+    ds = tf.data.Dataset.from_tensor_slices((tf.constant(list(texts), tf.string), labels))
+    if shuffle_seed is not None:
+        ds = ds.shuffle(len(labels), seed=shuffle_seed, reshuffle_each_iteration=True).repeat()
+    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def _texts(inputs) -> list[str]:
+    return [inputs] if isinstance(inputs, str) else list(inputs or [])
+
+
+class Sentiment(Task):
+    """Sentiment of reviews (NBSVM, CNN, LSTM, Transformer, keras-hub presets) vs TF-IDF + logistic regression.
+
+    Every model takes raw strings: the tokenizer (word n-grams, words or WordPiece, its
+    vocabulary learned from the training texts) is inside it, so the exported SavedModel
+    reads text; its ``token ids -> probabilities`` part goes to LiteRT.
+
+    Example:
+        >>> sentiment = Sentiment()                                    # NBSVM on the embedded reviews
+        >>> sentiment.train(epochs=1)                                  # doctest: +SKIP
+        >>> sentiment.evaluate().headline                              # doctest: +SKIP
+        >>> sentiment.predict(["A superb film!"])[0]["label"]          # doctest: +SKIP
+
+    Args:
+        model: ``"nbsvm"`` (default), ``"fasttext"``, ``"cnn"``, ``"lstm"``, ``"gru"``,
+            ``"bilstm"`` or ``"transformer"``.
+        preset: fine-tune a keras-hub text-classifier preset instead (a name such as
+            ``"bert_tiny_en_uncased"``, downloaded on first use, or a local preset folder).
+        tokenizer: sequence models: ``"words"`` (``TextVectorization``) or ``"wordpiece"``
+            (learned from the training texts); bag models read ``"ngrams"``.
+        max_tokens: the vocabulary size (default: the model's).
+        sequence_length: tokens per text for sequence models (default 400).
+        ngrams: bag models: word n-grams of 1 to this many words.
+        model_options: builder options over the recipe's.
+        run_dir: where training writes (default ``runs/sentiment``).
+
+    Raises:
+        UserInputError: an unknown model or tokenizer, a setting the model does not read, or
+            any of them with ``preset`` (which brings its own tokenizer and architecture).
+    """
+
+    name = "sentiment"
+    recipes = RECIPES
+    default_model = DEFAULT_RECIPE
+
+    def __init__(
+        self,
+        model=None,
+        *,
+        preset=None,
+        tokenizer: str | None = None,
+        max_tokens: int | None = None,
+        sequence_length: int | None = None,
+        ngrams: int | None = None,
+        model_options=None,
+        run_dir=None,
+    ):
+        self.overrides = {
+            "tokenizer": tokenizer,
+            "max_tokens": max_tokens,
+            "sequence_length": sequence_length,
+            "ngrams": ngrams,
+        }  # over the recipe's settings
+        if preset is not None:
+            given = {
+                "--model": model,
+                "--model-arg": model_options,
+                **{"--" + k.replace("_", "-"): v for k, v in self.overrides.items()},
+            }
+            for flag, value in given.items():
+                if value is not None and value != {}:
+                    raise UserInputError(
+                        f"{flag} does not apply to --preset (the preset brings its own tokenizer and architecture)"
+                    )
+        super().__init__(model, model_options=model_options, run_dir=run_dir)
+        self.preset = None if preset is None else str(preset)
+        if self.preset is None:
+            self.recipe = recipe(self.model_name, **self.overrides).with_options(model_options)
+        else:
+            self.model_name, self.recipe = PRESET, PRESET_RECIPE
+        self._wrapped = None  # (model, its string-in, probabilities-out view)
+
+    def _init_arguments(self) -> dict:
+        return {
+            "model": None if self.preset else self.model_name,
+            "model_options": self.model_options,
+            "preset": self.preset,
+            **self.overrides,
+        }
+
+    @property
+    def class_names(self) -> list[str]:
+        """The classes, in the model's output order (after training)."""
+        return list(self.state.get("class_names") or [])
+
+    def _text_model(self, model=None):
+        """The model as the app uses it: raw strings in, probabilities out (a keras-hub task gets its wrapper)."""
+        from kerasdl.apps.sentiment import presets
+
+        model = self._require_model() if model is None else model
+        if self._wrapped is None or self._wrapped[0] is not model:
+            self._wrapped = (model, presets.text_model(model) if presets.is_task(model) else model)
+        return self._wrapped[1]
+
+    def _check_model(self, model, source) -> None:
+        text_model = self._text_model(model)
+        inputs = getattr(text_model, "inputs", None) or []
+        if len(inputs) != 1 or inputs[0].dtype != "string" or len(text_model.output_shape) != 2:
+            raise UserInputError(f"{source} is not a sentiment model (needs raw strings in, class probabilities out)")
+        names, outputs = self.class_names, text_model.output_shape[-1]
+        if names and len(names) != outputs:
+            raise UserInputError(f"the run's record names {len(names)} classes but {source} has {outputs} outputs")
+
+    @classmethod
+    def _from_model(cls, model, *, run_dir, source):
+        from kerasdl.data.text import CLASS_NAMES
+
+        task = cls(model.name if model.name in cls.recipes else None, run_dir=run_dir)
+        outputs = task._text_model(model).output_shape[-1]
+        task.state = {"class_names": list(CLASS_NAMES) if outputs == 2 else [str(i) for i in range(outputs)]}
+        return task
+
+    # ------------------------------------------------------------ data and model
+
+    def _split(self, data, *, dataset, test_data, dataset_file, text_column, label_column, split_seed, recorded):
+        """The seeded split of the source given, else of the run's (``recorded`` state), else of the embedded reviews.
+
+        Returns:
+            ``(split, source)``: the :class:`~kerasdl.data.text.TextSplit`, and the source
+            arguments (kept in the run's state).
+        """
+        from kerasdl.data.text import SPLIT_SEED, load_split
+
+        if data is not None and dataset is not None:
+            raise UserInputError("give data (a folder or table of texts) or dataset (a named one), not both")
+        given = {
+            "data": data,
+            "test_data": test_data,
+            "dataset": dataset,
+            "dataset_file": dataset_file,
+            "text_column": text_column,
+            "label_column": label_column,
+        }
+        if data is not None or dataset is not None:
+            source = given
+        elif recorded.get("source"):
+            source = {**recorded["source"], **{k: v for k, v in given.items() if v is not None}}
+        else:
+            source = {**given, "dataset": "reviews"}
+        if source.get("dataset_file") and source.get("dataset") != "imdb":
+            raise UserInputError("--dataset-file is only for --dataset imdb")
+        seed = split_seed if split_seed is not None else recorded.get("split_seed", SPLIT_SEED)
+        return load_split(**source, seed=seed), source
+
+    def _prepare(self, split, *, verbose):
+        """``(build_model, tokenizer)``: builds the untrained text model; the tokenizer's description (or None).
+
+        Learns the tokenizer's vocabulary (and NBSVM's ratios) from the training split only, and
+        builds the model once, so bad options fail before anything is written.
+        """
+        import keras
+
+        from kerasdl.apps.sentiment import presets, recipes
+
+        classes = len(split.class_names)
+        if self.preset is not None:
+            presets.load_classifier(self.preset, classes=classes)
+            keras.backend.clear_session()
+            return (lambda: presets.load_classifier(self.preset, classes=classes)), None
+        r, settings = self.recipe, self.recipe.settings
+        if verbose:
+            print(
+                f"Learning the {settings['tokenizer']} vocabulary (up to {settings['max_tokens']:,} tokens) from "
+                f"{len(split.train)} training texts ...",
+                flush=True,
+            )
+        spec = recipes.learn_tokenizer(r, split.train.texts)
+        vocabulary_size = len(spec["vocabulary"])
+        token_weights = None
+        if settings["naive_bayes"]:
+            ratios = recipes.naive_bayes_ratios(
+                recipes.make_tokenizer(spec),
+                split.train.texts,
+                split.train.y,
+                classes=classes,
+                vocabulary_size=vocabulary_size,
+            )
+            token_weights = ratios / recipes.NB_RATIO_SCALE
+        recipes.build_core(r, vocabulary_size=vocabulary_size, classes=classes, token_weights=token_weights)
+        keras.backend.clear_session()
+
+        def build():
+            core = recipes.build_core(r, vocabulary_size=vocabulary_size, classes=classes, token_weights=token_weights)
+            return recipes.text_model(recipes.make_tokenizer(spec), core, name=self.model_name)
+
+        tokenizer = {k: v for k, v in spec.items() if k != "vocabulary"} | {"vocabulary_size": vocabulary_size}
+        return build, tokenizer
+
+    # ------------------------------------------------------------ verbs
+
+    def train(
+        self,
+        data=None,
+        *,
+        dataset=None,
+        test_data=None,
+        dataset_file=None,
+        text_column=None,
+        label_column=None,
+        split_seed: int | None = None,
+        **training,
+    ):
+        """Trains on the training part of a seeded split, validation held out of it.
+
+        Args:
+            data: an aclImdb folder (``train/`` and ``test/``), a folder with ``neg/`` and
+                ``pos/`` ``.txt`` files, or a CSV/TSV file (optionally ``.gz``) with text and
+                label columns (labels 0/1, neg/pos or negative/positive).
+            dataset: or a named dataset: ``"reviews"`` (the embedded set, the default) or
+                ``"imdb"`` (``keras.datasets.imdb`` from Keras' cache).
+            test_data: the test texts (folder or CSV/TSV), kept out of training; default:
+                the source's test set, else 10% held out.
+            dataset_file: for ``"imdb"``, an ``imdb.npz`` to read instead of Keras' cache
+                (``imdb_word_index.json`` beside it).
+            text_column: CSV/TSV: the text column's name or 0-based index (default: found by name).
+            label_column: CSV/TSV: the label column's name or index.
+            split_seed: the seed of the validation (and test) hold-out (default 0); the split
+                is written to ``split.json``.
+            **training: :class:`~kerasdl.training.TrainConfig` settings over the recipe's
+                (default: one pass over the training texts per epoch).
+
+        Returns:
+            A :class:`~kerasdl.apps.reports.TrainReport`.
+        """
+        import keras
+
+        from kerasdl.files import write_json
+
+        config = self.recipe.train_config(**training)
+        config.validate()
+        split, source = self._split(
+            data,
+            dataset=dataset,
+            test_data=test_data,
+            dataset_file=dataset_file,
+            text_column=text_column,
+            label_column=label_column,
+            split_seed=split_seed,
+            recorded={},
+        )
+        build_model, tokenizer = self._prepare(split, verbose=config.verbose)
+        if config.steps_per_epoch is None:  # one pass over the training texts
+            config.steps_per_epoch = math.ceil(len(split.train) / config.batch_size)
+        counts = split.counts()
+        state = {"class_names": split.class_names, "source": source, "split_seed": split.seed, "tokenizer": tokenizer}
+        record = split.record()
+        return self._fit(
+            TrainingPlan(
+                build_model=build_model,
+                # keras-hub classifiers give logits; the app's models give probabilities
+                loss=keras.losses.SparseCategoricalCrossentropy(from_logits=self.preset is not None),
+                metrics=["accuracy"],
+                train_data=text_dataset(
+                    split.train.texts, split.train.y, batch_size=config.batch_size, shuffle_seed=config.seed
+                ),
+                val_data=text_dataset(split.val.texts, split.val.y, batch_size=256),
+                config=config,
+                description=(
+                    f"Training {self.preset or self.model_name} on {counts['train']} texts ({counts['val']} "
+                    f"validation, {counts['test']} test) of {split.source}; {config.epochs} epochs x "
+                    f"{config.steps_per_epoch} steps of {config.batch_size}"
+                ),
+                state=state,
+                summary={
+                    **state,
+                    "preset": self.preset,
+                    "naive_bayes": bool(self.recipe.settings.get("naive_bayes")),
+                    "batch_size": config.batch_size,
+                    "counts": counts,
+                },
+                files={"split.json": lambda path: write_json(record, path)},
+            )
+        )
+
+    def evaluate(
+        self,
+        data=None,
+        *,
+        dataset=None,
+        test_data=None,
+        dataset_file=None,
+        text_column=None,
+        label_column=None,
+        split_seed: int | None = None,
+        baseline: bool = True,
+        output=None,
+        figure=None,
+    ):
+        """Test accuracy, F1 and confusion matrix beside TF-IDF + logistic regression fitted on the same training texts.
+
+        Args:
+            data: a source (as ``train`` takes it) whose test part is scored; None (and no
+                ``dataset``): what the run trained on.
+            dataset: a named dataset instead (see ``train``).
+            test_data: score these texts instead of the source's test part.
+            dataset_file: for ``"imdb"``, an ``imdb.npz``.
+            text_column: CSV/TSV: the text column.
+            label_column: CSV/TSV: the label column.
+            split_seed: the split's seed (default: the run's).
+            baseline: also fit and score the baseline.
+            output: the JSON report (default ``<run_dir>/evaluation.json``).
+            figure: the confusion matrix (default ``<run_dir>/confusion_matrix.png``).
+
+        Returns:
+            An :class:`~kerasdl.apps.reports.EvaluationReport`.
+        """
+        from kerasdl.apps.sentiment.evaluation import confusion_figure, evaluate_split, format_summary
+        from kerasdl.files import save_figure
+
+        model = self._text_model()
+        split, _ = self._split(
+            data,
+            dataset=dataset,
+            test_data=test_data,
+            dataset_file=dataset_file,
+            text_column=text_column,
+            label_column=label_column,
+            split_seed=split_seed,
+            recorded=self.state,
+        )
+        names = self.class_names
+        if model.output_shape[-1] != len(split.class_names) or names != split.class_names:
+            raise UserInputError(f"the model predicts {names}, but {split.source} has classes {split.class_names}")
+        name = self.preset or self.model_name
+        metrics, details = evaluate_split(model, split, model_name=name, baseline=baseline)
+        accuracy = metrics["model"]["accuracy"]
+        headline = f"test accuracy {accuracy:.4f}"
+        if baseline:
+            headline += (
+                f" vs baseline {metrics['baseline']['accuracy']:.4f} ({metrics['accuracy_gain_over_baseline']:+.4f})"
+            )
+        title = f"{name} on {split.source} (test accuracy {accuracy:.4f})"
+        return self._report(
+            Scores(
+                metrics,
+                headline,
+                details["report_text"] + "\n" + format_summary(metrics),
+                figures={
+                    "confusion matrix": (
+                        "confusion_matrix.png",
+                        lambda path: save_figure(
+                            confusion_figure(details["confusion_matrix"], split.class_names, title=title), path
+                        ),
+                    )
+                },
+            ),
+            output=output,
+            figure=figure,
+        )
+
+    def predict(self, inputs=None, *, file=None, output=None) -> Predictions:
+        """Classifies texts.
+
+        Args:
+            inputs: a text or a list of texts; ``"-"`` among them, or no texts and no
+                ``file``: lines read from standard input. Blank texts are skipped.
+            file: also classify the lines of this text file (blank lines skipped).
+            output: also write the predictions to this ``.csv`` or ``.json`` file.
+
+        Returns:
+            :class:`~kerasdl.apps.reports.Predictions` of ``{"label", "probability"}``, its
+            ``inputs`` the texts.
+
+        Raises:
+            UserInputError: no texts, a missing file, or ``output`` not ``.csv``/``.json``.
+        """
+        from kerasdl.apps.cli import read_texts
+        from kerasdl.apps.sentiment.evaluation import predict_probabilities
+        from kerasdl.apps.tables import check_table_path, write_rows
+
+        model = self._text_model()
+        check_table_path(output)
+        texts = read_texts(_texts(inputs), file, what="texts to classify")
+        names = self.class_names
+        results = [
+            {"label": names[int(p.argmax())], "probability": round(float(p.max()), 6)}
+            for p in predict_probabilities(model, texts)
+        ]
+        if output is not None:
+            write_rows([{"text": text, **r} for text, r in zip(texts, results)], output, extra={"class_names": names})
+        return Predictions(results, inputs=texts)
+
+    # ------------------------------------------------------------ export
+
+    def _serving(self) -> ServingSpec:
+        import tensorflow as tf
+
+        from kerasdl.apps.sentiment import recipes, serving
+        from kerasdl.export import Endpoint
+
+        model = self._text_model()
+        names = self.class_names
+        ids_model = serving.token_ids_model(model)
+        length = ids_model.input_shape[1]
+        sample_ids = serving.tokenize(model, EXPORT_SAMPLES)
+        vocabulary = serving.vocabulary(model)
+        tokenizer = None
+        if not serving.is_preset(model):
+            tokenizer = self.state.get("tokenizer") or {
+                **recipes.tokenizer_spec(recipes.parts(model)[0]),
+                "vocabulary_size": len(vocabulary),
+            }
+        endpoint = Endpoint(
+            name="serving_default",
+            fn=serving.text_endpoint_fn(model, names),
+            input_signature=[tf.TensorSpec([None], tf.string, name="text")],
+            sample_inputs=[tf.constant(EXPORT_SAMPLES)],
+            compare="float",
+        )
+        return ServingSpec(
+            model=ids_model,
+            float_input=tf.TensorSpec([None, length], tf.float32, name="token_ids"),
+            sample_inputs=sample_ids,
+            endpoints=[endpoint],
+            metadata={"class_names": names, "tokenizer": tokenizer},
+            usage={
+                "serving_default": "text: [batch] UTF-8 strings (raw reviews) -> label: [batch] string, "
+                f"probability: [batch] float32, probabilities: [batch, {len(names)}] float32",
+                "serving_float": serving.float_usage(
+                    tokenizer=tokenizer, preset=self.preset, length=length, vocabulary_size=len(vocabulary)
+                ),
+                "tflite": "model.tflite: the same as serving_float; vocabulary.txt beside it, one token per line",
+            },
+            files={serving.VOCABULARY_FILE: serving.vocabulary_file(vocabulary)},
+            # text -> (the model's tokenizer) -> token ids -> LiteRT, against text -> SavedModel
+            checks=serving.text_to_tflite_check(EXPORT_SAMPLES, sample_ids.numpy(), atol=PARITY_ATOL),
+            atol=PARITY_ATOL,
+        )
+
+    @staticmethod
+    def serving_inputs(inputs):
+        import tensorflow as tf
+
+        return {"text": tf.constant(_texts(inputs), tf.string)}
+
+    @staticmethod
+    def serving_outputs(outputs) -> list:
+        labels, probabilities = outputs["label"].numpy(), outputs["probability"].numpy()
+        return [
+            {"label": label.decode("utf-8"), "probability": round(float(p), 6)}
+            for label, p in zip(labels, probabilities)
+        ]

@@ -1,0 +1,5 @@
+"""Losses that `.keras` files reference, serialisable so they load in safe mode (``keras.ops`` only)."""
+
+from kerasdl.losses.masked_cross_entropy import MaskedCrossEntropy
+
+__all__ = ["MaskedCrossEntropy"]

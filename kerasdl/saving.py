@@ -1,0 +1,81 @@
+"""Loading `.keras` files that kerasdl wrote, without importing the app or builder that made them.
+
+Every layer, loss and metric a kerasdl model can reference is registered by ``kerasdl.layers``,
+``kerasdl.losses`` or ``kerasdl.metrics``; keras-hub's layers (TransformerEncoder ...) register
+on ``import keras_hub``. ``load_model`` imports what the archive needs, then loads it in safe mode.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pathlib
+import zipfile
+
+from kerasdl.errors import UserInputError
+
+_CONFIG_FILE = "config.json"  # the model's configuration inside a .keras archive
+# Heavy modules, imported only when the archive's configuration mentions one of their words.
+_ON_MENTION = {
+    "keras_hub": ("keras_hub", "keras_nlp"),
+    "kerasdl.metrics.image_quality": ("kerasdl>psnr",),  # needs TensorFlow
+}
+
+
+def _archive_config(path) -> str:
+    """The archive's ``config.json`` as text, or "" when it cannot be read (keras then says why)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.read(_CONFIG_FILE).decode("utf-8", errors="replace")
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return ""
+
+
+def register_serializables(config: str | None = None) -> None:
+    """Imports the modules that register kerasdl's serialisable layers, losses and metrics.
+
+    Args:
+        config: a model's configuration as text; keras-hub and the TensorFlow metrics are
+            imported only if it mentions them. ``None`` imports them all.
+    """
+    import kerasdl.layers  # noqa: F401
+    import kerasdl.losses  # noqa: F401
+    import kerasdl.metrics
+
+    for module in kerasdl.metrics.SUBMODULES:
+        if module not in _ON_MENTION:
+            importlib.import_module(module)
+    for module, words in _ON_MENTION.items():
+        if config is None or any(word in config for word in words):
+            importlib.import_module(module)
+
+
+def load_model(path, *, compile=True):
+    """Loads a ``.keras`` file that kerasdl wrote, in safe mode, without importing any app.
+
+    Args:
+        path: the ``.keras`` file.
+        compile: whether to restore the optimizer, loss and metrics it was compiled with.
+
+    Returns:
+        The ``keras.Model``.
+
+    Raises:
+        kerasdl.errors.UserInputError: (one line) the file is missing or is not a loadable
+            Keras archive.
+
+    Example:
+
+    >>> import kerasdl
+    >>> model = kerasdl.load_model("saved_models/denoising/best.keras")  # doctest: +SKIP
+    """
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise UserInputError(f"no model file at {path}")
+    register_serializables(_archive_config(path))
+    import keras
+
+    try:
+        return keras.saving.load_model(path, compile=compile, safe_mode=True)
+    except Exception as err:  # keras raises many types for a damaged archive
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise UserInputError(f"cannot load model {path}: {first}") from None

@@ -1,0 +1,1 @@
+"""One :class:`tests.app_testing.AppCase` per app: how the shared harness drives it."""
