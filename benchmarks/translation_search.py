@@ -40,16 +40,11 @@ import numpy as np
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from kerasdl.apps.translation.recipes import KERAS_IO_SHAPE  # noqa: E402  (TensorFlow-free, as on the GPU machine)
+
 LENGTH = 40  # the recipes' source and target lengths, in pieces
 START, END = 2, 3
-KERAS_IO = {
-    "embed_dim": 256,
-    "intermediate_dim": 2048,
-    "num_heads": 8,
-    "num_encoder_layers": 1,
-    "num_decoder_layers": 1,
-    "dropout": 0.1,
-}
+KERAS_IO = {**KERAS_IO_SHAPE, "dropout": 0.1}  # the keras-io recipe's options
 
 
 def candidate(name, steps, lr, *, ls=0.0, batch=64, warmup=0, ema=None, **options):

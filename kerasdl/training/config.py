@@ -1,8 +1,7 @@
-"""Training settings shared by every app, and the command-line flags that set them."""
+"""Training settings shared by every app (the command line makes its flags from them: ``kerasdl.apps.cli``)."""
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 
 
@@ -52,72 +51,6 @@ class TrainConfig:
     def field_names(cls) -> set[str]:
         """The names of the settings, as keyword arguments take them."""
         return {f.name for f in dataclasses.fields(cls)}
-
-    @staticmethod
-    def add_arguments(parser: argparse.ArgumentParser, **defaults) -> None:
-        """Adds the shared training flags to an app's ``train`` sub-command."""
-        d = dataclasses.replace(TrainConfig(), **defaults)
-        g = parser.add_argument_group("training")
-        g.add_argument("--epochs", type=int, default=d.epochs, help="number of epochs (default: %(default)s)")
-        steps_help = "one pass over the training data" if d.steps_per_epoch is None else "%(default)s"
-        g.add_argument(
-            "--steps-per-epoch", type=int, default=d.steps_per_epoch, help=f"batches per epoch (default: {steps_help})"
-        )
-        g.add_argument(
-            "--learning-rate", type=float, default=d.learning_rate, help="peak learning rate (default: %(default)s)"
-        )
-        g.add_argument(
-            "--warmup-steps",
-            type=int,
-            default=d.warmup_steps,
-            help="linear learning-rate warm-up steps before the cosine decay (default: %(default)s)",
-        )
-        xla = g.add_mutually_exclusive_group()
-        xla.add_argument(
-            "--xla",
-            dest="jit_compile",
-            action="store_true",
-            default=d.jit_compile,
-            help="compile with XLA (default: on with a GPU)",
-        )
-        xla.add_argument("--no-xla", dest="jit_compile", action="store_false", help="turn XLA compilation off")
-        g.add_argument(
-            "--mixed-precision",
-            action="store_true",
-            default=d.mixed_precision,
-            help="mixed precision on GPU (bfloat16 where supported, else float16)",
-        )
-        g.add_argument("--seed", type=int, default=d.seed, help="random seed (default: %(default)s)")
-        g.add_argument(
-            "--deterministic",
-            action="store_true",
-            default=d.deterministic,
-            help="deterministic TensorFlow ops: reruns give identical numbers (slower)",
-        )
-        g.add_argument("--patience", type=int, default=d.patience, help="early-stopping patience in epochs, 0 = off")
-        g.add_argument("--tensorboard", action="store_true", default=d.tensorboard, help="write TensorBoard logs")
-        g.add_argument(
-            "--time-limit",
-            type=float,
-            default=d.time_limit,
-            metavar="MINUTES",
-            help="stop training after this many minutes",
-        )
-        g.add_argument(
-            "--restart",
-            dest="resume",
-            action="store_false",
-            default=d.resume,
-            help="ignore an interrupted run in --run-dir and start afresh",
-        )
-
-    @classmethod
-    def from_args(cls, args: argparse.Namespace) -> TrainConfig:
-        """The config from parsed flags (those added by :meth:`add_arguments`)."""
-        names = {f.name for f in dataclasses.fields(cls)} - {"verbose"}
-        config = cls(**{n: getattr(args, n) for n in names})
-        config.validate()
-        return config
 
     def validate(self) -> None:
         """Raises ``UserInputError`` for values no training can use."""

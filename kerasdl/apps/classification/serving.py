@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from kerasdl.apps.labels import label_outputs
 from kerasdl.data.classification import to_model_input
 
 
@@ -30,7 +31,6 @@ def image_bytes_endpoint_fn(model, class_names):
         Undecodable bytes make the call fail with ``InvalidArgumentError``.
     """
     size, channels = model_input_size(model)
-    names = tf.constant([str(n) for n in class_names], tf.string)
 
     def one(data):
         image = tf.io.decode_image(data, channels=3, dtype=tf.float32, expand_animations=False)
@@ -38,12 +38,6 @@ def image_bytes_endpoint_fn(model, class_names):
 
     def serve(image_bytes):
         pixels = tf.map_fn(one, image_bytes, fn_output_signature=tf.TensorSpec((size, size, channels), tf.float32))
-        probabilities = tf.cast(model(pixels, training=False), tf.float32)
-        index = tf.argmax(probabilities, axis=-1, output_type=tf.int32)
-        return {
-            "label": tf.gather(names, index),
-            "probability": tf.reduce_max(probabilities, axis=-1),
-            "probabilities": probabilities,
-        }
+        return label_outputs(model(pixels, training=False), class_names)
 
     return serve

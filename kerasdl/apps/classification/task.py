@@ -6,7 +6,7 @@ import math
 
 from kerasdl.apps.recipe import Recipe
 from kerasdl.apps.reports import Predictions
-from kerasdl.apps.task import Scores, ServingSpec, Task, TrainingPlan
+from kerasdl.apps.task import ServingSpec, Task, TrainingPlan
 from kerasdl.errors import UserInputError
 
 FAMILY = "vision"  # the registry family of image classifiers
@@ -292,9 +292,9 @@ class Classification(Task):
         Returns:
             An :class:`~kerasdl.apps.reports.EvaluationReport`.
         """
-        from kerasdl.apps.classification.evaluation import confusion_figure, evaluate_split, format_summary
+        from kerasdl.apps.classification.evaluation import evaluate_split, format_summary
         from kerasdl.apps.classification.serving import model_input_size
-        from kerasdl.files import save_figure
+        from kerasdl.apps.labels import confusion_scores
 
         model = self._require_model()
         if baseline not in BASELINES:
@@ -312,24 +312,18 @@ class Classification(Task):
             )
         metrics, details = evaluate_split(model, split, baseline=baseline, model_name=self.model_name)
         accuracy, base = metrics["model"]["accuracy"], metrics["baseline"]["accuracy"]
-        title = f"{self.model_name} on {split.source} (test accuracy {accuracy:.4f})"
-        return self._report(
-            Scores(
-                metrics,
-                f"test accuracy {accuracy:.4f} vs baseline {base:.4f} ({metrics['accuracy_gain_over_baseline']:+.4f})",
-                details["report_text"] + "\n" + format_summary(metrics),
-                figures={
-                    "confusion matrix": (
-                        "confusion_matrix.png",
-                        lambda path: save_figure(
-                            confusion_figure(details["confusion_matrix"], split.class_names, title=title), path
-                        ),
-                    )
-                },
-            ),
-            output=output,
-            figure=figure,
+        headline = (
+            f"test accuracy {accuracy:.4f} vs baseline {base:.4f} ({metrics['accuracy_gain_over_baseline']:+.4f})"
         )
+        scores = confusion_scores(
+            metrics,
+            details,
+            split.class_names,
+            headline=headline,
+            summary=format_summary(metrics),
+            title=f"{self.model_name} on {split.source} (test accuracy {accuracy:.4f})",
+        )
+        return self._report(scores, output=output, figure=figure)
 
     def predict(self, inputs, *, output=None) -> Predictions:
         """Classifies images.
@@ -345,6 +339,7 @@ class Classification(Task):
 
         from kerasdl.apps.classification.evaluation import predict_probabilities
         from kerasdl.apps.classification.serving import model_input_size
+        from kerasdl.apps.labels import label_results
         from kerasdl.apps.tables import check_table_path, write_rows
         from kerasdl.data.classification import to_model_input
         from kerasdl.data.images import read_image_inputs
@@ -356,7 +351,7 @@ class Classification(Task):
         images = read_image_inputs(inputs)  # all checked first
         pixels = np.stack([to_model_input(image, size=size, channels=channels).numpy() for _, image in images])
         probabilities = predict_probabilities(model, pixels)
-        results = [{"label": names[int(p.argmax())], "probability": round(float(p.max()), 6)} for p in probabilities]
+        results = label_results(probabilities, names)
         found = Predictions(results, inputs=[name for name, _ in images])
         if output is not None:
             write_rows(
@@ -416,8 +411,6 @@ class Classification(Task):
 
     @staticmethod
     def serving_outputs(outputs) -> list:
-        labels, probabilities = outputs["label"].numpy(), outputs["probability"].numpy()
-        return [
-            {"label": label.decode("utf-8"), "probability": round(float(p), 6)}
-            for label, p in zip(labels, probabilities)
-        ]
+        from kerasdl.apps.labels import served_labels
+
+        return served_labels(outputs)

@@ -6,6 +6,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from kerasdl.apps.labels import label_outputs
 from kerasdl.apps.sentiment.recipes import parts
 from kerasdl.errors import ExportParityError
 from kerasdl.export import load_serving_signature, run_tflite
@@ -24,16 +25,9 @@ def text_endpoint_fn(model, class_names):
         A function from a ``[batch]`` string tensor to ``{"label": [batch] string,
         "probability": [batch] float32, "probabilities": [batch, classes] float32}``.
     """
-    names = tf.constant([str(n) for n in class_names], tf.string)
 
     def serve(text):
-        probabilities = tf.cast(model(text, training=False), tf.float32)
-        index = tf.argmax(probabilities, axis=-1, output_type=tf.int32)
-        return {
-            "label": tf.gather(names, index),
-            "probability": tf.reduce_max(probabilities, axis=-1),
-            "probabilities": probabilities,
-        }
+        return label_outputs(model(text, training=False), class_names)
 
     return serve
 

@@ -7,7 +7,7 @@ import math
 from kerasdl.apps.reports import Predictions
 from kerasdl.apps.sentiment.presets import PRESET_RECIPE
 from kerasdl.apps.sentiment.recipes import DEFAULT_RECIPE, RECIPES, recipe
-from kerasdl.apps.task import Scores, ServingSpec, Task, TrainingPlan
+from kerasdl.apps.task import ServingSpec, Task, TrainingPlan
 from kerasdl.errors import UserInputError
 
 PRESET = "preset"  # the model name of a fine-tuned keras-hub preset
@@ -340,8 +340,8 @@ class Sentiment(Task):
         Returns:
             An :class:`~kerasdl.apps.reports.EvaluationReport`.
         """
-        from kerasdl.apps.sentiment.evaluation import confusion_figure, evaluate_split, format_summary
-        from kerasdl.files import save_figure
+        from kerasdl.apps.labels import confusion_scores
+        from kerasdl.apps.sentiment.evaluation import evaluate_split, format_summary
 
         model = self._text_model()
         split, _ = self._split(
@@ -365,24 +365,15 @@ class Sentiment(Task):
             headline += (
                 f" vs baseline {metrics['baseline']['accuracy']:.4f} ({metrics['accuracy_gain_over_baseline']:+.4f})"
             )
-        title = f"{name} on {split.source} (test accuracy {accuracy:.4f})"
-        return self._report(
-            Scores(
-                metrics,
-                headline,
-                details["report_text"] + "\n" + format_summary(metrics),
-                figures={
-                    "confusion matrix": (
-                        "confusion_matrix.png",
-                        lambda path: save_figure(
-                            confusion_figure(details["confusion_matrix"], split.class_names, title=title), path
-                        ),
-                    )
-                },
-            ),
-            output=output,
-            figure=figure,
+        scores = confusion_scores(
+            metrics,
+            details,
+            split.class_names,
+            headline=headline,
+            summary=format_summary(metrics),
+            title=f"{name} on {split.source} (test accuracy {accuracy:.4f})",
         )
+        return self._report(scores, output=output, figure=figure)
 
     def predict(self, inputs=None, *, file=None, output=None) -> Predictions:
         """Classifies texts.
@@ -401,6 +392,7 @@ class Sentiment(Task):
             UserInputError: no texts, a missing file, or ``output`` not ``.csv``/``.json``.
         """
         from kerasdl.apps.cli import read_texts
+        from kerasdl.apps.labels import label_results
         from kerasdl.apps.sentiment.evaluation import predict_probabilities
         from kerasdl.apps.tables import check_table_path, write_rows
 
@@ -408,10 +400,7 @@ class Sentiment(Task):
         check_table_path(output)
         texts = read_texts(_texts(inputs), file, what="texts to classify")
         names = self.class_names
-        results = [
-            {"label": names[int(p.argmax())], "probability": round(float(p.max()), 6)}
-            for p in predict_probabilities(model, texts)
-        ]
+        results = label_results(predict_probabilities(model, texts), names)
         if output is not None:
             write_rows([{"text": text, **r} for text, r in zip(texts, results)], output, extra={"class_names": names})
         return Predictions(results, inputs=texts)
@@ -471,8 +460,6 @@ class Sentiment(Task):
 
     @staticmethod
     def serving_outputs(outputs) -> list:
-        labels, probabilities = outputs["label"].numpy(), outputs["probability"].numpy()
-        return [
-            {"label": label.decode("utf-8"), "probability": round(float(p), 6)}
-            for label, p in zip(labels, probabilities)
-        ]
+        from kerasdl.apps.labels import served_labels
+
+        return served_labels(outputs)

@@ -45,17 +45,19 @@ def _training(learning_rate: float, warmup_steps: int = 0) -> dict:
     }
 
 
+# The keras.io English-to-Spanish example's Transformer: one encoder and one decoder layer.
+KERAS_IO_SHAPE = {
+    "embed_dim": 256,
+    "intermediate_dim": 2048,
+    "num_heads": 8,
+    "num_encoder_layers": 1,
+    "num_decoder_layers": 1,
+}
+
 RECIPES = {
     "transformer": Recipe(
         builder="transformer_seq2seq",
-        options={
-            "embed_dim": 256,
-            "intermediate_dim": 2048,
-            "num_heads": 8,
-            "num_encoder_layers": 1,
-            "num_decoder_layers": 1,
-            "dropout": 0.0,
-        },
+        options={**KERAS_IO_SHAPE, "dropout": 0.0},
         training=_training(1.4e-3, warmup_steps=200),
         settings={**SETTINGS, "label_smoothing": 0.1},
         summary="Transformer, 1+1 layers, width 256, FF 2048, 8 heads; no dropout, label smoothing 0.1, "
@@ -63,14 +65,7 @@ RECIPES = {
     ),
     "keras-io": Recipe(
         builder="transformer_seq2seq",
-        options={
-            "embed_dim": 256,
-            "intermediate_dim": 2048,
-            "num_heads": 8,
-            "num_encoder_layers": 1,
-            "num_decoder_layers": 1,
-            "dropout": 0.1,
-        },
+        options={**KERAS_IO_SHAPE, "dropout": 0.1},
         training=_training(1e-3),
         settings={**SETTINGS, "label_smoothing": 0.0},
         summary="the keras.io example's Transformer: 1+1 layers, width 256, FF 2048, 8 heads, plain cross-entropy",
