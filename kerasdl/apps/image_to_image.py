@@ -49,6 +49,11 @@ def png_endpoint(process):
     return serve
 
 
+def model_channels(model) -> int:
+    """The channels an image model takes: 1 (grayscale, or luminance for super-resolution) or 3 (RGB)."""
+    return int(model.input_shape[-1])
+
+
 def whole_image(model):
     """The model on one whole image tensor ``(h, w, c)``: what a serving signature runs."""
 
@@ -225,10 +230,7 @@ class ImageToImageTask(Task):
     def _float_sample(self):
         import numpy as np
 
-        return np.random.default_rng(0).random((2, 24, 32, self._model_channels()), dtype=np.float32)
-
-    def _model_channels(self) -> int:
-        return int(self.model.input_shape[-1])
+        return np.random.default_rng(0).random((2, 24, 32, self.channels), dtype=np.float32)
 
     def _png_samples(self):
         """Encoded sample images for the parity check: colour and gray, two sizes."""
@@ -248,7 +250,7 @@ class ImageToImageTask(Task):
 
         from kerasdl.export import Endpoint
 
-        channels = self._model_channels()
+        channels = self.channels
         png = Endpoint(
             name="serving_default",
             fn=png_endpoint(self._serve_image),

@@ -135,8 +135,8 @@ class Task:
 
     Subclasses set :attr:`name`, :attr:`recipes` and :attr:`default_model`, write ``train``,
     ``evaluate`` and ``predict`` with their own keyword arguments on top of the shared
-    :meth:`_fit` and :meth:`_report` paths, and implement the hooks ``_serving``,
-    ``_check_model`` and, where a model alone says enough, ``_from_model``.
+    :meth:`_fit` and :meth:`_report` paths, and implement the hooks ``_serving`` and
+    ``_check_model`` (and set :attr:`bare_models` where a model alone says enough).
 
     Attributes:
         model: the trained ``keras.Model`` (after ``train`` or ``from_run``), else None.
@@ -153,6 +153,7 @@ class Task:
     recipes: ClassVar[Mapping[str, Recipe]] = {}
     default_model: ClassVar[str] = ""
     metrics_not_exported: ClassVar[tuple[str, ...]] = ()  # bulky evaluation entries kept out of metadata.json
+    bare_models: ClassVar[bool] = False  # whether a .keras file alone (no task.json beside it) says enough to use it
 
     def __init__(self, model: str | None = None, *, model_options: Mapping[str, Any] | None = None, run_dir=None):
         self.model_name = model or self.default_model
@@ -184,12 +185,19 @@ class Task:
         """Raises ``UserInputError`` unless ``model`` is a model of this app."""
 
     @classmethod
-    def _from_model(cls, model, *, run_dir, source) -> Task:
-        """A task around a model that has no ``task.json`` beside it (a bare ``.keras`` file)."""
-        raise UserInputError(
-            f"no {TASK_FILE} beside the model: a {cls.name} model needs the record of its "
-            f"training run (train it with this app, or pass its run folder)"
-        )
+    def _from_model(cls, model, *, run_dir) -> Task:
+        """A task around a model that has no ``task.json`` beside it (a bare ``.keras`` file).
+
+        Where :attr:`bare_models` allows it, the task takes the model's name as its recipe when
+        it is one; ``from_run`` then checks the model with :meth:`_check_model`, which reads
+        what the task needs from the model (its scale, channels, input size).
+        """
+        if not cls.bare_models:
+            raise UserInputError(
+                f"no {TASK_FILE} beside the model: a {cls.name} model needs the record of its "
+                f"training run (train it with this app, or pass its run folder)"
+            )
+        return cls(model.name if model.name in cls.recipes else None, run_dir=run_dir)
 
     def _serving(self, **options) -> ServingSpec:
         """What to export; ``options`` are the app's export settings (keyword-only arguments)."""
@@ -222,7 +230,7 @@ class Task:
         if record is not None and record.get("app") != cls.name:
             raise UserInputError(f"{path} was trained by the {record.get('app')} app, not {cls.name}")
         if record is None:
-            task = cls._from_model(model, run_dir=run_dir, source=path)
+            task = cls._from_model(model, run_dir=run_dir)
         else:
             task = cls(**record["init"], run_dir=run_dir)
             task.state = dict(record.get("state") or {})

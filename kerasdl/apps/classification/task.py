@@ -102,6 +102,7 @@ class Classification(Task):
     recipes = RECIPES
     default_model = "lenet5"
     open_models = True  # any vision builder, not only the recipes
+    bare_models = True  # the input size and channels are read from the model, the classes numbered
 
     def __init__(
         self,
@@ -137,24 +138,12 @@ class Classification(Task):
     def _init_arguments(self) -> dict:
         return {**super()._init_arguments(), "input_size": self.input_size, "channels": self.channels}
 
-    @classmethod
-    def _from_model(cls, model, *, run_dir, source):
+    def _check_model(self, model, source) -> None:
         from kerasdl.apps.classification.serving import model_input_size
 
         check_classifier(model, source)
-        size, channels = model_input_size(model)
-        task = cls(
-            model.name if model.name in cls.recipes else cls.default_model,
-            input_size=size,
-            channels=channels,
-            run_dir=run_dir,
-        )
-        task.state = {"class_names": [str(i) for i in range(model.output_shape[-1])]}
-        return task
-
-    def _check_model(self, model, source) -> None:
-        check_classifier(model, source)
-        names = self.class_names
+        self.input_size, self.channels = model_input_size(model)
+        names = self.state.get("class_names")
         if names and len(names) != model.output_shape[-1]:
             raise UserInputError(
                 f"the run's record names {len(names)} classes but {source} has {model.output_shape[-1]} outputs"
@@ -162,8 +151,11 @@ class Classification(Task):
 
     @property
     def class_names(self) -> list[str]:
-        """The classes, in the model's output order (after training)."""
-        return list(self.state.get("class_names") or [])
+        """The classes, in the model's output order: the run's, or ``"0"`` ... ``"k-1"`` for a bare model."""
+        names = self.state.get("class_names")
+        if names or self.model is None:
+            return list(names or [])
+        return [str(i) for i in range(self.model.output_shape[-1])]
 
     # ------------------------------------------------------------ data
 
@@ -346,7 +338,7 @@ class Classification(Task):
 
         model = self._require_model()
         check_table_path(output)
-        names = self.class_names or [str(i) for i in range(model.output_shape[-1])]
+        names = self.class_names
         size, channels = model_input_size(model)
         images = read_image_inputs(inputs)  # all checked first
         pixels = np.stack([to_model_input(image, size=size, channels=channels).numpy() for _, image in images])
@@ -368,7 +360,7 @@ class Classification(Task):
         from kerasdl.apps.classification.serving import image_bytes_endpoint_fn, model_input_size
         from kerasdl.export import Endpoint
 
-        names = self.class_names or [str(i) for i in range(self.model.output_shape[-1])]
+        names = self.class_names
         size, channels = model_input_size(self.model)
         rng = np.random.default_rng(0)
         sample_bytes = tf.stack(

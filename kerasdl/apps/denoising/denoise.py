@@ -10,17 +10,13 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+from kerasdl.apps.image_to_image import model_channels
 from kerasdl.inference import predict_tiled
 
 # Tiles and their context are multiples of 16, so a U-Net of depth <= 4 pools on the same
 # grid in every tile as on the whole image; 64 pixels cover the default models' reach.
 TILE = 256
 OVERLAP = 64
-
-
-def model_channels(model) -> int:
-    """1 for a grayscale model, 3 for colour."""
-    return int(model.input_shape[-1])
 
 
 def check_denoising_model(model, source) -> None:

@@ -18,7 +18,8 @@ import numpy as np
 import tensorflow as tf
 
 from kerasdl.apps.denoising import baselines
-from kerasdl.apps.denoising.denoise import TILE, denoise_image, level_scale, model_channels
+from kerasdl.apps.denoising.denoise import TILE, denoise_image, level_scale
+from kerasdl.apps.image_to_image import model_channels
 from kerasdl.data.images import load_image
 from kerasdl.data.noise import NoiseModel, seeded_noisy
 from kerasdl.errors import UserInputError

@@ -90,17 +90,11 @@ class Denoising(ImageToImageTask):
     output_suffix = "_denoised"
     default_data = "scikit-learn sample photos and digits"
     default_tile = 256
-
-    @classmethod
-    def _from_model(cls, model, *, run_dir, source):
-        from kerasdl.apps.denoising.denoise import check_denoising_model, model_channels
-
-        check_denoising_model(model, source)
-        name = model.name if model.name in cls.recipes else cls.default_model
-        return cls(name, channels=model_channels(model), run_dir=run_dir)
+    bare_models = True  # the channels are read from the model (its training noise is then unknown)
 
     def _check_model(self, model, source) -> None:
-        from kerasdl.apps.denoising.denoise import check_denoising_model, model_channels
+        from kerasdl.apps.denoising.denoise import check_denoising_model
+        from kerasdl.apps.image_to_image import model_channels
 
         check_denoising_model(model, source)
         self.channels = model_channels(model)
@@ -282,7 +276,7 @@ class Denoising(ImageToImageTask):
         from kerasdl.apps.denoising.denoise import denoise_with
         from kerasdl.apps.image_to_image import whole_image
 
-        return denoise_with(whole_image(self.model), image, channels=self._model_channels())
+        return denoise_with(whole_image(self.model), image, channels=self.channels)
 
     def _export_metadata(self, channels) -> dict:
         return {"channels": "grayscale" if channels == 1 else "RGB", "noise": self.state.get("noise")}

@@ -68,6 +68,7 @@ class Sentiment(Task):
     name = "sentiment"
     recipes = RECIPES
     default_model = DEFAULT_RECIPE
+    bare_models = True  # the classes are read from the model's outputs
 
     def __init__(
         self,
@@ -116,8 +117,14 @@ class Sentiment(Task):
 
     @property
     def class_names(self) -> list[str]:
-        """The classes, in the model's output order (after training)."""
-        return list(self.state.get("class_names") or [])
+        """The classes, in the model's output order: the run's, or for a bare model neg/pos (two outputs) or numbers."""
+        from kerasdl.data.text import CLASS_NAMES
+
+        names = self.state.get("class_names")
+        if names or self.model is None:
+            return list(names or [])
+        outputs = self._text_model().output_shape[-1]
+        return list(CLASS_NAMES) if outputs == 2 else [str(i) for i in range(outputs)]
 
     def _text_model(self, model=None):
         """The model as the app uses it: raw strings in, probabilities out (a keras-hub task gets its wrapper)."""
@@ -133,18 +140,9 @@ class Sentiment(Task):
         inputs = getattr(text_model, "inputs", None) or []
         if len(inputs) != 1 or inputs[0].dtype != "string" or len(text_model.output_shape) != 2:
             raise UserInputError(f"{source} is not a sentiment model (needs raw strings in, class probabilities out)")
-        names, outputs = self.class_names, text_model.output_shape[-1]
+        names, outputs = self.state.get("class_names"), text_model.output_shape[-1]
         if names and len(names) != outputs:
             raise UserInputError(f"the run's record names {len(names)} classes but {source} has {outputs} outputs")
-
-    @classmethod
-    def _from_model(cls, model, *, run_dir, source):
-        from kerasdl.data.text import CLASS_NAMES
-
-        task = cls(model.name if model.name in cls.recipes else None, run_dir=run_dir)
-        outputs = task._text_model(model).output_shape[-1]
-        task.state = {"class_names": list(CLASS_NAMES) if outputs == 2 else [str(i) for i in range(outputs)]}
-        return task
 
     # ------------------------------------------------------------ data and model
 

@@ -50,6 +50,7 @@ class SuperResolution(ImageToImageTask):
     input_name = "lr"
     default_data = "scikit-learn sample photos"
     default_tile = 128
+    bare_models = True  # the scale and channels are read from the model
 
     def __init__(self, model=None, *, scale: int = 3, channels: int = 1, model_options=None, run_dir=None):
         if scale not in SCALES:
@@ -64,16 +65,9 @@ class SuperResolution(ImageToImageTask):
     def _init_arguments(self) -> dict:
         return {**super()._init_arguments(), "scale": self.scale}
 
-    @classmethod
-    def _from_model(cls, model, *, run_dir, source):
-        from kerasdl.apps.super_resolution.upscale import check_sr_model, model_channels, model_scale
-
-        check_sr_model(model, source)
-        name = model.name if model.name in cls.recipes else cls.default_model
-        return cls(name, scale=model_scale(model), channels=model_channels(model), run_dir=run_dir)
-
     def _check_model(self, model, source) -> None:
-        from kerasdl.apps.super_resolution.upscale import check_sr_model, model_channels, model_scale
+        from kerasdl.apps.image_to_image import model_channels
+        from kerasdl.apps.super_resolution.upscale import check_sr_model, model_scale
 
         check_sr_model(model, source)
         self.scale, self.channels = model_scale(model), model_channels(model)
@@ -180,7 +174,7 @@ class SuperResolution(ImageToImageTask):
         from kerasdl.apps.image_to_image import whole_image
         from kerasdl.apps.super_resolution.upscale import upscale_with
 
-        return upscale_with(whole_image(self.model), image, scale=self.scale, channels=self._model_channels())
+        return upscale_with(whole_image(self.model), image, scale=self.scale, channels=self.channels)
 
     def _export_metadata(self, channels) -> dict:
         return {"scale": self.scale, "channels": "luminance (full-range BT.601 Y)" if channels == 1 else "RGB"}

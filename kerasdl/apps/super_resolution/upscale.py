@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+from kerasdl.apps.image_to_image import model_channels
 from kerasdl.data.color import rgb_to_ycbcr, ycbcr_to_rgb
 from kerasdl.inference import predict_tiled
 
@@ -37,11 +38,6 @@ def check_sr_model(model, source) -> None:
             f"{source} is not a super-resolution model (needs (h, w, 1 or 3) in, x{'/x'.join(map(str, SUPPORTED_SCALES))} out;"
             f" its input shape is {shape})"
         )
-
-
-def model_channels(model) -> int:
-    """1 for a luminance model, 3 for RGB."""
-    return int(model.input_shape[-1])
 
 
 def upscale_with(predict, image, *, scale, channels):
