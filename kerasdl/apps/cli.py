@@ -236,8 +236,7 @@ class AppCLI:
 
 def _summary(function) -> str:
     """A verb's one-line help: its docstring's first line, reST markup removed."""
-    line = (inspect.getdoc(function) or "").splitlines()[0] if inspect.getdoc(function) else ""
-    return _MARKUP.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), line).rstrip(".")
+    return _plain((inspect.getdoc(function) or "").split("\n", 1)[0]).rstrip(".")
 
 
 def _parameters(function) -> dict[str, inspect.Parameter]:
@@ -253,6 +252,11 @@ def _takes_training(function) -> bool:
 
 
 _MARKUP = re.compile(r"``([^`]*)``|:\w+:`~?(?:[\w.]*\.)?([^`]*)`")
+
+
+def _plain(text: str) -> str:
+    """``text`` without reST markup: ````code```` and ``:role:`~a.b.Name``` become ``code`` and ``Name``."""
+    return _MARKUP.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), text)
 
 
 def documented(obj, section: str = "Args") -> dict[str, str]:
@@ -276,10 +280,7 @@ def documented(obj, section: str = "Args") -> dict[str, str]:
             found[name] = rest.strip()
         elif name is not None:
             found[name] += " " + stripped
-    plain = {
-        k: _MARKUP.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), v) for k, v in found.items()
-    }
-    return {k: re.sub(r"\bNone(?: \(and [^)]*\))?: ", "not given: ", v) for k, v in plain.items()}
+    return {k: re.sub(r"\bNone(?: \(and [^)]*\))?: ", "not given: ", _plain(v)) for k, v in found.items()}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -421,8 +422,7 @@ def dispatch(app: AppCLI, namespace: dict, command_line: str) -> int:
     else:
         result = getattr(task, verb)(**_pick(getattr(task, verb), rest, training=verb == "train"))
     if verb == "predict":
-        inputs = result.inputs if hasattr(result, "inputs") else rest.get("inputs", [])
-        for item, value in zip(inputs, result):
+        for item, value in zip(result.inputs, result):
             print(app.show_prediction(item, value))
         sys.stdout.flush()
     elif verb == "run":
@@ -431,60 +431,12 @@ def dispatch(app: AppCLI, namespace: dict, command_line: str) -> int:
 
 
 def show_report(report) -> None:
-    """Prints a report: the evaluation's table first, then a title line and ``what: path`` lines."""
+    """Prints a report: the evaluation's table first, then its title line and ``what: path`` lines."""
     table = getattr(report, "table", None)
     if table:
         print(table)
-    title = getattr(report, "title", None)
-    files = getattr(report, "files", None)
-    if title is None and hasattr(report, "metadata"):  # an ExportResult
-        title, files = export_title(report), export_files(report)
-    print(f"\n{title}")
-    files = files or {}
-    width = max((len(k) for k in files), default=0)
-    for name, value in files.items():
+    print(f"\n{report.title}")
+    width = max((len(k) for k in report.files), default=0)
+    for name, value in report.files.items():
         print(f"  {name:<{width}}  {value}")
     sys.stdout.flush()
-
-
-def export_title(result) -> str:
-    parity = result.metadata["parity"]
-    line = ", ".join(f"{k} {v:.1e}" for k, v in parity["max_abs_diff"].items())
-    checks = parity.get("checks")
-    if checks:
-        line += "; " + ", ".join(f"{k} {v}" for k, v in checks.items())
-    return f"Exported version {result.version} (parity max |diff|: {line})"
-
-
-def export_files(result) -> dict:
-    files = {"SavedModel": result.path, "LiteRT": result.tflite_path or "skipped"}
-    files.update({name: result.path / name for name in result.metadata.get("files", [])})
-    files.update(
-        {"metadata": result.path / "metadata.json", "inspect": f"saved_model_cli show --dir {result.path} --all"}
-    )
-    return files
-
-
-def read_texts(texts: Sequence[str], file=None, *, what="texts") -> list[str]:
-    """Texts from arguments, a file (one per line) and stdin (``-`` or nothing else given).
-
-    Raises:
-        UserInputError: a missing file, no input at all, or only blank lines.
-    """
-    from kerasdl.data.text.loaders import decode_text
-
-    texts = list(texts or [])
-    lines = []
-    if file:
-        path = pathlib.Path(file)
-        if not path.is_file():
-            raise UserInputError(f"no such file: {path}")
-        lines += decode_text(path.read_bytes()).splitlines()
-    if "-" in texts or (not texts and not file):
-        if sys.stdin is None or sys.stdin.isatty():
-            raise UserInputError(f"no {what}: pass them as arguments, with --file, or on stdin")
-        lines += sys.stdin.read().splitlines()
-    found = [t.strip() for t in texts if t != "-" and t.strip()] + [line.strip() for line in lines if line.strip()]
-    if not found:
-        raise UserInputError(f"no {what} (the input is empty)")
-    return found

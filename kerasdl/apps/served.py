@@ -44,6 +44,22 @@ class ServedModel:
         return f"ServedModel(app={self.app!r}, path={str(self.path)!r}, version={self.metadata.get('version')})"
 
 
+def image_bytes_inputs(inputs) -> dict:
+    """``serving_default``'s argument for the image apps: the inputs as encoded image bytes."""
+    import tensorflow as tf
+
+    from kerasdl.data.images import encoded_image_inputs
+
+    return {"image_bytes": tf.constant(encoded_image_inputs(inputs))}
+
+
+def text_inputs(inputs, *, name: str = "text") -> dict:
+    """``serving_default``'s argument for the text apps: a string, or a list of them, as a ``[batch]`` string tensor."""
+    import tensorflow as tf
+
+    return {name: tf.constant([inputs] if isinstance(inputs, str) else list(inputs), tf.string)}
+
+
 def load(path) -> ServedModel:
     """Loads an exported version folder (``saved_models/<app>/<version>``) as a callable.
 

@@ -53,6 +53,25 @@ class ExportResult:
         """The result as JSON-ready data."""
         return json.loads(dumps(dataclasses.asdict(self)))
 
+    @property
+    def title(self) -> str:
+        """One line: the version and the parity measured (and the app's own checks)."""
+        parity = self.metadata["parity"]
+        line = ", ".join(f"{k} {v:.1e}" for k, v in parity["max_abs_diff"].items())
+        if parity.get("checks"):
+            line += "; " + ", ".join(f"{k} {v}" for k, v in parity["checks"].items())
+        return f"Exported version {self.version} (parity max |diff|: {line})"
+
+    @property
+    def files(self) -> dict:
+        """What was written, ``{what: path}``, and the command that shows the signatures."""
+        files = {"SavedModel": self.path, "LiteRT": self.tflite_path or "skipped"}
+        files.update({name: self.path / name for name in self.metadata.get("files", [])})
+        files.update(
+            {"metadata": self.path / METADATA_FILE, "inspect": f"saved_model_cli show --dir {self.path} --all"}
+        )
+        return files
+
 
 def _check_arguments(app, version, endpoints: Sequence[Endpoint], extra: dict, spec, tflite_shape):
     if not isinstance(app, str) or not app or app in (".", "..") or "/" in app or os.sep in app:

@@ -436,11 +436,9 @@ class Captioning(Task):
     @staticmethod
     def serving_inputs(inputs):
         """``serving_default``'s arguments from the inputs ``predict`` takes: their encoded bytes."""
-        import tensorflow as tf
+        from kerasdl.apps.served import image_bytes_inputs
 
-        from kerasdl.data.images import encoded_image_inputs
-
-        return {"image_bytes": tf.constant(encoded_image_inputs(inputs))}
+        return image_bytes_inputs(inputs)
 
     @staticmethod
     def serving_outputs(outputs) -> list:

@@ -395,11 +395,10 @@ class Classification(Task):
 
     @staticmethod
     def serving_inputs(inputs):
-        import tensorflow as tf
+        """``serving_default``'s arguments from the inputs ``predict`` takes: their encoded bytes."""
+        from kerasdl.apps.served import image_bytes_inputs
 
-        from kerasdl.data.images import encoded_image_inputs
-
-        return {"image_bytes": tf.constant(encoded_image_inputs(inputs))}
+        return image_bytes_inputs(inputs)
 
     @staticmethod
     def serving_outputs(outputs) -> list:

@@ -30,10 +30,6 @@ def text_dataset(texts, labels, *, batch_size, shuffle_seed=None):
     return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
-def _texts(inputs) -> list[str]:
-    return [inputs] if isinstance(inputs, str) else list(inputs or [])
-
-
 class Sentiment(Task):
     """Sentiment of reviews (NBSVM, CNN, LSTM, Transformer, keras-hub presets) vs TF-IDF + logistic regression.
 
@@ -389,14 +385,14 @@ class Sentiment(Task):
         Raises:
             UserInputError: no texts, a missing file, or ``output`` not ``.csv``/``.json``.
         """
-        from kerasdl.apps.cli import read_texts
         from kerasdl.apps.labels import label_results
         from kerasdl.apps.sentiment.evaluation import predict_probabilities
         from kerasdl.apps.tables import check_table_path, write_rows
+        from kerasdl.data.text import read_texts
 
         model = self._text_model()
         check_table_path(output)
-        texts = read_texts(_texts(inputs), file, what="texts to classify")
+        texts = read_texts(inputs, file, what="texts to classify")
         names = self.class_names
         results = label_results(predict_probabilities(model, texts), names)
         if output is not None:
@@ -452,9 +448,9 @@ class Sentiment(Task):
 
     @staticmethod
     def serving_inputs(inputs):
-        import tensorflow as tf
+        from kerasdl.apps.served import text_inputs
 
-        return {"text": tf.constant(_texts(inputs), tf.string)}
+        return text_inputs(inputs)
 
     @staticmethod
     def serving_outputs(outputs) -> list:

@@ -461,12 +461,12 @@ class Translation(Task):
         Raises:
             UserInputError: no sentences, or one longer than the model reads.
         """
-        from kerasdl.apps.cli import read_texts
         from kerasdl.apps.translation.evaluation import translate_all
+        from kerasdl.data.text import read_texts
 
         self._require_model()
         sampler, options = decoding(beam_width=beam_width, top_k=top_k)
-        texts = read_texts([inputs] if isinstance(inputs, str) else inputs, file, what="sentences to translate")
+        texts = read_texts(inputs, file, what="sentences to translate")
         self._check_lengths(texts)
         return Predictions(translate_all(self._translate(sampler, options), texts), inputs=texts)
 
@@ -588,11 +588,10 @@ class Translation(Task):
 
     @staticmethod
     def serving_inputs(inputs):
-        import tensorflow as tf
-
+        from kerasdl.apps.served import text_inputs
         from kerasdl.apps.translation.serving import TEXT_INPUT
 
-        return {TEXT_INPUT: tf.constant([inputs] if isinstance(inputs, str) else list(inputs), tf.string)}
+        return text_inputs(inputs, name=TEXT_INPUT)
 
     @staticmethod
     def serving_outputs(outputs) -> list:

@@ -12,6 +12,7 @@ from kerasdl.data.text.loaders import (
     load_keras_imdb,
     load_review_folder,
     load_table,
+    read_texts,
 )
 from kerasdl.data.text.reviews import embedded_reviews, generate_reviews
 from kerasdl.data.text.splits import DATASETS, SPLIT_SEED, TextSplit, load_split, load_texts
@@ -24,6 +25,7 @@ __all__ = [
     "TextSplit",
     "clean_text",
     "decode_text",
+    "read_texts",
     "embedded_reviews",
     "generate_reviews",
     "is_aclimdb",

@@ -18,6 +18,7 @@ import json
 import os
 import pathlib
 import re
+import sys
 
 import numpy as np
 
@@ -80,6 +81,31 @@ codecs.register_error("kerasdl_cp1252", _windows_1252_bytes)
 def decode_text(data: bytes) -> str:
     """UTF-8 text from bytes; a leading BOM is dropped and bytes that are not UTF-8 are read as Windows-1252."""
     return data.decode("utf-8-sig", errors="kerasdl_cp1252")
+
+
+def read_texts(texts, file=None, *, what="texts") -> list[str]:
+    """Texts from a string or a list of them, a file (one per line) and stdin (``-`` or nothing else given).
+
+    Blank texts and lines are skipped; each text is stripped.
+
+    Raises:
+        UserInputError: a missing file, no input at all, or only blank lines.
+    """
+    texts = [texts] if isinstance(texts, str) else list(texts or [])
+    lines = []
+    if file:
+        path = pathlib.Path(file)
+        if not path.is_file():
+            raise UserInputError(f"no such file: {path}")
+        lines += decode_text(path.read_bytes()).splitlines()
+    if "-" in texts or (not texts and not file):
+        if sys.stdin is None or sys.stdin.isatty():
+            raise UserInputError(f"no {what}: pass them as arguments, with --file, or on stdin")
+        lines += sys.stdin.read().splitlines()
+    found = [t.strip() for t in texts if t != "-" and t.strip()] + [line.strip() for line in lines if line.strip()]
+    if not found:
+        raise UserInputError(f"no {what} (the input is empty)")
+    return found
 
 
 def clean_text(text: str) -> str:
