@@ -65,6 +65,12 @@ def _assert_equal(ours, served):
     assert ours == served, f"{ours!r} != {served!r}"
 
 
+def assert_same_label(ours, served):
+    """A classifier's two predictions agree: the same label, the probability within 1e-4."""
+    assert ours["label"] == served["label"]
+    assert abs(ours["probability"] - served["probability"]) <= 1e-4, (ours, served)
+
+
 def case_for(app: str) -> AppCase:
     """The :class:`AppCase` of ``app`` from ``tests/apps/cases/<app>.py`` (its ``CASE``)."""
     return importlib.import_module(f"tests.apps.cases.{app}").CASE

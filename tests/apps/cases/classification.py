@@ -1,6 +1,4 @@
-import pytest
-
-from tests.app_testing import AppCase
+from tests.app_testing import AppCase, assert_same_label
 from tests.apps.cases.images import image_inputs
 from tests.helpers import write_image
 
@@ -34,11 +32,6 @@ def text_as_image(root):
     return folder
 
 
-def same_prediction(ours, served):
-    assert ours["label"] == served["label"]
-    assert ours["probability"] == pytest.approx(served["probability"], abs=1e-4)
-
-
 CASE = AppCase(
     app="classification",
     init={"model": "mlp", "input_size": 12},
@@ -52,6 +45,6 @@ CASE = AppCase(
         "corrupt": (corrupt, "zz.png"),
         "wrong type": (text_as_image, "notes.png"),
     },
-    compare=same_prediction,
+    compare=assert_same_label,
     predict_flags=("--output", "predicted.csv"),
 )

@@ -1,8 +1,6 @@
 """The sentiment app's case for the shared harness: a tiny TSV of reviews, fastText with a small vocabulary."""
 
-import pytest
-
-from tests.app_testing import AppCase
+from tests.app_testing import AppCase, assert_same_label
 
 WORDS = {0: ["awful", "boring", "dull", "a waste"], 1: ["superb", "wonderful", "moving", "a delight"]}
 
@@ -46,11 +44,6 @@ def image_as_data(root):
     return path
 
 
-def same_prediction(ours, served):
-    assert ours["label"] == served["label"]
-    assert ours["probability"] == pytest.approx(served["probability"], abs=1e-4)
-
-
 CASE = AppCase(
     app="sentiment",
     init={"model": "fasttext", "max_tokens": 500},
@@ -75,6 +68,6 @@ CASE = AppCase(
         "corrupt": (bad_label, "not sentiment labels: 'maybe' (line 4)"),
         "wrong type": (image_as_data, "expected a .csv, .tsv or .txt file"),
     },
-    compare=same_prediction,
+    compare=assert_same_label,
     missing_input=("--file", "no_such_texts.txt"),
 )
