@@ -49,6 +49,8 @@ class TrainingPlan:
         summary: extra ``train_summary.json`` fields (data description, counts...).
         files: ``{file name: writer(path)}`` written into the run folder before training
             (the split, a tokenizer model).
+        optimizer: makes the optimizer from the learning-rate schedule (default: Adam).
+        monitor: the logged value that picks the best checkpoint; None keeps the last epoch.
     """
 
     build_model: Callable[[], Any]
@@ -61,6 +63,8 @@ class TrainingPlan:
     state: dict = dataclasses.field(default_factory=dict)
     summary: dict = dataclasses.field(default_factory=dict)
     files: dict[str, Callable[[pathlib.Path], Any]] = dataclasses.field(default_factory=dict)
+    optimizer: Callable[[Any], Any] | None = None
+    monitor: str | None = "val_loss"
 
 
 @dataclasses.dataclass
@@ -270,6 +274,8 @@ class Task:
             val_data=plan.val_data,
             run_dir=run_dir,
             config=plan.config,
+            optimizer=plan.optimizer,
+            monitor=plan.monitor,
         )
         self.model, self._metrics = result.model, None
         history = result.history

@@ -45,26 +45,39 @@ class TimeLimit(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def standard_callbacks(run_dir: pathlib.Path, *, patience: int, tensorboard: bool, time_limit: float | None):
+def standard_callbacks(
+    run_dir: pathlib.Path,
+    *,
+    patience: int,
+    tensorboard: bool,
+    time_limit: float | None,
+    monitor: str | None = "val_loss",
+):
     """Best checkpoint, BackupAndRestore, CSV log, and optional early stopping/TensorBoard/time limit.
 
-    On a resumed run the checkpoint threshold is the best ``val_loss`` already logged, so a
-    worse epoch after the restart does not overwrite the best model.
+    On a resumed run the checkpoint threshold is the best ``monitor`` value already logged,
+    so a worse epoch after the restart does not overwrite the best model. With ``monitor=None``
+    (a model with no validation loss to rank epochs by, such as a GAN) the checkpoint is the
+    last finished epoch and early stopping is off.
     """
     log_path = run_dir / "training_log.csv"
-    best_so_far = [v for v in read_log(log_path).get("val_loss", []) if not math.isnan(v)]
-    callbacks = [
-        keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
-        keras.callbacks.ModelCheckpoint(
+    if monitor is None:
+        checkpoint = keras.callbacks.ModelCheckpoint(str(run_dir / "best.keras"), save_best_only=False)
+    else:
+        best_so_far = [v for v in read_log(log_path).get(monitor, []) if not math.isnan(v)]
+        checkpoint = keras.callbacks.ModelCheckpoint(
             str(run_dir / "best.keras"),
-            monitor="val_loss",
+            monitor=monitor,
             save_best_only=True,
             initial_value_threshold=min(best_so_far) if best_so_far else None,
-        ),
+        )
+    callbacks = [
+        keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
+        checkpoint,
         keras.callbacks.CSVLogger(str(log_path), append=True),
     ]
-    if patience:
-        callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience))
+    if patience and monitor is not None:
+        callbacks.append(keras.callbacks.EarlyStopping(monitor=monitor, patience=patience))
     if tensorboard:
         callbacks.append(keras.callbacks.TensorBoard(str(run_dir / "tensorboard")))
     if time_limit:

@@ -12,14 +12,19 @@ from kerasdl.files import save_figure
 
 
 def read_log(path) -> dict[str, list[float]]:
-    """The CSV log written by ``keras.callbacks.CSVLogger`` as ``{column: values}``."""
+    """The CSV log written by ``keras.callbacks.CSVLogger`` as ``{column: values}``.
+
+    Missing values read as NaN; a column of nothing else (CSVLogger adds ``val_`` columns to
+    a run without validation) is left out.
+    """
     path = pathlib.Path(path)
     if not path.is_file():
         return {}
     with path.open(newline="") as f:
         rows = list(csv.DictReader(f))
     columns = rows[0].keys() if rows else []
-    return {c: [float(r[c]) if r[c] not in ("", None) else float("nan") for r in rows] for c in columns}
+    log = {c: [float(r[c]) if r[c] not in ("", "NA", None) else float("nan") for r in rows] for c in columns}
+    return {c: values for c, values in log.items() if any(v == v for v in values)}
 
 
 def plot_learning_curves(log_path, out_path) -> pathlib.Path | None:

@@ -23,7 +23,7 @@ class FitResult:
     """What a training run produced.
 
     Attributes:
-        model: the best model (lowest ``val_loss``), reloaded from its ``.keras`` checkpoint.
+        model: the best model (lowest ``val_loss``; the last one without a monitor), reloaded from its ``.keras`` checkpoint.
         checkpoint: path of that checkpoint.
         history: the whole run's log ``{metric: [per-epoch values]}``, across resumes.
         learning_curve: PNG of the learning curves.
@@ -77,6 +77,8 @@ def fit(
     run_dir,
     config: TrainConfig,
     callbacks: list | None = None,
+    optimizer: Callable[[Any], keras.optimizers.Optimizer] | None = None,
+    monitor: str | None = "val_loss",
 ) -> FitResult:
     """Builds, compiles and trains a model with the project's standard setup.
 
@@ -95,6 +97,10 @@ def fit(
         run_dir: folder for the checkpoint, backup, logs and figure.
         config: a :class:`TrainConfig`.
         callbacks: extra callbacks.
+        optimizer: makes the optimizer from the learning-rate schedule (default: Adam with
+            Keras' defaults); a GAN asks for DCGAN's ``beta_1=0.5``.
+        monitor: the logged value that picks the best checkpoint; None keeps the last
+            epoch (a GAN's losses do not rank its epochs).
 
     Returns:
         A :class:`FitResult`.
@@ -113,9 +119,15 @@ def fit(
     with strategy.scope():
         model = build_model()
         schedule = learning_rate_schedule(config)
-        model.compile(optimizer=keras.optimizers.Adam(schedule), loss=loss, metrics=metrics, jit_compile=jit)
+        model.compile(
+            optimizer=(optimizer or keras.optimizers.Adam)(schedule), loss=loss, metrics=metrics, jit_compile=jit
+        )
     all_callbacks = standard_callbacks(
-        run_dir, patience=config.patience, tensorboard=config.tensorboard, time_limit=config.time_limit
+        run_dir,
+        patience=config.patience,
+        tensorboard=config.tensorboard,
+        time_limit=config.time_limit,
+        monitor=monitor,
     ) + list(callbacks or [])
     start = time.monotonic()
     try:
