@@ -243,9 +243,11 @@ def load_keras_dataset(name: str, *, path=None):
         raise UserInputError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
     module = getattr(keras.datasets, name)
     try:
-        (x_train, y_train), (x_test, y_test) = (
-            module.load_data(path=os.fspath(pathlib.Path(path).resolve())) if path else module.load_data()
-        )
+        # Keras takes ``path`` as a name under its cache and checks the download's hash, so a
+        # file of the user's is read here directly (the arrays Keras' mnist.npz holds).
+        (x_train, y_train), (x_test, y_test) = read_npz_dataset(path) if path else module.load_data()
+    except UserInputError:
+        raise
     except Exception as err:  # noqa: BLE001 - keras raises many types for a failed download
         where = path or keras_home() / "datasets" / KERAS_FILES[name]
         first = (str(err).strip().splitlines() or [type(err).__name__])[0][:160]
@@ -254,6 +256,37 @@ def load_keras_dataset(name: str, *, path=None):
         ) from None
     add_axis = (lambda x: x[..., None]) if x_train.ndim == 3 else (lambda x: x)
     return (add_axis(x_train), np.asarray(y_train).reshape(-1)), (add_axis(x_test), np.asarray(y_test).reshape(-1))
+
+
+NPZ_ARRAYS = ("x_train", "y_train", "x_test", "y_test")
+
+
+def read_npz_dataset(path):
+    """``((x_train, y_train), (x_test, y_test))`` from an ``.npz`` holding those four arrays (as Keras' mnist.npz).
+
+    Raises:
+        UserInputError: no such file, not an ``.npz``, or arrays missing or of mismatched lengths.
+    """
+    import zipfile
+
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise UserInputError(f"no such dataset file: {path}")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            missing = [k for k in NPZ_ARRAYS if k not in archive.files]
+            if missing:
+                raise UserInputError(f"{path} lacks the arrays {', '.join(missing)} (it needs {', '.join(NPZ_ARRAYS)})")
+            x_train, y_train, x_test, y_test = (archive[k] for k in NPZ_ARRAYS)
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as err:
+        raise UserInputError(f"{path} is not a readable .npz archive ({type(err).__name__})") from None
+    for x, y, part in ((x_train, y_train, "train"), (x_test, y_test, "test")):
+        if x.ndim not in (3, 4) or len(x) != len(y) or len(x) == 0:
+            raise UserInputError(
+                f"{path}: x_{part} must be (n, height, width[, channels]) images with one y_{part} label each; "
+                f"got {x.shape} and {y.shape}"
+            )
+    return (x_train, y_train), (x_test, y_test)
 
 
 # ---------------------------------------------------------------- splits
