@@ -9,6 +9,7 @@ from kerasdl.layers.local_response_normalization import LocalResponseNormalizati
 from kerasdl.layers.masking_noise import MaskingNoise
 from kerasdl.layers.padding import CropToReference, PadToMultiple
 from kerasdl.layers.pixel_shuffle import PixelShuffle, PixelUnshuffle
+from kerasdl.layers.sampling import DecoderLikelihood, GaussianSampling, gaussian_kl
 from kerasdl.layers.sparsity import KLSparsity, kl_sparsity
 from kerasdl.layers.text_standardization import standardize_review
 
@@ -18,6 +19,8 @@ __all__ = [
     "CaptionGroups",
     "ConnectionTableConv2D",
     "CropToReference",
+    "DecoderLikelihood",
+    "GaussianSampling",
     "ImagePreprocessing",
     "KLSparsity",
     "LocalResponseNormalization",
@@ -26,6 +29,7 @@ __all__ = [
     "PixelShuffle",
     "PixelUnshuffle",
     "TrainableSubsampling",
+    "gaussian_kl",
     "kl_sparsity",
     "scaled_tanh",
     "standardize_review",
