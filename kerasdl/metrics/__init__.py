@@ -1,16 +1,22 @@
 """Evaluation metrics built on tf.image, scikit-learn and keras-hub.
 
 The exports load on first use: ``psnr`` needs TensorFlow and ``MaskedAccuracy`` only Keras,
-so importing this package (or one submodule of it) loads neither.
+so importing this package (or one submodule of it) loads neither. The generative-model
+measures (``importance_sampled_nll``, ``frechet_distance``, ``GaussianMixtureBaseline``) need
+SciPy and scikit-learn and register no serialisable object.
 """
 
 import importlib
 
 _EXPORTS = {
+    "GaussianMixtureBaseline": "kerasdl.metrics.generative",
     "MaskedAccuracy": "kerasdl.metrics.masked_accuracy",
+    "frechet_distance": "kerasdl.metrics.generative",
+    "importance_sampled_nll": "kerasdl.metrics.generative",
     "psnr": "kerasdl.metrics.image_quality",
 }
-SUBMODULES = tuple(sorted(set(_EXPORTS.values())))  # every module that registers a serialisable metric
+_UNREGISTERED = {"kerasdl.metrics.generative"}  # plain functions and classes: nothing to load a model with
+SUBMODULES = tuple(sorted(set(_EXPORTS.values()) - _UNREGISTERED))  # every module that registers a serialisable metric
 
 __all__ = sorted(_EXPORTS)
 
