@@ -15,7 +15,15 @@ load their package on first use, and the registry imports the packages named her
 
 import importlib
 
-APP_PACKAGES = ("super_resolution", "classification", "denoising", "sentiment", "translation", "captioning")
+APP_PACKAGES = (
+    "super_resolution",
+    "classification",
+    "denoising",
+    "sentiment",
+    "translation",
+    "captioning",
+    "generation",
+)
 TASKS = {
     "SuperResolution": "super_resolution",
     "Classification": "classification",
@@ -23,6 +31,7 @@ TASKS = {
     "Sentiment": "sentiment",
     "Translation": "translation",
     "Captioning": "captioning",
+    "Generation": "generation",
 }
 
 __all__ = ["APP_PACKAGES", "TASKS", "load", *TASKS]

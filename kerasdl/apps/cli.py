@@ -226,12 +226,15 @@ class AppCLI:
             verb's docstring.
         show_prediction: ``(input, result) -> line`` printed per prediction (default
             ``input -> result``: a written file's path, say).
+        extra_verbs: the app's verbs beyond the shared five (a generator's ``sample``): task
+            methods whose keyword arguments become their flags, and which announce their report.
     """
 
     task: type
     flags: Sequence[Flag] = ()
     help: dict = dataclasses.field(default_factory=dict)
     show_prediction: Callable[[Any, Any], str] = lambda item, result: f"{item} -> {result}"
+    extra_verbs: tuple[str, ...] = ()
 
 
 def _summary(function) -> str:
@@ -367,9 +370,9 @@ def _offered(item: Flag, verb: str, parameters) -> bool:
 
 
 def add_verb_parsers(subparsers, app: AppCLI) -> None:
-    """Adds ``train``, ``evaluate``, ``predict``, ``export`` and ``run`` for one app."""
+    """Adds ``train``, ``evaluate``, ``predict``, ``export``, ``run`` and the app's own verbs for one app."""
     shared = _shared_flags(app.task)
-    for verb in VERBS:
+    for verb in VERBS + tuple(app.extra_verbs):
         text = app.help.get(verb) or _summary(getattr(app.task, verb))
         p = subparsers.add_parser(verb, help=text, description=text, argument_default=argparse.SUPPRESS)
         parameters = verb_parameters(app.task, verb)

@@ -104,6 +104,23 @@ class RunReport(_Report):
         return f"Done: {self.evaluation.headline}"
 
 
+@dataclasses.dataclass
+class SampleReport(_Report):
+    """What a generative app's ``sample`` drew.
+
+    Attributes:
+        app: the app's name.
+        files: the figures written: ``{what: path}``.
+    """
+
+    app: str
+    files: dict[str, pathlib.Path]
+
+    @property
+    def title(self) -> str:
+        return "Samples drawn"
+
+
 class Predictions(list):
     """What ``predict`` returns: a list of results, one per input, and ``inputs``: what each came from.
 
