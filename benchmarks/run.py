@@ -16,6 +16,7 @@ BENCHMARKS = [
     "sentiment.py",
     "translation.py",
     "captioning.py",
+    "generative.py",
 ]
 
 
