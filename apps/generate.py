@@ -1,0 +1,14 @@
+"""Generative models (VAE, CVAE, GAN, cGAN, DCGAN): ``python apps/generate.py train|evaluate|sample|predict|export|run``.
+
+The same as ``kerasdl generate ...`` (or ``kerasdl generation ...``).
+"""
+
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+
+from kerasdl.cli import main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(main(prog="apps/generate.py", app="generation"))
