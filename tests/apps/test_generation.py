@@ -17,7 +17,7 @@ from tests.helpers import quiet_cli, write_image
 TINY = {"epochs": 1, "steps_per_epoch": 2, "batch_size": 4, "verbose": 0}
 
 
-def flat_folder(root, count=10, size=(12, 12)):
+def flat_folder(root, count=20, size=(12, 12)):
     folder = root / "photos"
     for i in range(count):
         write_image(folder / f"p{i}.png", size, "L", seed=i)
@@ -43,6 +43,13 @@ def test_unlabelled_folder_trains_a_gan(gan_run):
     images = task.predict([0, "1", 0])
     assert [i.shape for i in images] == [(8, 8, 1)] * 3 and images[0].dtype == np.uint8
     assert np.array_equal(images[0], images[2]) and not np.array_equal(images[0], images[1])
+
+
+def test_unlabelled_data_is_scored_in_pixel_pca_space(gan_run):
+    report = gan_run["task"].evaluate(samples=2, judge_steps=1)  # 2 of the folder's 20 images are the test part
+    assert report.metrics["features"].startswith("PCA coefficients")
+    assert "label_accuracy" not in report.metrics["model"] and report.metrics["model"]["frechet_distance"] > 0
+    assert report.files["samples figure"].is_file()
 
 
 def test_gan_run_resumes_after_a_crash(tmp_path, monkeypatch):

@@ -205,11 +205,46 @@ class Judge:
         return cls(load_model(path, compile=False))
 
 
+class PixelJudge:
+    """The feature space for unlabelled images, where no classifier can be trained: their PCA coefficients.
+
+    The Fréchet distance then compares the leading principal components of the pixels
+    (fitted on the real training images), a coarser yardstick than a classifier's features.
+
+    Args:
+        images: the real training images ``(n, h, w, c)`` in [0, 1].
+        components: at most this many principal components (fewer for small data).
+        seed: the PCA's seed.
+    """
+
+    description = "PCA coefficients of the pixels (unlabelled data: no classifier to judge with)"
+
+    def __init__(self, images, *, components: int = 32, seed: int = 0):
+        from sklearn.decomposition import PCA
+
+        images = _check_images(images)
+        self.image_shape = images.shape[1:]
+        flat = images.reshape(len(images), -1)
+        self._pca = PCA(n_components=max(1, min(components, len(flat) - 1, flat.shape[1])), random_state=seed)
+        self._pca.fit(flat)
+
+    def _inputs(self, images, argument="images"):
+        images = _check_images(images, argument)
+        if images.shape[1:] != self.image_shape:
+            raise ValueError(f"{argument} must be {self.image_shape} images; Received: shape {images.shape}")
+        return images
+
+    def features(self, images) -> np.ndarray:
+        images = self._inputs(images)
+        return self._pca.transform(images.reshape(len(images), -1))
+
+
 def sample_quality(judge, generated, real, *, generated_labels=None) -> dict:
     """How real generated images look to a judge trained on real ones.
 
     Args:
-        judge: a :class:`Judge`.
+        judge: a :class:`Judge` (or, for unlabelled data and without ``generated_labels``, a
+            :class:`PixelJudge`).
         generated: generated images ``(n, h, w, c)`` in [0, 1].
         real: real images (held out from the judge's training), same image shape.
         generated_labels: the class each image was generated for, for a conditional model.

@@ -273,7 +273,7 @@ class Generation(Task):
             dataset: a named dataset instead (see ``train``).
             dataset_file: or an ``.npz`` (see ``train``).
             split_seed: the split's seed (default: the run's).
-            samples: images drawn from the model (and the mixture), at most the test images.
+            samples: images drawn from the model (and the mixture): at least 2, at most the test images.
             nll_samples: importance samples per test image for a VAE's log-likelihood (Burda
                 et al. use 5,000; 0 skips it).
             judge_steps: training steps of the LeNet-5 whose features and labels score samples,
@@ -305,10 +305,23 @@ class Generation(Task):
             raise UserInputError(
                 f"the model was trained on classes {self.class_names}, but {found.source} has {found.class_names}"
             )
-        count = min(samples, len(found.test))
+        if len(found.test) < 2:
+            raise UserInputError(
+                f"the test part of {found.source} has {len(found.test)} image; the Fréchet distance needs at least 2"
+            )
+        count = max(2, min(samples, len(found.test)))
         if judge_steps is None:
             judge_steps = min(JUDGE_STEPS, math.ceil(5 * len(found.train) / 128))
-        judge = self._judge(found, steps=judge_steps, verbose=0) if found.labelled else None
+        if found.labelled:
+            judge, features = (
+                self._judge(found, steps=judge_steps, verbose=0),
+                "LeNet-5 F6 (trained on the real images)",
+            )
+        else:
+            from kerasdl.apps.generation.judge import PixelJudge
+
+            judge = PixelJudge(found.train)
+            features = PixelJudge.description
         metrics, panels, labels = evaluate_generator(
             model,
             info,
@@ -319,7 +332,7 @@ class Generation(Task):
             cas_steps=judge_steps,
             baseline=baseline,
         )
-        metrics = {"model_name": self.model_name, "data": found.source, **metrics}
+        metrics = {"model_name": self.model_name, "data": found.source, "features": features, **metrics}
         ours = metrics["model"]
         headline = f"Fréchet distance {ours['frechet_distance']:.3g}"
         if "baseline" in metrics:
