@@ -24,11 +24,14 @@ RECIPES = {
         training=VAE_TRAINING,
         summary="convolutional VAE with a 2-D latent space (sample draws its map)",
     ),
+    # A 2-D latent leaves the class to the label: on MNIST (3,000 steps) the judge read the asked-for
+    # digit in 95% of samples at latent_dim 2, 87% at 4, 76% at 8 and 60% at 16, while the
+    # Frechet distance improved the other way (61, 47, 32, 38).
     "cvae": Recipe(
         "cvae",
-        options={"architecture": "conv", "latent_dim": 16, "filters": (32, 64)},
+        options={"architecture": "conv", "latent_dim": 2, "filters": (32, 64)},
         training=VAE_TRAINING,
-        summary="conditional VAE: a chosen class on demand",
+        summary="conditional VAE with a 2-D latent: a chosen class on demand",
     ),
     "gan": Recipe("gan", training=GAN_TRAINING, summary="GAN with MLP generator and discriminator (Goodfellow 2014)"),
     "cgan": Recipe("cgan", training=GAN_TRAINING, summary="conditional GAN, MLPs (Mirza & Osindero 2014)"),
