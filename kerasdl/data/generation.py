@@ -59,28 +59,26 @@ class GenerationData:
 
 def _folder_images(path: pathlib.Path, *, size: int | None, channels: int | None):
     """A folder of class subfolders, or of images (one class); ``(x, y, names)`` with x on 0-255."""
-    from kerasdl.data.classification import folder_channels, load_folder, to_model_input
+    from kerasdl.data.classification import class_folders, folder_channels, load_folder, to_model_input
     from kerasdl.data.images import find_images, load_image
 
     if not path.is_dir():
         raise UserInputError(f"no such folder: {path}")
-    subfolders = [p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")]
-    if subfolders:
-        channels = channels or folder_channels([f for d in subfolders for f in find_images(d)] or [path])
-        images = load_folder(path, size=size or _first_side(path), channels=channels)
+    if any(p.is_dir() and not p.name.startswith(".") for p in path.iterdir()):
+        _, per_class = class_folders(path)
+        files = [f for class_files in per_class for f in class_files]
+        images = load_folder(path, size=size or _first_side(files), channels=channels or folder_channels(files))
         return images.x, images.y, images.class_names
     files = find_images(path)  # raises when there are none
-    channels = channels or folder_channels(files)
-    size = size or _first_side(path)
+    size, channels = size or _first_side(files), channels or folder_channels(files)
     x = np.stack([to_model_input(load_image(f), size=size, channels=channels).numpy() for f in files])
     return x, np.zeros(len(x), np.int32), [UNLABELLED]
 
 
-def _first_side(path: pathlib.Path) -> int:
-    """The side of the first image under ``path`` (images are resized to squares of it)."""
-    from kerasdl.data.images import find_images, load_image
+def _first_side(files) -> int:
+    """The shorter side of the first image (the others are resized to squares of it)."""
+    from kerasdl.data.images import load_image
 
-    files = find_images(path)  # raises when there are none
     h, w = load_image(files[0]).shape[:2]
     return int(min(h, w))
 

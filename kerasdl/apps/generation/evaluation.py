@@ -16,7 +16,7 @@ def sample_labels(count: int, classes: int, *, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).permutation(np.arange(count) % classes).astype(np.int32)
 
 
-def score_samples(judge, generated, real, *, labels=None, real_test=None, real_test_labels=None, classes, cas_steps):
+def score_samples(judge, generated, real, *, labels, real_test, real_test_labels, classes, cas_steps):
     """Fréchet distance to ``real`` in the judge's features; with labels also label accuracy and CAS."""
     from kerasdl.apps.generation.judge import classification_accuracy_score, sample_quality
 
@@ -39,12 +39,12 @@ def evaluate_generator(
     cas_steps: int,
     baseline: bool,
     seed: int = 0,
-    progress: bool = False,
 ):
     """The model's (and the Gaussian mixture's) scores on ``data.test``, and the images drawn for the figure.
 
     Returns:
-        ``(metrics, panels)``: the JSON report and ``{"model": images, "Gaussian mixture": images}``.
+        ``(metrics, panels, labels)``: the JSON report, ``{"model": images, "Gaussian mixture":
+        images}``, and the class each image was drawn for (None for an unconditional model).
     """
     from kerasdl.data.generation import binarize
     from kerasdl.metrics.generative import GaussianMixtureBaseline, importance_sampled_nll
@@ -54,8 +54,12 @@ def evaluate_generator(
     real = data.test[:count]
     labels = sample_labels(count, info.classes, seed=seed) if conditional else None
     samples = generate(model, prior_noise(count, info.latent_dim, seed=seed), labels)
-    common = {"classes": len(data.class_names), "real_test": data.test, "real_test_labels": data.test_labels}
-    common["cas_steps"] = cas_steps if conditional else 0
+    common = {
+        "classes": len(data.class_names),
+        "real_test": data.test,
+        "real_test_labels": data.test_labels,
+        "cas_steps": cas_steps,  # used only with labels, i.e. for a conditional model
+    }
     metrics = {
         "test_images": len(data.test),
         "samples": count,
@@ -74,7 +78,6 @@ def evaluate_generator(
             likelihood=info.likelihood,
             stddev=info.stddev,
             seed=seed,
-            progress=progress,
         )
         metrics["model"]["nll_nats"] = float(np.mean(nll))
         metrics["nll"] = {

@@ -95,11 +95,7 @@ def serving_model(model):
     width = info.latent_dim + (1 if info.classes else 0)
     noise = keras.Input((width,), name="noise")
     if info.classes:
-        z = keras.layers.Cropping1D((0, 1))(keras.layers.Reshape((width, 1))(noise))
-        z = keras.layers.Flatten(name="latent")(z)
-        label = keras.layers.Cropping1D((info.latent_dim, 0))(keras.layers.Reshape((width, 1))(noise))
-        label = keras.layers.Flatten(name="label")(label)
-        images = network([z, label])
+        images = network([noise[:, : info.latent_dim], noise[:, info.latent_dim :]])
     else:
         images = network(noise)
     return keras.Model(noise, images, name=f"{model.name}_generator")

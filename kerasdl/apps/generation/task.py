@@ -8,6 +8,7 @@ from kerasdl.apps.recipe import Recipe
 from kerasdl.apps.reports import Predictions, SampleReport
 from kerasdl.apps.task import Scores, ServingSpec, Task, TrainingPlan
 from kerasdl.errors import UserInputError
+from kerasdl.models.arguments import is_int
 
 VAE_TRAINING = {"epochs": 30, "steps_per_epoch": None, "learning_rate": 1e-3, "batch_size": 64}
 GAN_TRAINING = {"epochs": 30, "steps_per_epoch": None, "learning_rate": 2e-4, "batch_size": 64}
@@ -95,9 +96,7 @@ class Generation(Task):
     ):
         if channels not in (None, 1, 3):
             raise UserInputError(f"channels must be 1 or 3; got {channels!r}")
-        if image_size is not None and (
-            isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < 4
-        ):
+        if image_size is not None and not is_int(image_size, 4):
             raise UserInputError(f"image_size must be an integer of at least 4; got {image_size!r}")
         self.image_size, self.channels = image_size, channels
         super().__init__(model, model_options=model_options, run_dir=run_dir)
@@ -177,6 +176,7 @@ class Generation(Task):
         import keras
 
         from kerasdl.data.generation import evaluation_dataset, training_dataset
+        from kerasdl.losses import ReconstructionNLL
         from kerasdl.models.generative import generative_info
 
         config = self.recipe.train_config(**training)
@@ -196,7 +196,6 @@ class Generation(Task):
             config.steps_per_epoch = max(1, math.ceil(len(found.train) / config.batch_size))
         vae = info.kind == "vae"
         binary = vae and info.likelihood == "bernoulli"
-        labels = (lambda part: getattr(found, f"{part}_labels")) if self.conditional else (lambda part: None)
         target = "reconstruction" if vae else "none"
         self.image_size, self.channels = found.image_shape[0], found.image_shape[2]
         state = {
@@ -206,24 +205,26 @@ class Generation(Task):
             "dataset_file": None if dataset_file is None else str(dataset_file),
             "split_seed": 0 if split_seed is None else split_seed,
         }
-        if vae:
-            from kerasdl.losses import ReconstructionNLL
-
-            loss = ReconstructionNLL(likelihood=info.likelihood, stddev=info.stddev)
         return self._fit(
             TrainingPlan(
                 build_model=lambda: self._build(options),
-                loss=loss if vae else None,
+                loss=ReconstructionNLL(likelihood=info.likelihood, stddev=info.stddev) if vae else None,
                 metrics=None,
                 train_data=training_dataset(
                     found.train,
-                    labels("train"),
+                    found.train_labels if self.conditional else None,
                     batch_size=config.batch_size,
                     seed=config.seed,
                     target=target,
                     binary=binary,
                 ),
-                val_data=evaluation_dataset(found.val, labels("val"), batch_size=256, target=target, binary=binary)
+                val_data=evaluation_dataset(
+                    found.val,
+                    found.val_labels if self.conditional else None,
+                    batch_size=256,
+                    target=target,
+                    binary=binary,
+                )
                 if vae
                 else None,
                 config=config,
@@ -295,9 +296,9 @@ class Generation(Task):
 
         model = self._require_model()
         for name, value in (("samples", samples), ("judge_steps", JUDGE_STEPS if judge_steps is None else judge_steps)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            if not is_int(value):
                 raise UserInputError(f"--{name.replace('_', '-')} must be a positive integer; got {value!r}")
-        if isinstance(nll_samples, bool) or not isinstance(nll_samples, int) or nll_samples < 0:
+        if not is_int(nll_samples, 0):
             raise UserInputError(f"--nll-samples must be 0 (skip) or more; got {nll_samples!r}")
         info = generative_info(model)
         found = self._data(data, dataset, dataset_file, split_seed)
@@ -439,7 +440,7 @@ class Generation(Task):
 
         model = self._require_model()
         for name, value in (("columns", columns), ("rows", rows), ("steps", steps)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < (2 if name == "steps" else 1):
+            if not is_int(value, 2 if name == "steps" else 1):
                 raise UserInputError(f"--{name} must be an integer of at least {2 if name == 'steps' else 1}")
         info = generative_info(model)
         folder = check_writable_dir(output_dir if output_dir is not None else self.run_dir)
