@@ -100,14 +100,11 @@ def _keras_io_generator(latent_dim, classes):
     import keras
     from keras import layers
 
-    from kerasdl.models.generative.variational import label_input, one_hot
+    from kerasdl.models.generative.variational import concat_label
 
     noise = keras.Input((latent_dim,), name="noise")
-    inputs, x = [noise], noise
-    if classes:
-        label = label_input()
-        inputs.append(label)
-        x = layers.Concatenate()([noise, one_hot(label, classes)])
+    inputs = [noise]
+    x = concat_label(noise, classes, inputs)
     channels = latent_dim + (classes or 0)
     x = layers.Reshape((7, 7, channels))(layers.LeakyReLU(0.2)(layers.Dense(7 * 7 * channels)(x)))
     for _ in range(2):

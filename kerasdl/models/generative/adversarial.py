@@ -22,7 +22,7 @@ from keras import layers, ops
 
 from kerasdl.models.arguments import check_int_at_least, check_positive_int, check_rate
 from kerasdl.models.generative.autoencoders import _check_positive_ints
-from kerasdl.models.generative.variational import check_image_shape, label_input, one_hot
+from kerasdl.models.generative.variational import check_image_shape, concat_label, label_input, one_hot
 from kerasdl.registry import register_model
 
 
@@ -263,11 +263,8 @@ def _float32_logit(x):
 def _mlp_networks(*, image_shape, latent_dim, hidden_units, activation, dropout, classes):
     """The fully connected generator and discriminator of the GAN and the conditional GAN."""
     noise = keras.Input((latent_dim,), name="noise")
-    g_inputs, x = [noise], noise
-    if classes:
-        label = label_input()
-        g_inputs.append(label)
-        x = layers.Concatenate(name="concat_label")([noise, one_hot(label, classes)])
+    g_inputs = [noise]
+    x = concat_label(noise, classes, g_inputs)
     for i, units in enumerate(hidden_units):
         x = layers.Dense(units, activation=activation, name=f"dense{i + 1}")(x)
     x = layers.Dense(math.prod(image_shape), activation="sigmoid", dtype="float32", name="output_dense")(x)
@@ -275,11 +272,8 @@ def _mlp_networks(*, image_shape, latent_dim, hidden_units, activation, dropout,
     generator = keras.Model(g_inputs if classes else noise, image, name="generator")
 
     image_input = keras.Input(image_shape, name="image")
-    d_inputs, y = [image_input], layers.Flatten(name="flatten")(image_input)
-    if classes:
-        label = label_input()
-        d_inputs.append(label)
-        y = layers.Concatenate(name="concat_label")([y, one_hot(label, classes)])
+    d_inputs = [image_input]
+    y = concat_label(layers.Flatten(name="flatten")(image_input), classes, d_inputs)
     for i, units in enumerate(reversed(hidden_units)):
         y = layers.Dense(units, activation=activation, name=f"dense{i + 1}")(y)
         if dropout:
@@ -389,11 +383,8 @@ def _dcgan_networks(*, image_shape, latent_dim, filters, kernel_size, classes):
     height, width, channels = image_shape
     step = 2 ** len(filters)
     noise = keras.Input((latent_dim,), name="noise")
-    g_inputs, x = [noise], noise
-    if classes:
-        label = label_input()
-        g_inputs.append(label)
-        x = layers.Concatenate(name="concat_label")([noise, one_hot(label, classes)])
+    g_inputs = [noise]
+    x = concat_label(noise, classes, g_inputs)
     maps_shape = (height // step, width // step, filters[0])
     x = layers.Dense(math.prod(maps_shape), use_bias=False, kernel_initializer=_normal_002(), name="project")(x)
     x = layers.BatchNormalization(name="project_bn")(x)

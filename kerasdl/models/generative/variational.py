@@ -51,6 +51,18 @@ def one_hot(label, classes, name="label_one_hot"):
     return layers.CategoryEncoding(num_tokens=classes, output_mode="one_hot", name=name)(label)
 
 
+def concat_label(x, classes, inputs):
+    """For a conditional network: a label input appended to ``inputs``, and ``x`` with the label's one-hot code concatenated.
+
+    Without ``classes`` it returns ``x`` and leaves ``inputs`` alone.
+    """
+    if not classes:
+        return x
+    label = label_input()
+    inputs.append(label)
+    return layers.Concatenate(name="concat_label")([x, one_hot(label, classes)])
+
+
 def _encoder(input_shape, latent_dim, *, architecture, hidden_units, filters, kernel_size, activation, classes):
     """The recognition model ``q(z|x[, y])``: images (and labels) to ``[z_mean, z_log_var]``."""
     image = keras.Input(input_shape, name="image")
@@ -64,10 +76,7 @@ def _encoder(input_shape, latent_dim, *, architecture, hidden_units, filters, ke
         x = layers.Flatten(name="flatten")(x)
     else:
         x = layers.Flatten(name="flatten")(image) if len(input_shape) > 1 else image
-    if classes:
-        label = label_input()
-        inputs.append(label)
-        x = layers.Concatenate(name="concat_label")([x, one_hot(label, classes)])
+    x = concat_label(x, classes, inputs)
     if architecture == "dense":
         for i, units in enumerate(hidden_units):
             x = layers.Dense(units, activation=activation, name=f"dense{i + 1}")(x)
@@ -93,11 +102,7 @@ def _decoder(
     """The generative model ``p(x|z[, y])``: a latent code (and labels) to the parameters of each pixel."""
     latent = keras.Input((latent_dim,), name="latent")
     inputs = [latent]
-    y = latent
-    if classes:
-        label = label_input()
-        inputs.append(label)
-        y = layers.Concatenate(name="concat_label")([latent, one_hot(label, classes)])
+    y = concat_label(latent, classes, inputs)
     if architecture == "conv":
         step = 2 ** len(filters)
         maps_shape = (input_shape[0] // step, input_shape[1] // step, filters[-1])
