@@ -43,6 +43,8 @@ BUILDERS: dict[str, str] = {
     "edsr": "kerasdl.models.restoration.super_resolution",
     "espcn": "kerasdl.models.restoration.super_resolution",
     "srcnn": "kerasdl.models.restoration.super_resolution",
+    "dqn": "kerasdl.models.rl.q_networks",
+    "q_network": "kerasdl.models.rl.q_networks",
     "unet": "kerasdl.models.segmentation.unet",
     "alexnet": "kerasdl.models.vision.classic",
     "lenet5": "kerasdl.models.vision.classic",

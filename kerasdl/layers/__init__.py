@@ -3,6 +3,7 @@
 from kerasdl.layers.bag_of_tokens import BagOfTokens
 from kerasdl.layers.bicubic_upsampling import BicubicUpsampling
 from kerasdl.layers.caption_groups import CaptionGroups
+from kerasdl.layers.dueling import DuelingCombine
 from kerasdl.layers.image_preprocessing import ImagePreprocessing
 from kerasdl.layers.lenet import ConnectionTableConv2D, TrainableSubsampling, scaled_tanh
 from kerasdl.layers.local_response_normalization import LocalResponseNormalization
@@ -20,6 +21,7 @@ __all__ = [
     "ConnectionTableConv2D",
     "CropToReference",
     "DecoderLikelihood",
+    "DuelingCombine",
     "GaussianSampling",
     "ImagePreprocessing",
     "KLSparsity",
