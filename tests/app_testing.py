@@ -34,7 +34,7 @@ class AppCase:
         make_data: writes tiny training data under a folder and returns what ``data=`` /
             ``--data`` takes (None: the app's embedded default).
         make_inputs: writes or returns what ``predict`` takes (files or strings), as a list.
-        bad_data: ``{kind: (make(folder) -> --data value, fragment of the one-line error)}``:
+        bad_data: ``{kind: (make(folder) -> data_flag's value, fragment of the one-line error)}``:
             at least ``missing``, ``empty``, ``corrupt`` and ``wrong type``.
         compare: asserts that two predictions of the same input agree (the in-process one
             first, the served model's second); default: equal.
@@ -42,6 +42,9 @@ class AppCase:
         evaluate_flags: the same as flags of ``kerasdl <app> evaluate``.
         predict_flags: extra flags of ``kerasdl <app> predict`` (where its outputs go).
         missing_input: ``predict`` arguments that name an input file that is not there.
+        data_flag: the ``train`` flag that ``bad_data``'s values (and ``make_data``'s, when not
+            None) are given with: ``--data`` unless the app learns from something else (play
+            collects its own data from the environment named by ``--env``).
     """
 
     app: str
@@ -56,6 +59,7 @@ class AppCase:
     evaluate_flags: tuple[str, ...] = ()
     predict_flags: tuple[str, ...] = ()
     missing_input: tuple[str, ...] = ("no_such_input.file",)
+    data_flag: str = "--data"
 
 
 REQUIRED_BAD_DATA = ("missing", "empty", "corrupt", "wrong type")

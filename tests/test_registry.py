@@ -119,6 +119,7 @@ def test_app_registry(scratch_registry):
         "classification",
         "denoising",
         "generation",
+        "play",
         "sentiment",
         "super_resolution",
         "translation",

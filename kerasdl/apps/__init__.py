@@ -23,6 +23,7 @@ APP_PACKAGES = (
     "translation",
     "captioning",
     "generation",
+    "play",
 )
 TASKS = {
     "SuperResolution": "super_resolution",
@@ -32,6 +33,7 @@ TASKS = {
     "Translation": "translation",
     "Captioning": "captioning",
     "Generation": "generation",
+    "Play": "play",
 }
 
 __all__ = ["APP_PACKAGES", "TASKS", "load", *TASKS]

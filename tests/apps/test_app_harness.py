@@ -138,7 +138,7 @@ def test_bad_data(app, chdir_tmp, cli, tmp_path):
     case = case_for(app)
     for kind, (make, fragment) in case.bad_data.items():
         data = make(tmp_path / kind.replace(" ", "_"))
-        assert_rejected(cli, chdir_tmp, [app, "train", "--data", data, *case.flags], fragment)
+        assert_rejected(cli, chdir_tmp, [app, "train", *case.flags, case.data_flag, data], fragment)
 
 
 @pytest.mark.parametrize("app", APPS)
@@ -161,7 +161,9 @@ def test_unwritable_run_folder(app, chdir_tmp, cli, tmp_path):
     case = case_for(app)
     (chdir_tmp / "blocker").write_text("a file where the run folder should go")
     data = case.make_data(tmp_path)
-    argv = [app, "train", *case.flags, "--run-dir", "blocker/run"] + (["--data", data] if data is not None else [])
+    argv = [app, "train", *case.flags, "--run-dir", "blocker/run"] + (
+        [case.data_flag, data] if data is not None else []
+    )
     assert_rejected(cli, chdir_tmp, argv, "cannot write to folder", "blocker")
 
 

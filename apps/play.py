@@ -1,0 +1,14 @@
+"""Deep Q-learning on gymnasium environments: ``python apps/play.py train|evaluate|predict|record|export|run``.
+
+The same as ``kerasdl play ...`` (or ``kerasdl rl ...``).
+"""
+
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+
+from kerasdl.cli import main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(main(prog="apps/play.py", app="play"))
