@@ -17,6 +17,7 @@ BENCHMARKS = [
     "translation.py",
     "captioning.py",
     "generative.py",
+    "rl.py",
 ]
 
 
