@@ -13,6 +13,8 @@ run, on the same episode seeds). Steps are the budget; seconds and the CPU are r
 4. lunarlander: 3 seeds x 150,000 steps (rl-zoo: 154 +- 79 at 100k); median of the seeds.
 
 Writes ``benchmarks/results/rl.json`` (the parts run replace those already there).
+``--evaluate-only`` scores the kept networks of an earlier run again (the 100-episode
+evaluation, random and CEM) without training, keeping the recorded training.
 """
 
 from __future__ import annotations
@@ -40,6 +42,22 @@ GOALS = {
 }
 
 
+def _run_dir(env: str, seed: int) -> pathlib.Path:
+    return RUNS / f"{env.replace('/', '_')}_{seed}"
+
+
+def score(agent, entry: dict, *, quick: bool, baseline: bool) -> dict:
+    """The kept network's evaluation beside random (and CEM), written into ``entry``."""
+    metrics = agent.evaluate(episodes=5 if quick else 100, baseline=baseline).metrics
+    entry["best_model"] = {k: round(v, 2) for k, v in metrics[agent.model_name].items()}
+    entry["random"] = {k: round(v, 2) for k, v in metrics["random"].items()}
+    if "cem" in metrics:
+        entry["cem_linear"] = {k: round(v, 2) for k, v in metrics["cem"].items()}
+    if "catch_rate" in metrics:
+        entry["catch_rate"] = metrics["catch_rate"]
+    return entry
+
+
 def _log(run_dir: pathlib.Path) -> list[dict]:
     with (run_dir / "training_log.csv").open(newline="") as file:
         return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(file)]
@@ -49,7 +67,7 @@ def train_and_score(env: str, seed: int, *, quick: bool, baseline: bool, **overr
     """One training run of the play app and its 100-episode evaluation."""
     from kerasdl.apps import Play
 
-    run_dir = RUNS / f"{env.replace('/', '_')}_{seed}"
+    run_dir = _run_dir(env, seed)
     shutil.rmtree(run_dir, ignore_errors=True)
     agent = Play(env=env, run_dir=run_dir)
     if quick:
@@ -57,10 +75,7 @@ def train_and_score(env: str, seed: int, *, quick: bool, baseline: bool, **overr
     start = time.monotonic()
     trained = agent.train(seed=seed, verbose=0, **overrides)
     seconds = time.monotonic() - start
-    episodes = 5 if quick else 100
-    evaluation = agent.evaluate(episodes=episodes, baseline=baseline)
     log = _log(run_dir)
-    metrics = evaluation.metrics
     entry = {
         "seed": seed,
         "env_steps": int(log[-1]["env_steps"]),
@@ -68,15 +83,19 @@ def train_and_score(env: str, seed: int, *, quick: bool, baseline: bool, **overr
         "train_seconds": round(seconds, 1),
         "train_seconds_without_evaluation": round(sum(r["seconds"] for r in log), 1),
         "evaluations": [(int(r["env_steps"]), round(r["eval_return"], 2)) for r in log],
-        "best_model": {k: round(v, 2) for k, v in metrics[agent.model_name].items()},
-        "random": {k: round(v, 2) for k, v in metrics["random"].items()},
         "parameters": trained.parameters,
     }
-    if "cem" in metrics:
-        entry["cem_linear"] = {k: round(v, 2) for k, v in metrics["cem"].items()}
-    if "catch_rate" in metrics:
-        entry["catch_rate"] = metrics["catch_rate"]
-    return entry
+    return score(agent, entry, quick=quick, baseline=baseline)
+
+
+def rescore(results: dict, part: str, *, quick: bool) -> None:
+    """Scores an earlier run's kept networks again (``--evaluate-only``)."""
+    from kerasdl.apps import Play
+
+    for entry in results[part]["runs"]:
+        agent = Play.from_run(_run_dir(results[part]["env"], entry["seed"]))
+        entry.pop("cem_linear", None)
+        score(agent, entry, quick=quick, baseline=entry["seed"] == 0 and part != "breakout")
 
 
 def first_reaching(entry: dict, level: float):
@@ -86,7 +105,9 @@ def first_reaching(entry: dict, level: float):
 def main() -> int:
     from kerasdl.rl.environments import CATCH
 
-    args = parts_parser(__doc__, PARTS, "a smoke run: a few hundred steps per part").parse_args()
+    parser = parts_parser(__doc__, PARTS, "a smoke run: a few hundred steps per part")
+    parser.add_argument("--evaluate-only", action="store_true", help="score an earlier run's networks again")
+    args = parser.parse_args()
     chosen = selected_parts(args.parts, PARTS)
     if chosen is None:
         return 2
@@ -94,7 +115,9 @@ def main() -> int:
     results["machine"] = machine()
     for part in chosen:
         print(f"--- {part}", flush=True)
-        if part == "cartpole":
+        if args.evaluate_only:
+            rescore(results, part, quick=args.quick)
+        elif part == "cartpole":
             runs = [
                 train_and_score("CartPole-v1", seed, quick=args.quick, baseline=seed == 0, eval_episodes=100)
                 for seed in SEEDS
@@ -114,8 +137,11 @@ def main() -> int:
             results["lunarlander"] = {
                 "env": "LunarLander-v3",
                 "runs": runs,
-                "median_return": statistics.median(r["best_model"]["mean"] for r in runs),
             }
+        if part == "lunarlander":
+            results["lunarlander"]["median_return"] = statistics.median(
+                r["best_model"]["mean"] for r in results["lunarlander"]["runs"]
+            )
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(results, indent=2, default=str))
     results["goals"] = goals(results)
