@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from kerasdl.errors import UserInputError
-from kerasdl.quiet import native_stderr_silenced
+from kerasdl.quiet import native_stderr_held, native_stderr_silenced
 
 
 class _Parser(argparse.ArgumentParser):
@@ -69,6 +69,17 @@ def _load_tensorflow():
     tf.get_logger().setLevel("WARNING")  # no INFO lines such as "Assets written to ..."
 
 
+def _join_cluster() -> None:
+    """Joins the cluster ``TF_CONFIG`` describes, if any, before anything else uses TensorFlow.
+
+    Multi-worker training needs its strategy created at start-up
+    (:func:`kerasdl.training.start_workers`); without ``TF_CONFIG`` this does nothing.
+    """
+    from kerasdl.training.distributed import start_workers
+
+    start_workers()
+
+
 def main(argv=None, *, prog: str = "kerasdl", app: str | None = None) -> int:
     """Runs the command line; bad input ends with one line on stderr and exit code 2."""
     from kerasdl.registry import app_entry
@@ -79,12 +90,28 @@ def main(argv=None, *, prog: str = "kerasdl", app: str | None = None) -> int:
         if args["app"] == "models":
             return _models_list(args)
         _load_tensorflow()
+        if args.get("command") in ("train", "run"):
+            _join_cluster()
         from kerasdl.apps.cli import dispatch
 
-        return dispatch(app_entry(args["app"]).cli, args, " ".join([prog, *argv]))
+        # Native libraries (SentencePiece, libjpeg) print straight to stderr: a bad input would
+        # show their lines before its own; the error line says it all.
+        with native_stderr_held() as native:
+            try:
+                return dispatch(app_entry(args["app"]).cli, args, " ".join([prog, *argv]))
+            except UserInputError:
+                native.discard()
+                raise
     except UserInputError as err:
         sys.stderr.write(f"error: {err}\n")
         return 2
+    except RuntimeError as err:
+        from kerasdl.training.distributed import WorkerLostError
+
+        if not isinstance(err, WorkerLostError):
+            raise
+        sys.stderr.write(f"error: {err}\n")  # a worker of a multi-worker run was lost
+        return 1
     except KeyboardInterrupt:
         sys.stderr.write("interrupted; run the same command again to resume training where it stopped\n")
         return 130

@@ -36,12 +36,15 @@ def dumps(data) -> str:
 
 
 @contextlib.contextmanager
-def atomic_path(path):
-    """Yields a temporary path beside ``path``; renames it to ``path`` if the block succeeds."""
+def atomic_path(path, *, suffix: str = ".tmp"):
+    """Yields a temporary path beside ``path``; renames it to ``path`` if the block succeeds.
+
+    ``suffix`` ends the temporary name, for writers that insist on one (``.weights.h5``).
+    """
     path = pathlib.Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
     except OSError as err:
         raise UserInputError(f"cannot write to folder {path.parent}: {err.strerror or err}") from None
     os.close(fd)

@@ -89,18 +89,21 @@ class RunReport(_Report):
 
     Attributes:
         train: the :class:`TrainReport`.
-        evaluation: the :class:`EvaluationReport`.
-        export: the :class:`~kerasdl.export.ExportResult` (path, version, metadata).
+        evaluation: the :class:`EvaluationReport` (None on a cluster's workers other than 0).
+        export: the :class:`~kerasdl.export.ExportResult` (path, version, metadata), or None
+            where ``evaluation`` is.
         files: the outputs a user looks at first.
     """
 
     train: TrainReport
-    evaluation: EvaluationReport
+    evaluation: EvaluationReport | None
     export: Any
     files: dict[str, Any]
 
     @property
     def title(self) -> str:
+        if self.evaluation is None:
+            return "Trained as a worker of a cluster; worker 0 evaluates and exports"
         return f"Done: {self.evaluation.headline}"
 
 

@@ -257,7 +257,9 @@ class Task:
 
         from kerasdl.data.images import check_writable_dir
         from kerasdl.training import fit
+        from kerasdl.training.hardware import read_tf_config
 
+        read_tf_config()  # a malformed TF_CONFIG fails here, before the run folder is written
         run_dir = check_writable_dir(self.run_dir)  # only now: the hook has checked data and model
         for file_name, write in plan.files.items():
             write(run_dir / file_name)
@@ -425,6 +427,8 @@ class Task:
         if test_data is not None and "test_data" in inspect.signature(self.train).parameters:
             routed["train"]["test_data"], test_data = test_data, None
         trained = self.train(data, **routed["train"])
+        if _other_worker():  # on a cluster, worker 0 alone evaluates and exports (one version, not one per worker)
+            return RunReport(train=trained, evaluation=None, export=None, files=dict(trained.files))
         evaluation = self.evaluate(test_data, **routed["evaluate"])
         exported = self.export(export_dir, tflite=tflite, **routed["export"])
         files = {"model": trained.files["best model"], "learning curves": trained.files["learning curves"]}
@@ -441,3 +445,10 @@ class Task:
 
     def predict(self, inputs, **options):  # pragma: no cover
         raise NotImplementedError
+
+
+def _other_worker() -> bool:
+    """Whether this process is a worker of a ``TF_CONFIG`` cluster other than worker 0."""
+    from kerasdl.training.hardware import read_tf_config, worker_index
+
+    return bool(read_tf_config().get("cluster")) and worker_index() > 0

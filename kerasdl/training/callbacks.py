@@ -2,13 +2,48 @@
 
 from __future__ import annotations
 
+import json
 import math
 import pathlib
 import time
+import zipfile
 
 import keras
 
+from kerasdl.errors import UserInputError
+from kerasdl.files import atomic_path
 from kerasdl.training.curves import read_log
+
+
+class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
+    """Keras' ``BackupAndRestore``, its files written under temporary names and renamed into place.
+
+    Keras writes ``latest.weights.h5`` in place, so a run killed during the write leaves a
+    truncated backup that the next run cannot resume from. Here the previous backup stays
+    whole until the new one is complete (weights first, then the epoch count: a kill between
+    the two renames repeats one epoch, never skips one). A backup that still cannot be read
+    (damaged on disk, or left by another model) is a one-line ``UserInputError``.
+    """
+
+    def _save_model(self):
+        if self.double_checkpoint:  # Keras' own copying of the previous files; not used here
+            return super()._save_model()
+        with atomic_path(self._weights_path, suffix=".weights.h5") as tmp:
+            self.model.save_weights(str(tmp), overwrite=True)
+        with atomic_path(self._training_metadata_path) as tmp:
+            tmp.write_text(json.dumps({"epoch": self._current_epoch, "batch": self._last_batch_seen}))
+
+    def _load_model(self):
+        try:
+            super()._load_model()
+        except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile) as err:
+            if not self.model.built:  # Keras' own error for an unbuilt model: not about the file
+                raise
+            reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise UserInputError(
+                f"the backup of the interrupted run in {self.backup_dir} is damaged or does not fit this model "
+                f"({reason}); pass --restart (resume=False) to start afresh"
+            ) from None
 
 
 class TimeLimit(keras.callbacks.Callback):
@@ -72,7 +107,7 @@ def standard_callbacks(
             initial_value_threshold=min(best_so_far) if best_so_far else None,
         )
     callbacks = [
-        keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
+        AtomicBackupAndRestore(str(run_dir / "backup")),
         checkpoint,
         keras.callbacks.CSVLogger(str(log_path), append=True),
     ]

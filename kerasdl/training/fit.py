@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import pathlib
 import shutil
+import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 import keras
 import tensorflow as tf
 
-from kerasdl.training import hardware
+from kerasdl.training import distributed, hardware
 from kerasdl.training.callbacks import TimeLimit, standard_callbacks
 from kerasdl.training.config import TrainConfig
 from kerasdl.training.curves import plot_learning_curves, read_log
@@ -56,6 +59,33 @@ def _prepare_run_dir(run_dir: pathlib.Path, resume: bool) -> bool:
     return False
 
 
+def _backed_up_epochs(run_dir: pathlib.Path) -> int:
+    """The epochs finished by the interrupted run whose ``BackupAndRestore`` state is in ``run_dir``."""
+    try:
+        return int(json.loads((run_dir / "backup" / "training_metadata.json").read_text())["epoch"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
+
+
+def _endless(dataset):
+    """``dataset`` repeated when it is finite, so every epoch is ``steps_per_epoch`` batches of one stream."""
+    if isinstance(dataset, tf.data.Dataset) and int(dataset.cardinality()) >= 0:
+        return dataset.repeat()
+    return dataset
+
+
+def _skip_batches(dataset, count: int):
+    """``dataset`` from its batch ``count`` on: where an interrupted run's stream stopped.
+
+    ``Model.fit`` draws every epoch's batches from one iterator, so after ``initial_epoch``
+    epochs the run has consumed ``initial_epoch * steps_per_epoch`` batches; a resumed run
+    starts there instead of at the stream's beginning. The skipped batches are produced (and
+    dropped) by the pipeline, which replays its seeded shuffles, crops and noise: with
+    ``deterministic`` a resumed run ends with the weights of an uninterrupted one.
+    """
+    return dataset.skip(count) if count and isinstance(dataset, tf.data.Dataset) else dataset
+
+
 def learning_rate_schedule(config: TrainConfig):
     """Cosine decay to 1% of ``config.learning_rate`` over the run, after a linear warm-up if asked."""
     total = config.epochs * config.steps_per_epoch
@@ -86,13 +116,19 @@ def fit(
     dtype policy set first (mixed precision on GPU when asked), Adam with cosine decay,
     XLA where it helps, seeds set, and the callbacks of :func:`standard_callbacks`. Run it
     again with the same ``run_dir`` after an interruption and it resumes from the last
-    finished epoch.
+    finished epoch, its data stream positioned after the batches already trained on.
+
+    When ``TF_CONFIG`` describes a cluster (and :func:`kerasdl.training.start_workers` ran
+    at start-up), every worker calls ``fit`` alike and the model trains across them with
+    :func:`kerasdl.training.distributed.train_across_workers`; worker 0 writes ``run_dir``,
+    the others a temporary folder, removed at the end.
 
     Args:
         build_model: a function returning a fresh, uncompiled ``keras.Model``.
         loss: the Keras loss.
         metrics: Keras metrics.
-        train_data: a ``tf.data.Dataset`` (may be endless) of ``(x, y)`` batches.
+        train_data: a ``tf.data.Dataset`` of ``(x, y)`` batches, endless (a finite one is
+            repeated); across workers, each global batch is split among them.
         val_data: a finite ``tf.data.Dataset`` for validation.
         run_dir: folder for the checkpoint, backup, logs and figure.
         config: a :class:`TrainConfig`.
@@ -109,48 +145,83 @@ def fit(
     if config.steps_per_epoch is None:
         raise ValueError("config.steps_per_epoch must be set before fit (e.g. one pass over the training data)")
     run_dir = pathlib.Path(run_dir)
-    resumed = _prepare_run_dir(run_dir, config.resume)
-    keras.utils.set_random_seed(config.seed)
-    if config.deterministic:
-        tf.config.experimental.enable_op_determinism()
-    hardware.set_precision(config.mixed_precision)
-    jit = hardware.resolve_jit_compile(config.jit_compile)
     strategy = hardware.select_strategy()
-    with strategy.scope():
-        model = build_model()
-        schedule = learning_rate_schedule(config)
-        model.compile(
-            optimizer=(optimizer or keras.optimizers.Adam)(schedule), loss=loss, metrics=metrics, jit_compile=jit
-        )
-    all_callbacks = standard_callbacks(
-        run_dir,
-        patience=config.patience,
-        tensorboard=config.tensorboard,
-        time_limit=config.time_limit,
-        monitor=monitor,
-    ) + list(callbacks or [])
-    start = time.monotonic()
+    across_workers = distributed.is_multi_worker(strategy)
+    chief = not across_workers or distributed.is_chief(strategy)
+    # Only the chief writes the run; the other workers' logs and checkpoints go to a
+    # temporary folder, removed at the end.
+    log_dir = run_dir if chief else pathlib.Path(tempfile.mkdtemp(prefix="kerasdl-worker-"))
     try:
-        model.fit(
-            train_data,
-            validation_data=val_data,
-            epochs=config.epochs,
-            steps_per_epoch=config.steps_per_epoch,
-            callbacks=all_callbacks,
-            verbose=config.verbose,
-            shuffle=False,  # datasets arrive shuffled; Keras would only warn that it cannot
-        )
+        resumed = _prepare_run_dir(log_dir, config.resume)
+        initial_epoch = _backed_up_epochs(log_dir) if resumed else 0
+        keras.utils.set_random_seed(config.seed)
+        if config.deterministic:
+            tf.config.experimental.enable_op_determinism()
+        hardware.set_precision(config.mixed_precision)
+        jit = hardware.resolve_jit_compile(config.jit_compile)
+        if across_workers and jit:
+            # TensorFlow cannot compile the step's cross-worker all-reduce with XLA ("Collectives
+            # are not yet implemented for CPU devices when compiling with XLA").
+            if config.jit_compile:
+                warnings.warn("multi-worker training runs without XLA (--xla ignored)", stacklevel=2)
+            jit = False
+        with strategy.scope():
+            model = build_model()
+            schedule = learning_rate_schedule(config)
+            model.compile(
+                optimizer=(optimizer or keras.optimizers.Adam)(schedule), loss=loss, metrics=metrics, jit_compile=jit
+            )
+        all_callbacks = standard_callbacks(
+            log_dir,
+            patience=config.patience,
+            tensorboard=config.tensorboard,
+            time_limit=config.time_limit,
+            monitor=monitor,
+        ) + list(callbacks or [])
+        train_data = _endless(train_data)
+        start = time.monotonic()
+        try:
+            if across_workers:
+                initial_epoch = distributed.train_across_workers(
+                    model,
+                    strategy=strategy,
+                    train_data=train_data,
+                    val_data=val_data,
+                    epochs=config.epochs,
+                    steps_per_epoch=config.steps_per_epoch,
+                    initial_epoch=initial_epoch,
+                    callbacks=all_callbacks,
+                    verbose=config.verbose,
+                    jit_compile=jit,
+                )
+                resumed = initial_epoch > 0
+            else:
+                model.fit(
+                    _skip_batches(train_data, initial_epoch * config.steps_per_epoch),
+                    validation_data=val_data,
+                    epochs=config.epochs,
+                    steps_per_epoch=config.steps_per_epoch,
+                    callbacks=all_callbacks,
+                    verbose=config.verbose,
+                    shuffle=False,  # datasets arrive shuffled; Keras would only warn that it cannot
+                )
+        finally:
+            keras.mixed_precision.set_global_policy("float32")
+        seconds = time.monotonic() - start
+        best_path = log_dir / "best.keras"
+        best = keras.saving.load_model(best_path) if best_path.exists() else model
+        history = read_log(log_dir / "training_log.csv")
+        curve = plot_learning_curves(run_dir / "training_log.csv", run_dir / "learning_curves.png") if chief else None
     finally:
-        keras.mixed_precision.set_global_policy("float32")
-    seconds = time.monotonic() - start
+        if not chief:
+            shutil.rmtree(log_dir, ignore_errors=True)
     checkpoint = run_dir / "best.keras"
-    best = keras.saving.load_model(checkpoint) if checkpoint.exists() else model
     stopped = any(isinstance(c, TimeLimit) and c.stopped for c in all_callbacks)
     return FitResult(
         model=best,
         checkpoint=checkpoint,
-        history=read_log(run_dir / "training_log.csv"),
-        learning_curve=plot_learning_curves(run_dir / "training_log.csv", run_dir / "learning_curves.png"),
+        history=history,
+        learning_curve=curve,
         seconds=seconds,
         resumed=resumed,
         stopped_by_time_limit=stopped,

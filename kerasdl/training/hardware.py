@@ -19,12 +19,14 @@ def select_strategy() -> tf.distribute.Strategy:
     """The ``tf.distribute`` strategy for this machine.
 
     ``MultiWorkerMirroredStrategy`` when ``TF_CONFIG`` describes a cluster (one process per
-    machine, started by the user or a launcher), ``MirroredStrategy`` across several local
+    machine, started by the user or a launcher; created once, at start-up, by
+    :func:`kerasdl.training.start_workers`), ``MirroredStrategy`` across several local
     GPUs, otherwise the default strategy (one device).
     """
-    tf_config = os.environ.get("TF_CONFIG")
-    if tf_config and json.loads(tf_config).get("cluster"):
-        return tf.distribute.MultiWorkerMirroredStrategy()
+    from kerasdl.training import distributed
+
+    if distributed.cluster():
+        return distributed.cluster_strategy()
     if len(gpus()) > 1:
         return tf.distribute.MirroredStrategy()
     return tf.distribute.get_strategy()
@@ -62,7 +64,31 @@ def set_precision(mixed_precision: bool) -> str:
     return policy
 
 
+def read_tf_config() -> dict:
+    """The ``TF_CONFIG`` environment variable as a dict; ``{}`` when it is unset or empty.
+
+    Every reader of ``TF_CONFIG`` goes through here, so a malformed one is one clear error.
+
+    Raises:
+        kerasdl.errors.UserInputError: ``TF_CONFIG`` is not a JSON object.
+    """
+    from kerasdl.errors import UserInputError
+
+    text = os.environ.get("TF_CONFIG", "").strip()
+    if not text:
+        return {}
+    try:
+        tf_config = json.loads(text)
+    except ValueError as err:
+        raise UserInputError(
+            f"the TF_CONFIG environment variable is not valid JSON ({err}); fix or unset it "
+            '(e.g. {"cluster": {"worker": ["host1:port", "host2:port"]}, "task": {"type": "worker", "index": 0}})'
+        ) from None
+    if not isinstance(tf_config, dict):
+        raise UserInputError(f"the TF_CONFIG environment variable must be a JSON object; got {text[:60]!r}")
+    return tf_config
+
+
 def worker_index() -> int:
     """This worker's index in a multi-worker cluster (0 when alone)."""
-    tf_config = json.loads(os.environ.get("TF_CONFIG") or "{}")
-    return int(tf_config.get("task", {}).get("index", 0))
+    return int(read_tf_config().get("task", {}).get("index", 0))

@@ -14,9 +14,9 @@ from kerasdl.data.sr_patches import training_dataset, validation_dataset
 from kerasdl.errors import UserInputError
 from kerasdl.metrics.image_quality import psnr
 from kerasdl.models.restoration import edsr
-from kerasdl.training import FitResult, TrainConfig, fit, hardware
+from kerasdl.training import FitResult, TrainConfig, distributed, fit, hardware
 from kerasdl.training.curves import plot_learning_curves, read_log
-from kerasdl.training.fit import learning_rate_schedule
+from kerasdl.training.fit import _backed_up_epochs, _endless, _skip_batches, learning_rate_schedule
 from tests.helpers import files_under, synthetic_pixels
 
 
@@ -267,18 +267,18 @@ def free_port():
 
 
 def test_select_strategy_multi_worker_from_tf_config(monkeypatch):
-    # Creating a real MultiWorkerMirroredStrategy would start a gRPC server and switch
-    # this process into collective mode for every later test: a sentinel stands in.
-    class Sentinel:
-        created = 0
-
-        def __init__(self, *args, **kwargs):
-            Sentinel.created += 1
-
     tf_config = {"cluster": {"worker": [f"localhost:{free_port()}"]}, "task": {"type": "worker", "index": 0}}
     monkeypatch.setenv("TF_CONFIG", json.dumps(tf_config))
-    monkeypatch.setattr(tf.distribute, "MultiWorkerMirroredStrategy", Sentinel)
-    assert isinstance(hardware.select_strategy(), Sentinel) and Sentinel.created == 1
+    # TensorFlow already runs in this process: too late to join a cluster, and the error says what to do.
+    with pytest.raises(RuntimeError, match=r"call kerasdl.training.start_workers\(\) first thing"):
+        hardware.select_strategy()
+    # Once start_workers() has created the strategy, fit uses it. A stand-in: a real one would
+    # start a gRPC server and switch this process into collective mode for every later test.
+    sentinel = object()
+    monkeypatch.setattr(distributed, "_strategy", sentinel)
+    assert hardware.select_strategy() is sentinel
+    assert distributed.start_workers() is sentinel  # created once
+    assert distributed.is_multi_worker(sentinel) and not distributed.is_multi_worker(tf.distribute.get_strategy())
     assert hardware.worker_index() == 0
 
     tf_config["task"]["index"] = 3
@@ -286,7 +286,49 @@ def test_select_strategy_multi_worker_from_tf_config(monkeypatch):
     assert hardware.worker_index() == 3
 
     monkeypatch.setenv("TF_CONFIG", json.dumps({"task": {"type": "worker", "index": 0}}))  # no cluster
-    assert not isinstance(hardware.select_strategy(), Sentinel)
+    assert hardware.select_strategy() is tf.distribute.get_strategy()
+
+
+def test_start_workers_without_a_cluster_does_nothing():
+    assert distributed.start_workers() is None
+    assert distributed.cluster() is None
+
+
+def test_a_lost_worker_is_named_in_one_line(monkeypatch):
+    tf_config = {"cluster": {"worker": ["host0:2222", "host1:2222"]}, "task": {"type": "worker", "index": 0}}
+    monkeypatch.setenv("TF_CONFIG", json.dumps(tf_config))
+    # What TensorFlow's coordination service reports on worker 0 when worker 1 stops sending heartbeats.
+    error = tf.errors.UnavailableError(
+        None,
+        None,
+        "Error reported from /job:worker/task:1: The following tasks are unhealthy (stopped sending heartbeats):\n"
+        "/job:worker/replica:0/task:1\nThe tasks have crashed.",
+    )
+    message = str(distributed._lost_worker(error))
+    assert "lost contact with worker 1 (host1:2222) (UnavailableError)" in message
+    assert "restart every worker with the same command" in message and "\n" not in message
+    tf_config["task"]["index"] = 1
+    monkeypatch.setenv("TF_CONFIG", json.dumps(tf_config))
+    message = str(distributed._lost_worker(tf.errors.UnavailableError(None, None, "from /job:worker/replica:0/task:0")))
+    assert "lost contact with worker 0 (host0:2222)" in message
+
+
+def test_the_data_stream_continues_where_a_run_stopped():
+    endless = tf.data.Dataset.range(100).repeat()
+    assert _endless(endless) is endless
+    assert [int(x) for x in _skip_batches(endless, 6).take(3)] == [6, 7, 8]
+    assert _skip_batches(endless, 0) is endless
+    finite = tf.data.Dataset.range(4)  # a finite dataset becomes one stream across epochs
+    assert [int(x) for x in _skip_batches(_endless(finite), 6).take(4)] == [2, 3, 0, 1]
+
+
+def test_backed_up_epochs(tmp_path):
+    assert _backed_up_epochs(tmp_path) == 0
+    (tmp_path / "backup").mkdir()
+    (tmp_path / "backup" / "training_metadata.json").write_text('{"epoch": 3, "batch": 0}')
+    assert _backed_up_epochs(tmp_path) == 3
+    (tmp_path / "backup" / "training_metadata.json").write_text("{trunc")
+    assert _backed_up_epochs(tmp_path) == 0
 
 
 def test_select_strategy_several_gpus(monkeypatch):
