@@ -71,6 +71,11 @@ def load_model(path, *, compile=True):
     path = pathlib.Path(path)
     if not path.is_file():
         raise UserInputError(f"no model file at {path}")
+    legacy_h5 = path.suffix.lower() in (".h5", ".hdf5")
+    if not legacy_h5 and not zipfile.is_zipfile(path):  # keras would say "File not found"
+        raise UserInputError(
+            f"cannot load model {path}: the file is damaged or not a Keras model (not a zip archive, as .keras files are)"
+        )
     register_serializables(_archive_config(path))
     import keras
 
@@ -78,4 +83,6 @@ def load_model(path, *, compile=True):
         return keras.saving.load_model(path, compile=compile, safe_mode=True)
     except Exception as err:  # keras raises many types for a damaged archive
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        if isinstance(err, (OSError, EOFError, zipfile.BadZipFile)):  # h5py's or zipfile's words for a damaged file
+            first = f"the file is damaged or not a Keras model ({first})"
         raise UserInputError(f"cannot load model {path}: {first}") from None

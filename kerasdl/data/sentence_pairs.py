@@ -16,6 +16,7 @@ import pathlib
 
 import numpy as np
 
+from kerasdl.data.text.loaders import decode_utf8
 from kerasdl.errors import UserInputError
 from kerasdl.files import atomic_path
 
@@ -26,13 +27,7 @@ def _read_lines(path: str | os.PathLike) -> list[str]:
     path = pathlib.Path(path)
     if not path.is_file():
         raise UserInputError(f"{path}: no such file")
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise UserInputError(f"{path}:{line}: not UTF-8 text") from None
-    return text.splitlines()
+    return decode_utf8(path.read_bytes(), path).splitlines()
 
 
 def read_tsv_pairs(path: str | os.PathLike) -> list[tuple[str, str]]:

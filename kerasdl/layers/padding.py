@@ -70,3 +70,17 @@ class CropToReference(keras.layers.Layer):
     def compute_output_shape(self, input_shape):
         x_shape, ref_shape = input_shape
         return (x_shape[0], ref_shape[1], ref_shape[2], x_shape[3])
+
+
+def minimum_side(model) -> int:
+    """The smallest image side ``model`` takes, given its :class:`PadToMultiple` layers.
+
+    Mirror padding cannot add more pixels than the image has: ``"symmetric"`` to a multiple
+    ``m`` needs a side of ``m / 2`` (``"reflect"`` one more); zeros need none. A U-Net of
+    depth ``d`` pads to ``2**d``.
+    """
+    sides = [1]
+    for layer in model.layers:
+        if isinstance(layer, PadToMultiple) and layer.multiple > 1 and layer.mode != "constant":
+            sides.append(-(-(layer.multiple + (layer.mode == "reflect")) // 2))
+    return max(sides)

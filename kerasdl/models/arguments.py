@@ -29,3 +29,25 @@ def check_rate(name: str, value, *, noun: str = "float") -> None:
 def check_choice(name: str, value, choices) -> None:
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; Received: {name}={value!r}")
+
+
+def load_weights_file(model, path, *, argument: str = "weights", by_name: bool = False):
+    """``model.load_weights(path)``, with a damaged or foreign file reported as a ``ValueError`` naming ``argument``.
+
+    Keras raises ``OSError`` (h5py: "file signature not found", "truncated file") or
+    ``zipfile.BadZipFile`` for a file that is not a weights file; builders raise
+    ``ValueError`` for bad arguments, which is what callers catch.
+    """
+    import zipfile
+
+    try:
+        if by_name:
+            model.load_weights(path, by_name=True)
+        else:
+            model.load_weights(path)
+    except (OSError, EOFError, KeyError, zipfile.BadZipFile) as err:
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ValueError(
+            f"{argument} file is damaged or not a Keras weights file ({reason}); Received: {argument}={str(path)!r}"
+        ) from None
+    return model

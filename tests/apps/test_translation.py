@@ -15,12 +15,13 @@ import pytest
 import tensorflow as tf
 
 from kerasdl.apps.translation import Translation, data, figures, recipes, serving
+from kerasdl.data.sentence_pairs import read_tsv_pairs
 from kerasdl.data.subword import END_ID, START_ID
 from kerasdl.errors import UserInputError
 from kerasdl.export import run_tflite
 from kerasdl.export.saved_model import load_serving_signature
 from kerasdl.models.seq2seq import rnn_seq2seq, transformer_seq2seq
-from tests.helpers import files_under, run_app
+from tests.helpers import files_under, run_app, run_cli
 
 APP_DIR = pathlib.Path("saved_models") / "translation"
 RUN_DIR = pathlib.Path("runs") / "translation"
@@ -226,6 +227,25 @@ def test_predict_errors(in_run, cli, monkeypatch, tmp_path):
     assert code == 2 and "no such file" in err
     code, out, err = cli(["translate", "predict", "--model-path", tmp_path / "none.keras", "hello"])
     assert code == 2 and "no trained model" in err
+
+
+@pytest.mark.slow
+def test_predict_errors_are_the_only_line_on_the_process_stderr(in_run, capfd, tmp_path):
+    """What SentencePiece's C++ prints (``LOG(INFO)`` as its model loads) does not precede the error;
+    a file that is not UTF-8 is refused with the words ``translate train`` uses for its data."""
+    latin1 = tmp_path / "latin1.txt"
+    latin1.write_bytes(b"i have two books\ncaf\xe9 here\n")
+    cases = [
+        ([" ".join(["one hundred twenty-one thousand"] * 10)], "error: sentence 1 is"),
+        (["--file", latin1], f"error: {latin1}:2: not UTF-8 text"),
+    ]
+    for argv, start in cases:
+        capfd.readouterr()
+        code = run_cli(["translate", "predict", *argv])
+        err = capfd.readouterr().err
+        assert code == 2 and len(err.splitlines()) == 1 and err.startswith(start), err
+    with pytest.raises(UserInputError, match=f"^{latin1}:2: not UTF-8 text$"):  # how train reads its data
+        read_tsv_pairs(latin1)
 
 
 # ---------------------------------------------------------------- bad input: one line, exit 2, nothing written

@@ -30,6 +30,14 @@ def image(h, w, seed=0):
     return np.random.default_rng(seed).random((h, w, 3), dtype=np.float32)
 
 
+def assert_close(actual, expected):
+    """Equal up to float32 rounding, relative to the values' scale: the large random weights
+    give outputs of several hundred, where one CPU's kernels round differently from another's
+    (9e-5 apart at ~200, 4e-7 relative)."""
+    scale = float(np.abs(expected).max())
+    np.testing.assert_allclose(actual, expected, rtol=1e-6, atol=max(1e-5, 1e-6 * scale))
+
+
 @pytest.mark.parametrize("scale", [2, 3])
 @pytest.mark.parametrize("size", [(5, 7), (19, 23), (16, 32), (8, 9)], ids=lambda s: f"{s[0]}x{s[1]}")
 def test_tiled_equals_whole_image(models, scale, size):
@@ -38,14 +46,12 @@ def test_tiled_equals_whole_image(models, scale, size):
     whole = model(x[None]).numpy()[0]
     tiled = predict_tiled(model, x, scale=scale, tile=8, overlap=RADIUS)
     assert tiled.shape == (size[0] * scale, size[1] * scale, 3) and tiled.dtype == np.float32
-    np.testing.assert_allclose(tiled, whole, atol=1e-5, rtol=0)
+    assert_close(tiled, whole)
 
 
 def test_image_smaller_than_one_tile_is_one_call(models):
     x = image(6, 5)
-    np.testing.assert_allclose(
-        predict_tiled(models[2], x, scale=2, tile=128, overlap=24), models[2](x[None]).numpy()[0], atol=1e-5, rtol=0
-    )
+    assert_close(predict_tiled(models[2], x, scale=2, tile=128, overlap=24), models[2](x[None]).numpy()[0])
 
 
 def test_too_little_overlap_shows_seams(models):
@@ -61,9 +67,7 @@ def test_too_little_overlap_shows_seams(models):
 def test_grayscale_model():
     model = edsr(scale=3, channels=1, num_blocks=1, filters=4)
     x = np.random.default_rng(1).random((13, 10, 1), dtype=np.float32)
-    np.testing.assert_allclose(
-        predict_tiled(model, x, scale=3, tile=4, overlap=8), model(x[None]).numpy()[0], atol=1e-5, rtol=0
-    )
+    assert_close(predict_tiled(model, x, scale=3, tile=4, overlap=8), model(x[None]).numpy()[0])
 
 
 def test_windows_cover_every_pixel_once():

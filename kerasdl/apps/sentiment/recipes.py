@@ -18,6 +18,7 @@ from kerasdl.errors import UserInputError
 
 TEXT_INPUT = "text"
 TOKENIZERS = ("ngrams", "words", "wordpiece")
+MIN_TOKENS = 3  # a vocabulary holds padding and the unknown token before any word
 CORE_NAME = "classifier"  # the token ids -> probabilities model inside the text model
 VECTORIZER_NAME = "tokenizer"
 
@@ -161,6 +162,11 @@ def recipe(name: str, *, tokenizer=None, max_tokens=None, sequence_length=None, 
     for setting, value in {"max_tokens": max_tokens, "sequence_length": sequence_length, "ngrams": ngrams}.items():
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
             raise UserInputError(f"{setting} must be a positive int; Received: {setting}={value!r}")
+    if max_tokens is not None and max_tokens < MIN_TOKENS:
+        raise UserInputError(
+            f"max_tokens must be at least {MIN_TOKENS} (padding, the unknown token and one word); "
+            f"Received: max_tokens={max_tokens!r}"
+        )
     if tokenizer is not None:
         if tokenizer not in TOKENIZERS:
             raise UserInputError(f"unknown tokenizer {tokenizer!r}; choose one of {', '.join(TOKENIZERS)}")

@@ -466,7 +466,7 @@ class Translation(Task):
 
         self._require_model()
         sampler, options = decoding(beam_width=beam_width, top_k=top_k)
-        texts = read_texts(inputs, file, what="sentences to translate")
+        texts = read_texts(inputs, file, what="sentences to translate", utf8_only=True)  # as train reads pairs
         self._check_lengths(texts)
         return Predictions(translate_all(self._translate(sampler, options), texts), inputs=texts)
 

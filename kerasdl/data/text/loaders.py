@@ -42,6 +42,7 @@ TABLE_SUFFIXES = (".csv", ".tsv", ".txt")
 UNLABELLED_FOLDERS = ("unsup",)  # aclImdb's 50,000 unlabelled reviews
 _BREAKS = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
+_NEWLINE = b"\n"
 
 
 @dataclasses.dataclass
@@ -83,25 +84,51 @@ def decode_text(data: bytes) -> str:
     return data.decode("utf-8-sig", errors="kerasdl_cp1252")
 
 
-def read_texts(texts, file=None, *, what="texts") -> list[str]:
-    """Texts from a string or a list of them, a file (one per line) and stdin (``-`` or nothing else given).
+def decode_utf8(data: bytes, where, *, line_numbers: bool = True) -> str:
+    """UTF-8 text from bytes, a leading BOM dropped; anything else is an error naming ``where`` and the line.
 
-    Blank texts and lines are skipped; each text is stripped.
+    The rule of apps whose data must be UTF-8 (translation): its training files and the
+    sentences it is asked to translate are read by this one function.
 
     Raises:
-        UserInputError: a missing file, no input at all, or only blank lines.
+        UserInputError: ``<where>:<line>: not UTF-8 text`` (``<where>: ...`` without ``line_numbers``).
     """
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = f":{data[: err.start].count(_NEWLINE) + 1}" if line_numbers else ""
+        raise UserInputError(f"{where}{line}: not UTF-8 text") from None
+
+
+def read_texts(texts, file=None, *, what="texts", utf8_only=False) -> list[str]:
+    """Texts from a string or a list of them, a file (one per line) and stdin (``-`` or nothing else given).
+
+    Blank texts and lines are skipped; each text is stripped. The file and stdin are decoded
+    as the app's data files are: with ``utf8_only`` by :func:`decode_utf8` (bytes that are not
+    UTF-8 are an error), else by :func:`decode_text` (read as Windows-1252).
+
+    Raises:
+        UserInputError: a missing file, no input at all, only blank lines, or with
+            ``utf8_only`` text that is not UTF-8.
+    """
+
+    def decode(data: bytes, where, line_numbers=True) -> str:
+        return decode_utf8(data, where, line_numbers=line_numbers) if utf8_only else decode_text(data)
+
     texts = [texts] if isinstance(texts, str) else list(texts or [])
+    # Command-line arguments that were not UTF-8 arrive with their bytes as surrogates.
+    texts = [decode(t.encode("utf-8", "surrogateescape"), f"argument {i}", False) for i, t in enumerate(texts, start=1)]
     lines = []
     if file:
         path = pathlib.Path(file)
         if not path.is_file():
             raise UserInputError(f"no such file: {path}")
-        lines += decode_text(path.read_bytes()).splitlines()
+        lines += decode(path.read_bytes(), path).splitlines()
     if "-" in texts or (not texts and not file):
         if sys.stdin is None or sys.stdin.isatty():
             raise UserInputError(f"no {what}: pass them as arguments, with --file, or on stdin")
-        lines += sys.stdin.read().splitlines()
+        stream = getattr(sys.stdin, "buffer", None)
+        lines += (decode(stream.read(), "stdin") if stream is not None else sys.stdin.read()).splitlines()
     found = [t.strip() for t in texts if t != "-" and t.strip()] + [line.strip() for line in lines if line.strip()]
     if not found:
         raise UserInputError(f"no {what} (the input is empty)")

@@ -13,6 +13,7 @@ import keras
 from keras import layers
 
 from kerasdl.layers.image_preprocessing import ImagePreprocessing
+from kerasdl.models.arguments import load_weights_file
 from kerasdl.models.captioning.common import ENCODER_LAYER, IMAGE_INPUT
 
 SMALL_CNN = "small_cnn"
@@ -66,7 +67,11 @@ def _backbone(encoder, encoder_weights, image_shape):
             f"encoder must be {SMALL_CNN!r}, a registered vision builder ({vision}) or a keras.applications "
             f"model name such as 'MobileNetV2'; Received: encoder={encoder!r}"
         )
-    return application(include_top=False, weights=encoder_weights, input_shape=image_shape)
+    if encoder_weights in (None, "imagenet"):
+        return application(include_top=False, weights=encoder_weights, input_shape=image_shape)
+    # A file: what keras.applications would do with it, with a damaged file reported as a ValueError.
+    model = application(include_top=False, weights=None, input_shape=image_shape)
+    return load_weights_file(model, encoder_weights, argument="encoder_weights")
 
 
 def image_encoder(*, encoder=SMALL_CNN, encoder_weights=None, train_encoder=True, image_shape=(128, 128, 3)):
@@ -113,7 +118,7 @@ def image_encoder(*, encoder=SMALL_CNN, encoder_weights=None, train_encoder=True
     features = layers.Reshape((grid.shape[1] * grid.shape[2], grid.shape[3]), name="feature_grid")(grid)
     model = keras.Model(image, features, name=ENCODER_LAYER)
     if encoder == SMALL_CNN and encoder_weights is not None:
-        model.load_weights(encoder_weights)
+        load_weights_file(model, encoder_weights, argument="encoder_weights")
     if encoder == SMALL_CNN and not train_encoder:
         model.trainable = False
     return model

@@ -13,7 +13,7 @@ import keras
 from keras import layers
 
 from kerasdl.layers import CropToReference, PadToMultiple
-from kerasdl.models.arguments import check_int_at_least
+from kerasdl.models.arguments import check_int_at_least, load_weights_file
 from kerasdl.models.inputs import image_input, model_inputs
 from kerasdl.registry import register_model
 
@@ -112,5 +112,5 @@ def unet(
     x = layers.Activation(output_activation, dtype="float32", name="predictions")(x)
     model = keras.Model(model_inputs(image), x, name=name)
     if weights is not None:
-        model.load_weights(weights)
+        load_weights_file(model, weights)
     return model

@@ -23,6 +23,7 @@ from typing import Any
 import keras
 from keras import layers
 
+from kerasdl.models.arguments import load_weights_file
 from kerasdl.models.inputs import model_inputs
 
 POOLINGS = (None, "avg", "max")
@@ -231,8 +232,4 @@ def load_weights(model, weights, *, reference: Callable[..., keras.Model] | None
         return model
     path = os.fspath(weights)
     legacy_h5 = path.endswith((".h5", ".hdf5")) and not path.endswith(".weights.h5")
-    if legacy_h5:
-        model.load_weights(path, by_name=True)
-    else:
-        model.load_weights(path)
-    return model
+    return load_weights_file(model, path, by_name=legacy_h5)
