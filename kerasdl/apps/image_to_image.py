@@ -24,22 +24,26 @@ def encode_png(image):
     return tf.io.encode_png(pixels)
 
 
-def png_endpoint(process):
+def png_endpoint(process, *, max_pixels: int):
     """A ``serving_default`` function: ``[batch]`` encoded images in, ``{"image_png": [batch] PNG}`` out.
 
-    Each image is decoded (PNG/JPEG/BMP/GIF), given to ``process`` and encoded as PNG; a gray
+    Each image is decoded (PNG/JPEG/GIF/BMP/WebP), given to ``process`` and encoded as PNG; a gray
     image (one channel, or three equal ones) is processed and returned as one channel, as
-    ``predict`` does. Images in one batch may differ in size; undecodable bytes make the call
-    fail with TensorFlow's ``InvalidArgumentError``.
+    ``predict`` does. Images in one batch may differ in size; undecodable bytes, or an image of
+    more than ``max_pixels`` pixels (checked on its header, before decoding), make the call fail
+    with TensorFlow's ``InvalidArgumentError``.
 
     Args:
         process: maps a float image tensor ``(h, w, 1 or 3)`` in [0, 1] to the output image,
             in TensorFlow ops (it is traced into the SavedModel).
+        max_pixels: the largest image (``height * width``) the signature takes.
     """
     import tensorflow as tf
 
+    from kerasdl.export.images import decode_image
+
     def one(data):
-        image = tf.io.decode_image(data, channels=3, dtype=tf.float32, expand_animations=False)
+        image = decode_image(data, max_pixels=max_pixels)
         gray = tf.reduce_all(tf.equal(image[..., :1], image))
         return tf.cond(gray, lambda: encode_png(process(image[..., :1])), lambda: encode_png(process(image)))
 
@@ -63,6 +67,29 @@ def whole_image(model):
     return predict
 
 
+def _check_patch_size(model, patch_size: int, *, depth_flag: bool) -> None:
+    """Raises ``UserInputError`` when the model's padding cannot reach its multiple from a ``patch_size`` patch.
+
+    A U-Net halves its input ``depth`` times, padding it (mirrored) to a multiple of
+    ``2**depth`` first; a patch under half that fails inside training (TensorFlow's
+    ``MirrorPad``), after the run folder was written.
+    """
+    from kerasdl.layers.padding import PadToMultiple, minimum_side
+
+    side = minimum_side(model)
+    if patch_size < side:
+        multiple = max(layer.multiple for layer in model.layers if isinstance(layer, PadToMultiple))
+        power = multiple.bit_length() - 1
+        what = (
+            f"halves its input {power} times" if multiple == 2**power else f"pads its input to a multiple of {multiple}"
+        )
+        hint = " or a smaller --depth" if depth_flag else ""
+        raise UserInputError(
+            f"--patch-size {patch_size} is too small for this model: it {what}, "
+            f"so patches must be at least {side} pixels; pass a larger --patch-size{hint}"
+        )
+
+
 class ImageToImageTask(Task):
     """An app that maps an image to an image, trained on patches cut from a folder of images.
 
@@ -76,6 +103,8 @@ class ImageToImageTask(Task):
     output_suffix: ClassVar[str] = "_out"  # <stem><suffix>.png from predict
     default_data: ClassVar[str] = "the embedded default images"
     default_tile: ClassVar[int] = 256
+    # The serving signature runs the model on the whole image: its activations grow with the pixels.
+    serving_max_pixels: ClassVar[int] = 16_000_000
 
     def __init__(self, model=None, *, channels: int = 1, model_options=None, run_dir=None):
         if channels not in (1, 3):
@@ -105,7 +134,12 @@ class ImageToImageTask(Task):
         raise NotImplementedError
 
     def _apply(self, image, *, tile: int, **options):
-        """The model on one whole float image ``(h, w, c)`` (any channels): a float image."""
+        """The model on one whole float image ``(h, w, c)`` (any channels), tiled.
+
+        Returns:
+            A :class:`~kerasdl.inference.tiling.TiledOutput` of the float output image,
+            which ``predict`` streams into a PNG band by band or stitches whole.
+        """
         raise NotImplementedError
 
     def _serve_image(self, image):
@@ -165,9 +199,10 @@ class ImageToImageTask(Task):
         check_patchable(val_images, val_files, side)
         kwargs = self._builder_arguments()
         try:
-            self.build_model()  # bad options fail here, before the run folder exists
+            model = self.build_model()  # bad options fail here, before the run folder exists
         except (TypeError, ValueError) as err:
             raise UserInputError(f"--model {self.model_name}: {err}") from None
+        _check_patch_size(model, patch_size, depth_flag="depth" in self.recipe.options)
         train_ds, val_ds = self._datasets(train_images, val_images, patch_size=patch_size, config=config, **options)
         source = data or self.default_data
         description = (
@@ -202,7 +237,9 @@ class ImageToImageTask(Task):
             inputs: image files, folders (their images, recursively), encoded image bytes
                 or arrays ``(h, w[, c])`` (uint8, or float in [0, 1]); one or a list.
             output_dir: write ``<name><suffix>.png`` files there and return their paths.
-            tile: tile side for large images (the result equals whole-image inference).
+            tile: tile side for large images (the result equals whole-image inference); at
+                least the model's receptive-field radius. Files are written a row of tiles
+                at a time, so memory is bounded by the tile, not the output image.
 
         Returns:
             :class:`~kerasdl.apps.reports.Predictions`: float32 images in [0, 1], or the
@@ -214,18 +251,32 @@ class ImageToImageTask(Task):
         images = read_image_inputs(inputs)  # every input is checked before anything is written
         self._check_inputs(images, **options)
         tile = tile or self.default_tile
+        self._check_tile(tile)
         out_dir = check_writable_dir(output_dir) if output_dir is not None else None
         results = []
         for name, image in images:
             output = self._apply(image, tile=tile, **options)
             if out_dir is not None:
                 stem = pathlib.Path(name).stem if pathlib.Path(name).suffix else name
-                output = save_png(output, out_dir / f"{stem}{self.output_suffix}.png")
-            results.append(output)
+                results.append(save_png(output.bands(), out_dir / f"{stem}{self.output_suffix}.png"))
+            else:
+                results.append(output.numpy())
         return Predictions(results, inputs=[name for name, _ in images])
 
     def _check_inputs(self, images, **options) -> None:
         """Raises ``UserInputError`` for an input the model cannot take (checked before any output)."""
+
+    def _check_tile(self, tile: int) -> None:
+        """Raises ``UserInputError`` for a tile below the model's receptive-field radius.
+
+        Each tile is computed with that much context on every side, so a smaller tile spends
+        nearly all its time on context (``--tile 1`` took 150 s for a 160x160 image).
+        """
+        from kerasdl.inference.tiling import receptive_radius
+
+        minimum = max(1, receptive_radius(self.model))
+        if tile < minimum:
+            raise UserInputError(f"--tile must be at least {minimum} for this model; got {tile}")
 
     def _float_sample(self):
         import numpy as np
@@ -245,15 +296,24 @@ class ImageToImageTask(Task):
             ]
         )
 
-    def _serving(self) -> ServingSpec:
+    def _serving(self, *, max_pixels: int | None = None) -> ServingSpec:
+        """Encoded images in, PNGs out (``serving_default``); the model on float images (``serving_float``, LiteRT).
+
+        Args:
+            max_pixels: the largest image (height x width) the served model takes; a bigger one is
+                refused, from its header, before it is decoded. None: the app's default
+                (16 megapixels; 4 for super-resolution, whose output is scale² larger).
+        """
         import tensorflow as tf
 
         from kerasdl.export import Endpoint
+        from kerasdl.export.images import check_max_pixels
 
+        max_pixels = check_max_pixels(self.serving_max_pixels if max_pixels is None else max_pixels)
         channels = self.channels
         png = Endpoint(
             name="serving_default",
-            fn=png_endpoint(self._serve_image),
+            fn=png_endpoint(self._serve_image, max_pixels=max_pixels),
             input_signature=[tf.TensorSpec([None], tf.string, name="image_bytes")],
             sample_inputs=[self._png_samples()],
             compare="png",
@@ -264,7 +324,7 @@ class ImageToImageTask(Task):
             sample_inputs=self._float_sample(),
             endpoints=[png],
             usage=self._usage(channels),
-            metadata=self._export_metadata(channels),
+            metadata={**self._export_metadata(channels), "max_pixels": max_pixels},
         )
 
     def _usage(self, channels) -> dict:

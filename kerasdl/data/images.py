@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import os
 import pathlib
+import struct
 import tempfile
+import zlib
+from collections.abc import Iterator
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
@@ -59,12 +62,12 @@ def _to_float(img: Image.Image) -> np.ndarray:
         return (arr / peak).astype(np.float32)[..., None]
     if mode == "F":
         return np.clip(np.asarray(img, dtype=np.float32), 0, 1)[..., None]
-    if mode in ("1", "L", "LA"):
-        arr = np.asarray(img.convert("L"), dtype=np.float32) / 255.0
-        return arr[..., None]
-    if mode == "P" and "transparency" not in img.info and img.palette and img.palette.mode == "L":
-        return np.asarray(img.convert("L"), dtype=np.float32)[..., None] / 255.0
-    return np.asarray(img.convert("RGB"), dtype=np.float32) / 255.0
+    gray = mode in ("1", "L", "LA") or (
+        mode == "P" and "transparency" not in img.info and img.palette and img.palette.mode == "L"
+    )
+    arr = np.asarray(img.convert("L" if gray else "RGB"), dtype=np.float32)
+    arr /= 255.0  # in place: a large image's float copy is made once
+    return arr[..., None] if gray else arr
 
 
 def _png_16bit_colour(path: pathlib.Path) -> bool:
@@ -230,19 +233,99 @@ def to_uint8(arr: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(np.asarray(arr, dtype=np.float32) * 255.0), 0, 255).astype(np.uint8)
 
 
-def save_png(arr: np.ndarray, path: str | os.PathLike) -> pathlib.Path:
+def save_png(image, path: str | os.PathLike) -> pathlib.Path:
     """Writes a float image in [0, 1] as an 8-bit PNG, atomically (temp file, then rename).
+
+    Args:
+        image: an array ``(h, w[, 1 or 3])``, or an iterator over its row bands ``(rows, w, c)``
+            from top to bottom (a :class:`~kerasdl.inference.tiling.TiledOutput`'s
+            ``bands()``): they are encoded as they come, so only one band is ever in memory.
+        path: the file to write.
 
     Raises:
         UserInputError: the folder cannot be created or written.
     """
     path = pathlib.Path(path)
-    data = to_uint8(arr)
-    if data.ndim == 3 and data.shape[-1] == 1:
-        data = data[..., 0]
     with atomic_path(path) as tmp:
-        Image.fromarray(data).save(tmp, format="PNG")
+        if isinstance(image, Iterator):
+            with tmp.open("wb") as f:
+                _write_png_bands(f, image)
+        else:
+            data = to_uint8(image)
+            Image.fromarray(data[..., 0] if data.ndim == 3 and data.shape[-1] == 1 else data).save(tmp, format="PNG")
     return path
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+_PNG_COLOUR_TYPES = {1: 0, 2: 4, 3: 2, 4: 6}  # gray, gray + alpha, RGB, RGBA
+
+
+def _png_header(width: int, height: int, channels: int) -> bytes:
+    colour = _PNG_COLOUR_TYPES[channels]
+    return _png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, colour, 0, 0, 0))
+
+
+def _png_scanlines(rows: np.ndarray, above: np.ndarray, channels: int) -> bytes:
+    """PNG scanlines of ``rows`` (uint8 ``(n, width*channels)``) under the row ``above``, each filtered.
+
+    Every row gets whichever of the five PNG filters leaves the smallest sum of absolute
+    (signed byte) values, the heuristic libpng and Pillow use, so files stay about as small.
+    """
+    x = rows.astype(np.int16)
+    up = np.concatenate([above[None].astype(np.int16), x[:-1]])
+    left = np.pad(x, ((0, 0), (channels, 0)))[:, :-channels]
+    up_left = np.pad(up, ((0, 0), (channels, 0)))[:, :-channels]
+    p = left + up - up_left
+    pa, pb, pc = np.abs(p - left), np.abs(p - up), np.abs(p - up_left)
+    paeth = np.where((pa <= pb) & (pa <= pc), left, np.where(pb <= pc, up, up_left))
+    lines = np.empty((len(rows), rows.shape[1] + 1), np.uint8)
+    best = np.full(len(rows), np.inf)
+    for kind, predicted in enumerate((0, left, up, (left + up) // 2, paeth)):
+        filtered = (x - predicted).astype(np.uint8)  # modulo 256
+        cost = np.abs(filtered.view(np.int8).astype(np.int16)).sum(axis=-1, dtype=np.int64)
+        better = cost < best
+        lines[better, 0], lines[better, 1:], best[better] = kind, filtered[better], cost[better]
+    return lines.tobytes()
+
+
+def _write_png_bands(f, bands, *, rows_at_once: int = 16) -> None:
+    """Writes an 8-bit PNG to the binary file ``f`` from float row bands, one band in memory at a time.
+
+    The height is only known at the end: the header is written with 0 and rewritten then.
+    """
+    compressor = zlib.compressobj(6)
+    f.write(b"\x89PNG\r\n\x1a\n")
+    width = channels = None
+    height = 0
+    for band in bands:
+        pixels = to_uint8(band)
+        pixels = pixels[..., None] if pixels.ndim == 2 else pixels
+        if width is None:
+            height_at = f.tell()
+            _, width, channels = pixels.shape
+            if channels not in _PNG_COLOUR_TYPES:
+                raise ValueError(f"a PNG has 1 to 4 channels; got row bands of shape {pixels.shape}")
+            f.write(_png_header(width, 0, channels))
+            above = np.zeros(width * channels, np.uint8)
+        elif pixels.shape[1:] != (width, channels):
+            raise ValueError(f"row bands must all be {width} pixels wide with {channels} channels; got {pixels.shape}")
+        pixels = pixels.reshape(len(pixels), -1)
+        for start in range(0, len(pixels), rows_at_once):
+            rows = pixels[start : start + rows_at_once]
+            compressed = compressor.compress(_png_scanlines(rows, above, channels))
+            if compressed:
+                f.write(_png_chunk(b"IDAT", compressed))
+            above = rows[-1]
+        height += len(pixels)
+    if width is None:
+        raise ValueError("no row bands to write")
+    f.write(_png_chunk(b"IDAT", compressor.flush()))
+    f.write(_png_chunk(b"IEND", b""))
+    f.seek(height_at)
+    f.write(_png_header(width, height, channels))
 
 
 def check_writable_dir(path: str | os.PathLike) -> pathlib.Path:

@@ -1,5 +1,5 @@
 """Running trained models on inputs of any size."""
 
-from kerasdl.inference.tiling import predict_tiled
+from kerasdl.inference.tiling import TiledOutput, predict_tiled, receptive_radius
 
-__all__ = ["predict_tiled"]
+__all__ = ["TiledOutput", "predict_tiled", "receptive_radius"]

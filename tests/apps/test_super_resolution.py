@@ -268,7 +268,7 @@ def test_predict_rgb_grayscale_and_16_bit(chdir_tmp, cli, tiny_model_path):
 
 def test_predict_single_file_default_output_dir(chdir_tmp, cli, tiny_model_path):
     image = write_image(chdir_tmp / "one.bmp", (6, 5), "RGB")
-    code, _, err = cli(["sr", "predict", image, "--model-path", tiny_model_path, "--tile", "4"])
+    code, _, err = cli(["sr", "predict", image, "--model-path", tiny_model_path, "--tile", "6"])
     assert code == 0, err
     assert files_under(chdir_tmp / RUN_DIR / "predictions") == {"one_x3.png"}
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from kerasdl.apps.image_to_image import model_channels
-from kerasdl.inference import predict_tiled
+from kerasdl.apps.image_to_image import model_channels, whole_image
+from kerasdl.inference.tiling import TiledOutput, tile_function
 
 # Tiles and their context are multiples of 16, so a U-Net of depth <= 4 pools on the same
 # grid in every tile as on the whole image; 64 pixels cover the default models' reach.
@@ -77,27 +77,39 @@ def level_scale(trained, sigma) -> float:
     return float(trained.low) / float(sigma)
 
 
-def denoise_image(model, image, *, tile=TILE, overlap=OVERLAP, scale=1.0) -> np.ndarray:
-    """Denoises one image with ``model``, tiled so memory stays bounded on large images.
+def denoise_tiles(model, image, *, tile=TILE, overlap=OVERLAP, scale=1.0) -> TiledOutput:
+    """The denoised image, computed tile by tile as it is read (memory bounded by the tile).
 
     ``scale`` (see :func:`level_scale`) stretches the image's contrast around mid-gray
     before the model and undoes it after, so a model trained for one noise level denoises
-    another.
+    another. Each tile goes through :func:`denoise_with`, which acts locally, so the
+    stitched output equals the whole image's.
+
+    Returns:
+        A :class:`~kerasdl.inference.tiling.TiledOutput`: ``.bands()`` to stream it, ``.numpy()`` for the array.
     """
+    channels, model_on = model_channels(model), whole_image(model)
+    s = np.float32(scale)
 
     def predict(x):
-        x = np.asarray(x)
         if scale == 1.0:
-            return predict_tiled(model, x, tile=tile, overlap=overlap)
-        y = predict_tiled(model, (x - 0.5) * np.float32(scale) + 0.5, tile=tile, overlap=overlap)
-        return (np.asarray(y) - 0.5) / np.float32(scale) + 0.5
+            return tf.cast(model_on(x), tf.float32)
+        return (tf.cast(model_on((x - 0.5) * s + 0.5), tf.float32) - 0.5) / s + 0.5
 
-    return denoise_with(predict, image, channels=model_channels(model)).numpy()
+    def denoise(x):
+        return denoise_with(predict, x, channels=channels)
+
+    fn = tile_function(model, image.shape[-1], denoise, key=("denoise", float(scale)))
+    return TiledOutput(fn, image, tile=tile, overlap=overlap)
+
+
+def denoise_image(model, image, *, tile=TILE, overlap=OVERLAP, scale=1.0) -> np.ndarray:
+    """Denoises one image with ``model``, tiled: a float32 array in [0, 1] (see :func:`denoise_tiles`)."""
+    return denoise_tiles(model, np.asarray(image), tile=tile, overlap=overlap, scale=scale).numpy()
 
 
 def minimum_side(model) -> int:
-    """The smallest image side ``model`` accepts: mirror padding to a multiple ``m`` needs ``m/2`` pixels."""
-    from kerasdl.layers import PadToMultiple
+    """The smallest image side ``model`` accepts (see :func:`kerasdl.layers.padding.minimum_side`)."""
+    from kerasdl.layers.padding import minimum_side as smallest
 
-    multiples = [layer.multiple for layer in model.layers if isinstance(layer, PadToMultiple)]
-    return max(1, -(-max(multiples, default=1) // 2))
+    return smallest(model)

@@ -266,9 +266,9 @@ class Denoising(ImageToImageTask):
             raise UserInputError(f"sigma (--sigma) is for a model trained on one Gaussian level; this model {what}")
 
     def _apply(self, image, *, tile, sigma=None):
-        from kerasdl.apps.denoising.denoise import denoise_image, level_scale
+        from kerasdl.apps.denoising.denoise import denoise_tiles, level_scale
 
-        return denoise_image(self.model, image, tile=tile, scale=level_scale(self.trained_noise, sigma))
+        return denoise_tiles(self.model, image, tile=tile, scale=level_scale(self.trained_noise, sigma))
 
     # ------------------------------------------------------------ export
 

@@ -50,6 +50,7 @@ class SuperResolution(ImageToImageTask):
     input_name = "lr"
     default_data = "scikit-learn sample photos"
     default_tile = 128
+    serving_max_pixels = 4_000_000  # of the input: the output, and the upsampler's activations, are scale² larger
     bare_models = True  # the scale and channels are read from the model
 
     def __init__(self, model=None, *, scale: int = 3, channels: int = 1, model_options=None, run_dir=None):
@@ -164,9 +165,9 @@ class SuperResolution(ImageToImageTask):
         )
 
     def _apply(self, image, *, tile):
-        from kerasdl.apps.super_resolution.upscale import upscale_image
+        from kerasdl.apps.super_resolution.upscale import upscale_tiles
 
-        return upscale_image(self.model, image, tile=tile)
+        return upscale_tiles(self.model, image, tile=tile)
 
     # ------------------------------------------------------------ export
 

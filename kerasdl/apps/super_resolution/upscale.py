@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from kerasdl.apps.image_to_image import model_channels
+from kerasdl.apps.image_to_image import model_channels, whole_image
 from kerasdl.data.color import rgb_to_ycbcr, ycbcr_to_rgb
-from kerasdl.inference import predict_tiled
+from kerasdl.inference.tiling import TiledOutput, tile_function
 
 
 def model_scale(model) -> int:
@@ -65,11 +65,30 @@ def upscale_with(predict, image, *, scale, channels):
     return tf.clip_by_value(tf.cast(out, tf.float32), 0.0, 1.0)
 
 
+def upscale_tiles(model, image, *, tile=128, overlap=24) -> TiledOutput:
+    """The upscale of one image by ``model``, computed tile by tile as it is read (memory bounded by the tile).
+
+    Each tile goes through :func:`upscale_with` (colour conversion, model, bicubic chroma),
+    all of which act locally, so the stitched output equals the whole image's.
+
+    Args:
+        model: the SR model.
+        image: ``(h, w, 1 or 3)``, float in [0, 1] or uint8.
+        tile: tile side in LR pixels.
+        overlap: context pixels around each tile: 24 covers the default model's reach (20).
+
+    Returns:
+        A :class:`~kerasdl.inference.tiling.TiledOutput`: ``.bands()`` to stream it, ``.numpy()`` for the array.
+    """
+    scale, channels = model_scale(model), model_channels(model)
+
+    def upscale(x):
+        return upscale_with(whole_image(model), x, scale=scale, channels=channels)
+
+    fn = tile_function(model, image.shape[-1], upscale, key="upscale")
+    return TiledOutput(fn, image, scale=scale, tile=tile, overlap=overlap)
+
+
 def upscale_image(model, image, *, tile=128, overlap=24) -> np.ndarray:
-    """Upscales one image with ``model``, tiled so memory stays bounded on large images."""
-    scale = model_scale(model)
-
-    def predict(x):
-        return predict_tiled(model, np.asarray(x), scale=scale, tile=tile, overlap=overlap)
-
-    return upscale_with(predict, image, scale=scale, channels=model_channels(model)).numpy()
+    """Upscales one image with ``model``, tiled: a float32 array ``(scale*h, scale*w, c)`` in [0, 1]."""
+    return upscale_tiles(model, np.asarray(image), tile=tile, overlap=overlap).numpy()
