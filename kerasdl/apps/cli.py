@@ -208,6 +208,11 @@ def _shared_flags(task_class) -> list[Flag]:
         flag("--tile", type=positive_int, help="tile side for large images (the result equals whole-image inference)"),
         flag("--export-dir", help="TF Serving model base folder"),
         flag("--version", type=positive_int, help="version number; default: the next free one"),
+        flag(
+            "--max-pixels",
+            type=positive_int,
+            help="the largest image (height x width) the served model takes; a bigger one is refused",
+        ),
         flag("--no-tflite", dest="tflite", action="store_false", help="skip the LiteRT file"),
     ]
 

@@ -7,6 +7,9 @@ import pathlib
 from kerasdl.errors import UserInputError
 
 METADATA_FILE = "metadata.json"
+# The largest image (height x width) an image app's serving_default takes unless its export says
+# otherwise: a 40-megapixel photo, 480 MB once decoded to float32 RGB.
+DEFAULT_MAX_PIXELS = 40_000_000
 
 
 class ServedModel:

@@ -1,13 +1,14 @@
 """Colour conversions (ITU-R BT.601), as TensorFlow ops usable eagerly and inside graphs."""
 
+import numpy as np
 import tensorflow as tf
 
-# Full-range YCbCr (JPEG/JFIF): Y is the grayscale a camera or PIL produces.
-_RGB_TO_YCBCR = tf.constant(
-    [[0.299, -0.168736, 0.5], [0.587, -0.331264, -0.418688], [0.114, 0.5, -0.081312]], tf.float32
-)
-_YCBCR_TO_RGB = tf.constant([[1.0, 1.0, 1.0], [0.0, -0.344136, 1.772], [1.402, -0.714136, 0.0]], tf.float32)
-_CHROMA_OFFSET = tf.constant([0.0, 0.5, 0.5], tf.float32)
+# Full-range YCbCr (JPEG/JFIF): Y is the grayscale a camera or PIL produces. NumPy, not
+# tf.constant: this module may first be imported while a serving signature is traced, and a
+# constant made then would belong to that graph alone.
+_RGB_TO_YCBCR = np.array([[0.299, -0.168736, 0.5], [0.587, -0.331264, -0.418688], [0.114, 0.5, -0.081312]], np.float32)
+_YCBCR_TO_RGB = np.array([[1.0, 1.0, 1.0], [0.0, -0.344136, 1.772], [1.402, -0.714136, 0.0]], np.float32)
+_CHROMA_OFFSET = np.array([0.0, 0.5, 0.5], np.float32)
 
 
 def rgb_to_ycbcr(rgb):

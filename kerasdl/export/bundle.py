@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import errno
 import json
 import logging
 import os
@@ -25,12 +27,14 @@ from kerasdl.export.saved_model import (
     describe_signatures,
     write_saved_model,
 )
-from kerasdl.export.versions import next_version, version_dir
+from kerasdl.export.versions import next_version, remove_stale_temp_dirs, temp_dir_prefix, version_dir
 from kerasdl.files import dumps, write_json
 from kerasdl.quiet import native_stderr_silenced
 
 TFLITE_FILE = "model.tflite"
 METADATA_FILE = "metadata.json"
+FOLDER_MODE, FILE_MODE = 0o755, 0o644  # what TF Serving, often another user, needs to read a version
+PUBLISH_ATTEMPTS = 100
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,12 +92,56 @@ def _check_arguments(app, version, endpoints: Sequence[Endpoint], extra: dict, s
         raise ValueError(f"tflite_input_shape {tuple(tflite_shape)} does not match {spec.shape}")
 
 
-def _make_temp_dir(app_dir: pathlib.Path, version: int) -> pathlib.Path:
+def _make_temp_dir(app_dir: pathlib.Path) -> pathlib.Path:
+    """A new temporary folder in ``app_dir`` (created readable), after removing those killed exports left."""
     try:
+        missing = [folder for folder in (app_dir, *app_dir.parents) if not folder.exists()]
         app_dir.mkdir(parents=True, exist_ok=True)
-        return pathlib.Path(tempfile.mkdtemp(prefix=f".tmp-{version}-", dir=app_dir))
+        for folder in missing:  # what this export created, readable whatever the umask
+            with contextlib.suppress(OSError):  # created by another user meanwhile
+                os.chmod(folder, FOLDER_MODE)
+        remove_stale_temp_dirs(app_dir)
+        return pathlib.Path(tempfile.mkdtemp(prefix=temp_dir_prefix(), dir=app_dir))
     except OSError as error:
         raise UserInputError(f"cannot write to {app_dir}: {error.strerror or error}") from None
+
+
+def _make_readable(folder: pathlib.Path) -> None:
+    """Folders 0755 and files 0644 under ``folder``, whatever the umask (``mkdtemp``/``mkstemp`` make 0700/0600)."""
+    os.chmod(folder, FOLDER_MODE)
+    for parent, folders, files in os.walk(folder):
+        for name in folders:
+            os.chmod(os.path.join(parent, name), FOLDER_MODE)
+        for name in files:
+            path = os.path.join(parent, name)
+            if not os.path.islink(path):
+                os.chmod(path, FILE_MODE)
+
+
+def _publish(tmp: pathlib.Path, app_dir: pathlib.Path, record: dict, *, explicit: bool) -> pathlib.Path:
+    """Renames the finished ``tmp`` to ``<app_dir>/<record["version"]>``; returns that folder.
+
+    ``os.rename`` of a folder never replaces a non-empty one, so a version that appeared
+    meanwhile (a concurrent export) is left alone: without an explicit version the next free
+    number is taken (``record`` and its ``metadata.json`` updated) and the rename retried.
+    """
+    version = record["version"]
+    for _ in range(PUBLISH_ATTEMPTS):
+        final = app_dir / str(version)
+        if not os.path.lexists(final):
+            try:
+                os.rename(tmp, final)
+                return final
+            except OSError as error:
+                if error.errno not in (errno.EEXIST, errno.ENOTEMPTY, errno.ENOTDIR):
+                    raise UserInputError(f"cannot write {final}: {error.strerror or error}") from None
+        if explicit:
+            raise UserInputError(f"{final} already exists; pass another --version or omit it")
+        version = max(next_version(app_dir), version + 1)
+        record["version"] = version
+        write_json(record, tmp / METADATA_FILE)
+        os.chmod(tmp / METADATA_FILE, FILE_MODE)
+    raise UserInputError(f"no free version number in {app_dir} after {PUBLISH_ATTEMPTS} tries")
 
 
 def export_model(
@@ -117,7 +165,11 @@ def export_model(
 
     Everything is written into a temporary folder inside ``<root>/<app>/`` and
     renamed to ``<root>/<app>/<version>`` only after every parity check passed;
-    on any failure the temporary folder is removed.
+    on any failure the temporary folder is removed. Temporary folders that killed
+    exports left there are removed first (those of running exports are kept). The
+    version is world-readable (folders 0755, files 0644), as TF Serving needs.
+    Without ``version``, two exports at once both succeed: the second to finish
+    takes the next free number.
 
     Args:
         model: The Keras model (one float tensor input, one tensor output).
@@ -146,7 +198,7 @@ def export_model(
         The ``ExportResult``.
 
     Raises:
-        UserInputError: The version exists, or the root cannot be written.
+        UserInputError: The explicit version exists, or the root cannot be written.
         ExportParityError: A reloaded artifact does not reproduce the model.
         TFLiteConversionError: LiteRT conversion needs non-builtin ops.
     """
@@ -154,13 +206,14 @@ def export_model(
     extra = dict(metadata or {})
     _check_arguments(app, version, endpoints, extra, float_input_signature, tflite_input_shape)
     app_dir = pathlib.Path(root) / app
+    explicit = version is not None
     if version is None:
         version = next_version(app_dir)
     final = version_dir(root, app, version)
-    if final.exists():
+    if explicit and final.exists():
         raise UserInputError(f"{final} already exists; pass another --version or omit it")
 
-    tmp = _make_temp_dir(app_dir, version)
+    tmp = _make_temp_dir(app_dir)
     logger = tf.get_logger()
     level = logger.level
     logger.setLevel(max(level, logging.WARNING))  # TensorFlow's INFO lines ("Assets written to ...") are not for users
@@ -223,9 +276,9 @@ def export_model(
         }
         record = json.loads(dumps(record))
         write_json(record, tmp / METADATA_FILE)
-        if final.exists():
-            raise UserInputError(f"{final} already exists; pass another --version or omit it")
-        os.rename(tmp, final)
+        _make_readable(tmp)
+        final = _publish(tmp, app_dir, record, explicit=explicit)
+        version = record["version"]
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

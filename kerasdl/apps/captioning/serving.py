@@ -5,21 +5,23 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from kerasdl.data.captions.images import decode_and_resize
+from kerasdl.data.captions.images import resize_image
+from kerasdl.export.images import decode_image
 from kerasdl.models.captioning.common import ENCODER_LAYER
 
 
-def bytes_endpoint_fn(captioner):
-    """``serving_default``: a ``[batch]`` string tensor of PNG/JPEG/BMP/GIF bytes to ``{"caption": [batch] string}``.
+def bytes_endpoint_fn(captioner, *, max_pixels: int):
+    """``serving_default``: a ``[batch]`` string tensor of PNG/JPEG/GIF/BMP/WebP bytes to ``{"caption": [batch] string}``.
 
-    Each image is decoded to RGB and resized to the model's size (antialiased) as in
-    training. Undecodable bytes make the call fail with TensorFlow's ``InvalidArgumentError``.
+    Each image's size is checked on its header, then it is decoded to RGB and resized to the
+    model's size (antialiased) as in training. Undecodable bytes, or an image of more than
+    ``max_pixels`` pixels, make the call fail with TensorFlow's ``InvalidArgumentError``.
     """
     size = captioner.image_size
 
     def serve(image_bytes):
         images = tf.map_fn(
-            lambda data: decode_and_resize(data, size),
+            lambda data: resize_image(decode_image(data, max_pixels=max_pixels), size),
             image_bytes,
             fn_output_signature=tf.TensorSpec((size, size, 3), tf.float32),
         )

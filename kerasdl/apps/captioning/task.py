@@ -6,6 +6,7 @@ import pathlib
 
 from kerasdl.apps.recipe import Recipe
 from kerasdl.apps.reports import Predictions
+from kerasdl.apps.served import DEFAULT_MAX_PIXELS
 from kerasdl.apps.task import Scores, ServingSpec, Task, TrainingPlan
 from kerasdl.errors import UserInputError
 
@@ -383,20 +384,27 @@ class Captioning(Task):
             write_json(dict(zip(found.inputs, found)), output)
         return found
 
-    def _serving(self, *, beam_width: int = 1) -> ServingSpec:
+    def _serving(self, *, beam_width: int = 1, max_pixels: int = DEFAULT_MAX_PIXELS) -> ServingSpec:
         """Image bytes in, captions out (``beam_width``: the signature's decoding); the encoder in LiteRT.
 
-        ``serving_default`` decodes and resizes encoded PNG/JPEG/BMP/GIF images and writes
+        ``serving_default`` decodes and resizes encoded PNG/JPEG/GIF/BMP/WebP images and writes
         their captions in the graph; ``serving_float`` and ``model.tflite`` are the encoder
         (float images to the feature grid). Captions are checked as exact strings, the
         encoder within 1e-4, before the version folder appears.
+
+        Args:
+            beam_width: 1 for greedy search, up to 16 for beam search.
+            max_pixels: the largest image (height x width) the served model takes; a bigger one is
+                refused, from its header, before it is decoded.
         """
         import numpy as np
         import tensorflow as tf
 
         from kerasdl.apps.captioning.serving import bytes_endpoint_fn, encoder_model
         from kerasdl.export import Endpoint
+        from kerasdl.export.images import check_max_pixels
 
+        max_pixels = check_max_pixels(max_pixels)
         captioner = self._captioner(beam_width)
         size = self.state["image_size"]
         rng = np.random.default_rng(0)
@@ -410,7 +418,7 @@ class Captioning(Task):
             sample_bytes = tf.concat([sample_bytes, [tf.io.encode_png(generate_scenes(1, seed=12345)[0][0])]], axis=0)
         endpoint = Endpoint(
             name="serving_default",
-            fn=bytes_endpoint_fn(captioner),
+            fn=bytes_endpoint_fn(captioner, max_pixels=max_pixels),
             input_signature=[tf.TensorSpec([None], tf.string, name="image_bytes")],
             sample_inputs=[sample_bytes],
         )
@@ -424,6 +432,7 @@ class Captioning(Task):
                 "vocabulary_size": len(self.state["vocabulary"]),
                 "max_length": self.state["max_length"],
                 "decoding": captioner.decoding,
+                "max_pixels": max_pixels,
             },
             usage={
                 "serving_default": "image_bytes: [batch] encoded PNG/JPEG/BMP/GIF -> caption: [batch] string",

@@ -6,6 +6,7 @@ import tensorflow as tf
 
 from kerasdl.apps.labels import label_outputs
 from kerasdl.data.classification import to_model_input
+from kerasdl.export.images import decode_image
 
 
 def model_input_size(model) -> tuple[int, int]:
@@ -14,26 +15,27 @@ def model_input_size(model) -> tuple[int, int]:
     return int(height), int(channels)
 
 
-def image_bytes_endpoint_fn(model, class_names):
-    """``serving_default``: a batch of encoded PNG/JPEG/BMP/GIF bytes in, the predicted class out.
+def image_bytes_endpoint_fn(model, class_names, *, max_pixels: int):
+    """``serving_default``: a batch of encoded PNG/JPEG/GIF/BMP/WebP bytes in, the predicted class out.
 
-    Each image is decoded, converted to the model's channels (BT.601 luma for grayscale) and
+    Each image's size is checked on its header, then it is decoded, converted to the model's channels (BT.601 luma for grayscale) and
     resized to its input size, as :func:`kerasdl.data.classification.to_model_input` does in
     Python; the class names are constants in the graph.
 
     Args:
         model: the trained classifier, taking raw pixels ``(batch, side, side, channels)`` on 0-255.
         class_names: the names of its output classes, in order.
+        max_pixels: the largest image (``height * width``) accepted.
 
     Returns:
         A function from a ``[batch]`` string tensor to ``{"label": [batch] string,
         "probability": [batch] float32, "probabilities": [batch, classes] float32}``.
-        Undecodable bytes make the call fail with ``InvalidArgumentError``.
+        Undecodable bytes, or an image over ``max_pixels``, make the call fail with ``InvalidArgumentError``.
     """
     size, channels = model_input_size(model)
 
     def one(data):
-        image = tf.io.decode_image(data, channels=3, dtype=tf.float32, expand_animations=False)
+        image = decode_image(data, max_pixels=max_pixels)
         return to_model_input(image, size=size, channels=channels)
 
     def serve(image_bytes):

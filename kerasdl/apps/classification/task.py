@@ -6,6 +6,7 @@ import math
 
 from kerasdl.apps.recipe import Recipe
 from kerasdl.apps.reports import Predictions
+from kerasdl.apps.served import DEFAULT_MAX_PIXELS
 from kerasdl.apps.task import ServingSpec, Task, TrainingPlan
 from kerasdl.errors import UserInputError
 
@@ -353,13 +354,21 @@ class Classification(Task):
 
     # ------------------------------------------------------------ export
 
-    def _serving(self) -> ServingSpec:
+    def _serving(self, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> ServingSpec:
+        """Encoded images in, the class out (``serving_default``); raw pixels in (``serving_float``, LiteRT).
+
+        Args:
+            max_pixels: the largest image (height x width) the served model takes; a bigger one is
+                refused, from its header, before it is decoded.
+        """
         import numpy as np
         import tensorflow as tf
 
         from kerasdl.apps.classification.serving import image_bytes_endpoint_fn, model_input_size
         from kerasdl.export import Endpoint
+        from kerasdl.export.images import check_max_pixels
 
+        max_pixels = check_max_pixels(max_pixels)
         names = self.class_names
         size, channels = model_input_size(self.model)
         rng = np.random.default_rng(0)
@@ -371,7 +380,7 @@ class Classification(Task):
         )
         endpoint = Endpoint(
             name="serving_default",
-            fn=image_bytes_endpoint_fn(self.model, names),
+            fn=image_bytes_endpoint_fn(self.model, names, max_pixels=max_pixels),
             input_signature=[tf.TensorSpec([None], tf.string, name="image_bytes")],
             sample_inputs=[sample_bytes],
             compare="float",
@@ -384,6 +393,7 @@ class Classification(Task):
             metadata={
                 "class_names": names,
                 "input": {"size": [size, size], "channels": channels, "pixels": "raw, 0-255 (the model rescales)"},
+                "max_pixels": max_pixels,
             },
             usage={
                 "serving_default": "image_bytes: [batch] encoded PNG/JPEG/BMP/GIF -> label: [batch] string, "
