@@ -86,3 +86,17 @@ def previous_results(name: str, quick: bool) -> tuple[pathlib.Path, dict]:
     """``benchmarks/results/<name>.json`` (``<name>_quick.json`` for a smoke run) and what it holds: the parts run replace theirs."""
     out = RESULTS / (f"{name}_quick.json" if quick else f"{name}.json")
     return out, (json.loads(out.read_text()) if out.is_file() else {})
+
+
+def write_results(out: pathlib.Path, results: dict) -> None:
+    """Writes a benchmark's results JSON (after each part, so a run cut short keeps what it measured)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, default=str))
+
+
+def finish(out: pathlib.Path, results: dict, goals: dict) -> int:
+    """Adds the goals beside what was measured, writes the results and prints the goals."""
+    results["goals"] = goals
+    write_results(out, results)
+    print(json.dumps(goals, indent=2))
+    return 0

@@ -29,7 +29,16 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import ROOT, machine, parts_parser, previous_results, selected_parts, shared_data  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    ROOT,
+    finish,
+    machine,
+    parts_parser,
+    previous_results,
+    selected_parts,
+    shared_data,
+    write_results,
+)
 
 PARTS = ("vae", "cvae", "cgan", "dcgan")
 STEPS = {"vae": 4000, "cvae": 3000, "cgan": 2500, "dcgan": 2500}
@@ -277,12 +286,8 @@ def main() -> int:
                 quick=args.quick,
             )
         results[part] = entry
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(results, indent=2, default=str))
-    results["goals"] = goals(results)
-    out.write_text(json.dumps(results, indent=2, default=str))
-    print(json.dumps(results["goals"], indent=2))
-    return 0
+        write_results(out, results)
+    return finish(out, results, goals(results))
 
 
 def goals(results) -> dict:

@@ -20,7 +20,6 @@ evaluation, random and CEM) without training, keeping the recorded training.
 from __future__ import annotations
 
 import csv
-import json
 import pathlib
 import shutil
 import statistics
@@ -29,7 +28,15 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import ROOT, machine, parts_parser, previous_results, selected_parts  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    ROOT,
+    finish,
+    machine,
+    parts_parser,
+    previous_results,
+    selected_parts,
+    write_results,
+)
 
 PARTS = ("cartpole", "catch", "breakout", "lunarlander")
 RUNS = ROOT / "runs" / "bench" / "rl"
@@ -142,12 +149,8 @@ def main() -> int:
             results["lunarlander"]["median_return"] = statistics.median(
                 r["best_model"]["mean"] for r in results["lunarlander"]["runs"]
             )
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(results, indent=2, default=str))
-    results["goals"] = goals(results)
-    out.write_text(json.dumps(results, indent=2, default=str))
-    print(json.dumps(results["goals"], indent=2))
-    return 0
+        write_results(out, results)
+    return finish(out, results, goals(results))
 
 
 def goals(results: dict) -> dict:
