@@ -90,7 +90,7 @@ def main(argv=None, *, prog: str = "kerasdl", app: str | None = None) -> int:
         if args["app"] == "models":
             return _models_list(args)
         _load_tensorflow()
-        if args.get("command") in ("train", "run"):
+        if args.get("command") in ("train", "run") and app_entry(args["app"]).cli.task.multi_worker:
             _join_cluster()
         from kerasdl.apps.cli import dispatch
 

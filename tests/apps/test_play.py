@@ -5,6 +5,7 @@ the mechanics (seeds, checkpoints, files), not a good policy.
 """
 
 import csv
+import json
 
 import keras
 import numpy as np
@@ -13,6 +14,7 @@ from PIL import Image
 
 import kerasdl
 from kerasdl.apps import Play
+from kerasdl.errors import UserInputError
 from kerasdl.rl.agent import CHECKPOINT, EPISODES_FILE, LOG_FILE, AgentSettings, DeepQAgent
 from kerasdl.rl.learner import DeepQLearner, td_targets
 from tests.app_testing import assert_rejected
@@ -287,3 +289,11 @@ def test_evaluation_reports_the_baselines_whole_budget(trained, monkeypatch, tmp
     assert report.metrics["cem"]["env_steps"] == 12  # all generations' steps, not the last one's
     assert {trained["task"].model_name, "random", "cem"} <= set(report.metrics)
     assert "CEM (linear)" in report.table and "12" in report.table
+
+
+def test_a_cluster_is_refused_in_one_line(cli, chdir_tmp, monkeypatch):
+    cluster = {"cluster": {"worker": ["127.0.0.1:1", "127.0.0.1:2"]}, "task": {"type": "worker", "index": 0}}
+    monkeypatch.setenv("TF_CONFIG", json.dumps(cluster))
+    with pytest.raises(UserInputError, match="play trains in one process"):
+        Play(env="CartPole-v1", run_dir=chdir_tmp / "run").train(epochs=1, steps_per_epoch=10)
+    assert_rejected(cli, chdir_tmp, ["play", "train", "--epochs", "1"], "play trains in one process")

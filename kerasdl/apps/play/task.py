@@ -54,6 +54,7 @@ class Play(Task):
     aliases = ("rl",)
     recipes = RECIPES
     default_model = "dqn"
+    multi_worker = False  # the agent's loop runs in one process
 
     def __init__(self, model=None, *, env: str = DEFAULT_ENV, model_options=None, run_dir=None):
         if not isinstance(env, str) or not env.strip():
@@ -155,6 +156,12 @@ class Play(Task):
 
         if data is not None:
             raise UserInputError(f"play learns from its environment, not from data; got data={data!r} (use --env)")
+        from kerasdl.training.hardware import read_tf_config
+
+        if read_tf_config().get("cluster"):
+            raise UserInputError(
+                "play trains in one process; unset TF_CONFIG (multi-worker training is for the other apps)"
+            )
         for name, default in NOT_USED.items():
             if training.get(name) not in (None, default):
                 raise UserInputError(f"--{name.replace('_', '-')} does not apply to play")
