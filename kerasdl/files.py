@@ -35,6 +35,11 @@ def dumps(data) -> str:
     return json.dumps(data, indent=2, default=_jsonable) + "\n"
 
 
+_UMASK = os.umask(0o022)  # read once, at import (os.umask can only read it by setting it)
+os.umask(_UMASK)
+FILE_MODE = 0o666 & ~_UMASK
+
+
 @contextlib.contextmanager
 def atomic_path(path, *, suffix: str = ".tmp"):
     """Yields a temporary path beside ``path``; renames it to ``path`` if the block succeeds.
@@ -49,6 +54,7 @@ def atomic_path(path, *, suffix: str = ".tmp"):
         raise UserInputError(f"cannot write to folder {path.parent}: {err.strerror or err}") from None
     os.close(fd)
     try:
+        os.chmod(tmp, FILE_MODE)  # mkstemp makes 0600; the file gets the mode open() would give it
         yield pathlib.Path(tmp)
         os.replace(tmp, path)
     finally:
