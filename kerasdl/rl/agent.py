@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import os
 import pathlib
 import time
 
 import keras
 import numpy as np
 
-from kerasdl.files import read_json, write_json
+from kerasdl.files import atomic_path, read_json, write_json
 from kerasdl.rl.environments import make_environment
 from kerasdl.rl.episodes import run_episodes
 from kerasdl.rl.learner import DeepQLearner
@@ -36,18 +35,6 @@ from kerasdl.rl.replay import ReplayMemory
 CHECKPOINT = "checkpoint"  # folder in the run folder: learner weights, agent state, replay memory
 LOG_FILE = "training_log.csv"
 EPISODES_FILE = "episodes.csv"
-LOG_FIELDS = (
-    "epoch",
-    "env_steps",
-    "episodes",
-    "updates",
-    "epsilon",
-    "loss",
-    "train_return",
-    "eval_return",
-    "eval_return_std",
-    "seconds",
-)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -173,8 +160,6 @@ class DeepQAgent:
         # epoch that ends before learning_starts) then holds the same variables as later ones.
         self.learner(np.zeros((1, *self.observation_shape), np.float32))
         self.learner.optimizer.build(self.learner.trainable_variables)
-        self.learner(np.zeros((1, *self.observation_shape), np.float32))  # built, so that checkpoints save and load
-        self.learner.optimizer.build(self.learner.trainable_variables)
         self.memory = ReplayMemory(
             settings.buffer_size,
             self.observation_shape,
@@ -298,13 +283,8 @@ class DeepQAgent:
 
     def _log_episode(self, run_dir, episode_return, steps):
         self.episodes += 1
-        path = run_dir / EPISODES_FILE
-        new = not path.exists()
-        with path.open("a", newline="") as file:
-            writer = csv.writer(file)
-            if new:
-                writer.writerow(["episode", "env_steps", "return", "length"])
-            writer.writerow([self.episodes, self.env_steps, episode_return, steps])
+        row = {"episode": self.episodes, "env_steps": self.env_steps, "return": episode_return, "length": steps}
+        _append_row(run_dir / EPISODES_FILE, row)
 
     def _end_epoch(self, run_dir, losses, returns, seconds, on_best, verbose):
         evaluation = self.evaluate(self.settings.eval_episodes, seed=10_000_019 + self.seed)
@@ -321,13 +301,7 @@ class DeepQAgent:
             "eval_return_std": evaluation["std"],
             "seconds": round(seconds, 2),
         }
-        path = run_dir / LOG_FILE
-        new = not path.exists()
-        with path.open("a", newline="") as file:
-            writer = csv.DictWriter(file, fieldnames=LOG_FIELDS)
-            if new:
-                writer.writeheader()
-            writer.writerow(row)
+        _append_row(run_dir / LOG_FILE, row)
         if verbose:
             print(
                 f"epoch {self.epoch}: {self.env_steps} steps, greedy return "
@@ -350,9 +324,8 @@ class DeepQAgent:
         """Writes the learner (both networks, optimizer), counters, random states, and maybe the memory."""
         folder = pathlib.Path(run_dir) / CHECKPOINT
         folder.mkdir(parents=True, exist_ok=True)
-        temporary = folder / "learner.tmp.weights.h5"
-        self.learner.save_weights(temporary)
-        os.replace(temporary, folder / "learner.weights.h5")
+        with atomic_path(folder / "learner.weights.h5", suffix=".weights.h5") as temporary:
+            self.learner.save_weights(temporary)
         if self._keeps_memory():
             self.memory.save(folder / "memory.npz")
         state = {
@@ -403,9 +376,17 @@ def _keep_rows(path: pathlib.Path, key: str, last: int) -> None:
         return
     kept = [row for row in rows if int(row[key]) <= last]
     if len(kept) < len(rows):
-        temporary = path.with_name(path.name + ".tmp")
-        with temporary.open("w", newline="") as file:
+        with atomic_path(path) as temporary, temporary.open("w", newline="") as file:
             writer = csv.DictWriter(file, fieldnames=list(rows[0]))
             writer.writeheader()
             writer.writerows(kept)
-        os.replace(temporary, path)
+
+
+def _append_row(path: pathlib.Path, row: dict) -> None:
+    """Appends ``row`` to a CSV log, writing the header (``row``'s keys) when the file is new."""
+    new = not path.exists()
+    with path.open("a", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=list(row))
+        if new:
+            writer.writeheader()
+        writer.writerow(row)

@@ -12,10 +12,9 @@ the episode's first frame where the episode is younger than the stack (as gymnas
 
 from __future__ import annotations
 
-import os
-import pathlib
-
 import numpy as np
+
+from kerasdl.files import atomic_path
 
 
 class ReplayMemory:
@@ -176,11 +175,9 @@ class ReplayMemory:
 
     def save(self, path) -> None:
         """Writes the memory to ``path`` (an ``.npz``), atomically."""
-        path = pathlib.Path(path)
-        temporary = path.with_name(path.name + ".tmp.npz")
         counters = np.array([self._cursor, self._size, self._last, int(self._open)], np.int64)
-        np.savez(temporary, counters=counters, **self._arrays())
-        os.replace(temporary, path)
+        with atomic_path(path, suffix=".npz") as temporary:
+            np.savez(temporary, counters=counters, **self._arrays())
 
     def load(self, path) -> None:
         """Restores a memory written by :meth:`save` with the same capacity and shapes."""

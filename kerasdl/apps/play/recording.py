@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import pathlib
 
 import numpy as np
 
 from kerasdl.errors import UserInputError
+from kerasdl.files import atomic_path
 
 SUFFIXES = (".gif", ".mp4")
 
@@ -28,9 +28,7 @@ def check_animation_path(path) -> pathlib.Path:
 def write_animation(frames: list[np.ndarray], path, *, fps: int = 30) -> pathlib.Path:
     """Writes RGB uint8 frames ``[h, w, 3]`` as an animated GIF (Pillow) or an MP4 (OpenCV), atomically."""
     path = check_animation_path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.stem}.tmp{path.suffix}")
-    try:
+    with atomic_path(path, suffix=path.suffix) as temporary:
         if path.suffix.lower() == ".gif":
             from PIL import Image
 
@@ -46,7 +44,4 @@ def write_animation(frames: list[np.ndarray], path, *, fps: int = 30) -> pathlib
             for frame in frames:
                 writer.write(cv2.cvtColor(np.asarray(frame, np.uint8), cv2.COLOR_RGB2BGR))
             writer.release()
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
     return path

@@ -10,7 +10,7 @@ from kerasdl.apps.recipe import Recipe
 from kerasdl.apps.reports import EvaluationReport, Predictions, SampleReport, TrainReport
 from kerasdl.apps.task import MODEL_FILE, SUMMARY_FILE, TASK_FILE, Scores, ServingSpec, Task
 from kerasdl.errors import UserInputError
-from kerasdl.files import write_json
+from kerasdl.files import atomic_path, write_json
 
 DEFAULT_ENV = "CartPole-v1"
 RECIPES = {
@@ -68,10 +68,9 @@ class Play(Task):
     # ------------------------------------------------------------ environment and network
 
     def _info(self):
-        from kerasdl.rl.environments import check_environment_id, environment_info
+        from kerasdl.rl.environments import environment_info
 
-        check_environment_id(self.env)
-        return environment_info(self.env)
+        return environment_info(self.env)  # makes the environment: an unusable id is one line here
 
     def _builder(self, info) -> str:
         return "dqn" if info.pixels else "q_network"
@@ -244,9 +243,8 @@ class Play(Task):
         checkpoint = run_dir / MODEL_FILE
 
         def keep_best(trained):
-            temporary = run_dir / f".{MODEL_FILE}.tmp.keras"
-            trained.network.save(temporary)
-            temporary.replace(checkpoint)
+            with atomic_path(checkpoint, suffix=".keras") as temporary:
+                trained.network.save(temporary)
 
         result = agent.train(
             run_dir,
@@ -373,18 +371,17 @@ class Play(Task):
         start = time.monotonic()
         ours = run_episodes(self.env, policy, episodes, seed=seed, epsilon=epsilon, actions=actions)
         seconds = time.monotonic() - start
-        results = {self.model_name: ours["returns"]}
-        rows = [(self.model_name, _summary(ours["returns"]), None)]
         random_returns = evaluate_policy(self.env, random_policy(actions, seed), episodes, seed=seed)["returns"]
-        results["random"] = random_returns
-        rows.append(("random", _summary(random_returns), None))
+        results = {self.model_name: ours["returns"], "random": random_returns}
+        ours_summary, random_summary = _summary(ours["returns"]), _summary(random_returns)
+        rows = [(self.model_name, ours_summary, None), ("random", random_summary, None)]
         metrics = {
             "env": self.env,
             "episodes": episodes,
             "seed": seed,
             "epsilon": epsilon,
-            self.model_name: {**_summary(ours["returns"]), "seconds": round(seconds, 2)},
-            "random": _summary(random_returns),
+            self.model_name: {**ours_summary, "seconds": round(seconds, 2)},
+            "random": random_summary,
         }
         caught = [info.get("caught") for info in ours["infos"] if info and "caught" in info]
         if caught:
@@ -394,8 +391,9 @@ class Play(Task):
             cem_returns = evaluate_policy(self.env, cem, episodes, seed=seed)["returns"]
             results["CEM (linear)"] = cem_returns
             budget = history[-1]["total_env_steps"] if history else 0  # every generation's, not the last one's
-            metrics["cem"] = {**_summary(cem_returns), "env_steps": budget}
-            rows.append(("CEM (linear)", _summary(cem_returns), budget))
+            cem_summary = _summary(cem_returns)
+            metrics["cem"] = {**cem_summary, "env_steps": budget}
+            rows.append(("CEM (linear)", cem_summary, budget))
         threshold = self.state.get("reward_threshold")
         metrics["reward_threshold"] = threshold
         metrics["solved"] = None if threshold is None else metrics[self.model_name]["mean"] >= threshold
