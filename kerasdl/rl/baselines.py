@@ -28,7 +28,7 @@ import time
 import numpy as np
 
 from kerasdl.rl.environments import CATCH, make_environment
-from kerasdl.rl.episodes import run_episodes
+from kerasdl.rl.episodes import play_side_by_side, run_episodes
 
 POOLED_GRID = 12  # pooled frames are 12x12: 144 features, one per cell of Catch's grid
 
@@ -312,7 +312,8 @@ def cross_entropy_method(
                 return np.argmax(scores, axis=1)
 
             seeds = [seed * 1_000_003 + t * episodes_per_candidate + j for j in range(episodes_per_candidate)]
-            returns, steps = _play(envs, act, seeds * population)
+            played = play_side_by_side(envs, act, seeds * population)
+            returns, steps = played["returns"], int(played["lengths"].sum())
             scores = returns.reshape(population, episodes_per_candidate).mean(axis=1)
             best = np.argsort(-scores, kind="stable")[:elite]
             noise = extra_std * (1.0 - t / max(iterations - 1, 1))
@@ -342,24 +343,3 @@ def cross_entropy_method(
             env.close()
     policy = LinearPolicy(mean[: features * actions].reshape(features, actions), mean[features * actions :])
     return policy, history
-
-
-def _play(envs, act, seeds) -> tuple[np.ndarray, int]:
-    """Plays one episode in each env side by side, env ``i`` reset with ``seeds[i]``.
-
-    ``act(observations, alive)`` gets the observations of the episodes still running and their
-    env indices (ascending) and returns an action each. Returns the returns and the steps taken.
-    """
-    observations = [env.reset(seed=int(s))[0] for env, s in zip(envs, seeds)]
-    returns, steps = np.zeros(len(envs)), 0
-    alive = np.arange(len(envs))
-    while alive.size:
-        chosen = act(np.stack([observations[i] for i in alive]), alive)
-        done = np.zeros(alive.size, bool)
-        for k, (i, action) in enumerate(zip(alive, chosen)):
-            observations[i], reward, terminated, truncated, _ = envs[i].step(int(action))
-            returns[i] += reward
-            done[k] = terminated or truncated
-        steps += alive.size
-        alive = alive[~done]
-    return returns, steps

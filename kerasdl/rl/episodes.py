@@ -7,6 +7,35 @@ import numpy as np
 from kerasdl.rl.environments import make_environment
 
 
+def play_side_by_side(envs, act, seeds) -> dict:
+    """Plays one episode in each environment at once, ``envs[i]`` reset with ``seeds[i]``.
+
+    Args:
+        envs: the environments.
+        act: ``act(observations, alive)`` gets the observations of the episodes still running
+            and their env indices (ascending) and returns an action each.
+        seeds: a reset seed per environment.
+
+    Returns:
+        ``{"returns": [n], "lengths": [n] (steps), "infos": [the last info of each]}`` as arrays
+        and a list.
+    """
+    observations = [env.reset(seed=int(s))[0] for env, s in zip(envs, seeds)]
+    returns, lengths, infos = np.zeros(len(envs)), np.zeros(len(envs), int), [None] * len(envs)
+    alive = np.arange(len(envs))
+    while alive.size:
+        chosen = act(np.stack([observations[i] for i in alive]), alive)
+        done = np.zeros(alive.size, bool)
+        for k, (i, action) in enumerate(zip(alive, chosen)):
+            observations[i], reward, terminated, truncated, info = envs[i].step(int(action))
+            returns[i] += reward
+            lengths[i] += 1
+            if terminated or truncated:
+                infos[i], done[k] = info, True
+        alive = alive[~done]
+    return {"returns": returns, "lengths": lengths, "infos": infos}
+
+
 def run_episodes(env_id: str, policy, episodes: int, *, seed: int, epsilon: float = 0.0, actions=None) -> dict:
     """Plays ``episodes`` episodes side by side, batching the policy's decisions.
 
@@ -23,23 +52,17 @@ def run_episodes(env_id: str, policy, episodes: int, *, seed: int, epsilon: floa
     """
     envs = [make_environment(env_id, seed=seed + i) for i in range(episodes)]
     rng = np.random.default_rng(seed)
-    observations = [env.reset(seed=seed + i)[0] for i, env in enumerate(envs)]
-    returns, lengths, infos = np.zeros(episodes), np.zeros(episodes, int), [None] * episodes
-    alive = list(range(episodes))
-    while alive:
-        chosen = np.asarray(policy(np.stack([observations[i] for i in alive])))
+
+    def act(observations, alive):
+        chosen = np.asarray(policy(observations))
         if epsilon > 0:
             explore = rng.random(len(alive)) < epsilon
             chosen = np.where(explore, rng.integers(0, actions, len(alive)), chosen)
-        still = []
-        for i, action in zip(alive, chosen):
-            observations[i], reward, terminated, truncated, info = envs[i].step(int(action))
-            returns[i] += reward
-            lengths[i] += 1
-            if terminated or truncated:
-                infos[i] = info
-                envs[i].close()
-            else:
-                still.append(i)
-        alive = still
-    return {"returns": returns.tolist(), "lengths": lengths.tolist(), "infos": infos}
+        return chosen
+
+    try:
+        played = play_side_by_side(envs, act, [seed + i for i in range(episodes)])
+    finally:
+        for env in envs:
+            env.close()
+    return {"returns": played["returns"].tolist(), "lengths": played["lengths"].tolist(), "infos": played["infos"]}
