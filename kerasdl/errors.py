@@ -11,3 +11,9 @@ class UserInputError(Exception):
 
 class ExportParityError(RuntimeError):
     """An exported artifact does not reproduce the Keras model's outputs."""
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of an exception's message, or its type's name when it has none (for one-line errors)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -11,7 +11,7 @@ import importlib
 import pathlib
 import zipfile
 
-from kerasdl.errors import UserInputError
+from kerasdl.errors import UserInputError, first_line
 
 _CONFIG_FILE = "config.json"  # the model's configuration inside a .keras archive
 # Heavy modules, imported only when the archive's configuration mentions one of their words.
@@ -82,7 +82,7 @@ def load_model(path, *, compile=True):
     try:
         return keras.saving.load_model(path, compile=compile, safe_mode=True)
     except Exception as err:  # keras raises many types for a damaged archive
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        first = first_line(err)
         if isinstance(err, (OSError, EOFError, zipfile.BadZipFile)):  # h5py's or zipfile's words for a damaged file
             first = f"the file is damaged or not a Keras model ({first})"
         raise UserInputError(f"cannot load model {path}: {first}") from None

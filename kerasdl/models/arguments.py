@@ -40,13 +40,15 @@ def load_weights_file(model, path, *, argument: str = "weights", by_name: bool =
     """
     import zipfile
 
+    from kerasdl.errors import first_line
+
     try:
         if by_name:
             model.load_weights(path, by_name=True)
         else:
             model.load_weights(path)
     except (OSError, EOFError, KeyError, zipfile.BadZipFile) as err:
-        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        reason = first_line(err)
         raise ValueError(
             f"{argument} file is damaged or not a Keras weights file ({reason}); Received: {argument}={str(path)!r}"
         ) from None

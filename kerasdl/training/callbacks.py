@@ -10,7 +10,7 @@ import zipfile
 
 import keras
 
-from kerasdl.errors import UserInputError
+from kerasdl.errors import UserInputError, first_line
 from kerasdl.files import atomic_path
 from kerasdl.training.curves import read_log
 
@@ -39,7 +39,7 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
         except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile) as err:
             if not self.model.built:  # Keras' own error for an unbuilt model: not about the file
                 raise
-            reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            reason = first_line(err)
             raise UserInputError(
                 f"the backup of the interrupted run in {self.backup_dir} is damaged or does not fit this model "
                 f"({reason}); pass --restart (resume=False) to start afresh"

@@ -7,7 +7,7 @@ import pathlib
 
 import numpy as np
 
-from kerasdl.errors import UserInputError
+from kerasdl.errors import UserInputError, first_line
 
 GENERATED_PAIRS = 30_000
 SPLIT_SEED = 0
@@ -75,7 +75,7 @@ def learn_tokenizer(pairs, *, vocabulary_size: int, seed: int = 0) -> bytes:
     try:
         return train_sentencepiece(texts, vocabulary_size=vocabulary_size)
     except (ValueError, RuntimeError) as err:  # SentencePiece's own errors (e.g. too few sentences) included
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        first = first_line(err)
         raise UserInputError(f"cannot learn a SentencePiece vocabulary from the training pairs: {first}") from None
 
 
