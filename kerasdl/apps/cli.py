@@ -41,6 +41,28 @@ def positive_int(value):
     return number
 
 
+def quantize_variants(value):
+    """argparse type: LiteRT variants, comma-separated (``dynamic,int8``), checked before TensorFlow loads."""
+    from kerasdl.errors import UserInputError
+    from kerasdl.export.quantize import parse_quantize
+
+    try:
+        return ",".join(parse_quantize(value))
+    except UserInputError as err:
+        raise argparse.ArgumentTypeError(str(err).split(": ", 1)[-1]) from None
+
+
+def non_negative_float(value):
+    """argparse type: a number >= 0, else a one-line usage error."""
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not number >= 0:
+        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {value!r}")
+    return number
+
+
 def builder_option(value):
     """``KEY=VALUE`` for a builder option; VALUE read as a Python literal when it is one."""
     key, sep, raw = value.partition("=")
@@ -214,6 +236,20 @@ def _shared_flags(task_class) -> list[Flag]:
             help="the largest image (height x width) the served model takes; a bigger one is refused",
         ),
         flag("--no-tflite", dest="tflite", action="store_false", help="skip the LiteRT file"),
+        flag(
+            "--quantize",
+            type=quantize_variants,
+            metavar="VARIANTS",
+            help="quantized LiteRT files beside the float one: dynamic, float16, int8 (comma-separated), "
+            "each measured (size, latency, the app's metric) into metadata.json",
+        ),
+        flag("--integer-io", action="store_true", help="int8 input and output for the int8 file (microcontrollers)"),
+        flag(
+            "--max-loss",
+            type=non_negative_float,
+            help="refuse the export when a quantized variant loses more of the app's metric than this "
+            "(default: 0.3 dB PSNR, 1 point of accuracy or BLEU)",
+        ),
     ]
 
 

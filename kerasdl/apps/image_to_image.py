@@ -53,6 +53,17 @@ def png_endpoint(process, *, max_pixels: int):
     return serve
 
 
+QUALITY_SIDE = 512  # quantized variants are scored on centre crops of the test images at most this large
+CALIBRATION_SIDE = 96  # int8 calibration crops of the training images
+LATENCY_SIDE = 128  # the batch-1 latency input: a centre crop of the first test input
+
+
+def _centre_crop(image, side: int):
+    h, w = image.shape[:2]
+    top, left = max((h - side) // 2, 0), max((w - side) // 2, 0)
+    return image[top : top + side, left : left + side]
+
+
 def model_channels(model) -> int:
     """The channels an image model takes: 1 (grayscale, or luminance for super-resolution) or 3 (RGB)."""
     return int(model.input_shape[-1])
@@ -329,6 +340,55 @@ class ImageToImageTask(Task):
 
     def _usage(self, channels) -> dict:
         raise NotImplementedError
+
+    # ------------------------------------------------------------ quantized LiteRT variants
+
+    def _quality_pair(self, image, index: int):
+        """``(model input, target, border)`` for one clean test image: what the quantized variants are scored on."""
+        raise NotImplementedError
+
+    def _litert_quality(self):
+        """PSNR on the run's test images (centre crops of at most 512 px); int8 calibrated on training crops."""
+        import numpy as np
+
+        from kerasdl.export.quantize import CALIBRATION_SAMPLES, LiteRTQuality
+        from kerasdl.metrics.image_quality import luma_psnr_ssim
+
+        files, dataset = self._test_files(None)
+        pairs = [self._quality_pair(_centre_crop(image, QUALITY_SIDE), i) for i, image in enumerate(self._load(files))]
+        train_files, _ = self._training_files(self.state.get("data"), self.state.get("val_data"))
+        train_images = [image for image in self._load(train_files) if min(image.shape[:2]) >= CALIBRATION_SIDE]
+
+        def representative():
+            rng = np.random.default_rng(0)
+            for i in range(CALIBRATION_SAMPLES if train_images else 0):
+                image = train_images[rng.integers(len(train_images))]
+                y = rng.integers(image.shape[0] - CALIBRATION_SIDE + 1)
+                x = rng.integers(image.shape[1] - CALIBRATION_SIDE + 1)
+                crop = image[y : y + CALIBRATION_SIDE, x : x + CALIBRATION_SIDE]
+                yield self._quality_pair(crop, 10_000 + i)[0][None]
+
+        def score(predict):
+            return float(
+                np.mean(
+                    [
+                        luma_psnr_ssim(np.clip(predict(x[None])[0], 0.0, 1.0), target, border=border)[0]
+                        for x, target, border in pairs
+                    ]
+                )
+            )
+
+        latency_input = _centre_crop(pairs[0][0], LATENCY_SIDE)[None]
+        return LiteRTQuality(
+            metric="psnr_db",
+            data=f"{dataset}, {len(pairs)} images",
+            score=score,
+            representative=representative,
+            latency_input=latency_input,
+            max_loss=0.3,
+            unit="dB",
+            parity_inputs=latency_input,
+        )
 
     def _export_metadata(self, channels) -> dict:
         return {}

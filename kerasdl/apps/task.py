@@ -354,7 +354,27 @@ class Task:
             return None
         return {k: v for k, v in metrics.items() if k not in self.metrics_not_exported}
 
-    def export(self, export_dir="saved_models", *, version: int | None = None, tflite: bool = True, **options):
+    def _litert_quality(self):
+        """How a LiteRT file of this app is scored when quantized variants are exported.
+
+        Returns:
+            A :class:`~kerasdl.export.quantize.LiteRTQuality` (the app's metric on its evaluation
+            data, calibration samples from its training data), or None: the variants then get
+            size, latency and parity only, int8 calibrated on the parity samples.
+        """
+        return None
+
+    def export(
+        self,
+        export_dir="saved_models",
+        *,
+        version: int | None = None,
+        tflite: bool = True,
+        quantize=None,
+        integer_io: bool = False,
+        max_loss: float | None = None,
+        **options,
+    ):
         """Exports to ``<export_dir>/<app>/<version>/``: a SavedModel for TF Serving, a LiteRT file, metadata.
 
         The SavedModel's ``serving_default`` takes what a client has (encoded image bytes,
@@ -365,6 +385,12 @@ class Task:
             export_dir: the TF Serving model base folder.
             version: the version number; default: one more than the largest there.
             tflite: also write and check ``model.tflite``.
+            quantize: quantized LiteRT files beside the float one: ``dynamic``, ``float16``,
+                ``int8`` (a list, or comma-separated); each is measured (size, batch-1 latency,
+                the app's metric on its evaluation data) into ``metadata.json``.
+            integer_io: int8 input and output for the int8 file (microcontrollers).
+            max_loss: refuse the export when a quantized variant loses more of the app's metric
+                than this (default: 0.3 dB PSNR, 1 point of accuracy or BLEU).
             **options: the app's own export settings (the keyword arguments of its
                 ``_serving``; a captioner's or translator's ``beam_width``).
 
@@ -373,8 +399,10 @@ class Task:
         """
         from kerasdl.export import export_model
         from kerasdl.export.metadata import default_command
+        from kerasdl.export.quantize import parse_quantize
 
         self._require_model()
+        quantized = len(parse_quantize(quantize)) > 1
         spec = self._serving(**options)
         metadata = {
             "command": self.command or default_command(),
@@ -400,6 +428,10 @@ class Task:
                 atol=spec.atol,
                 files=spec.files,
                 checks=spec.checks,
+                quantize=quantize,
+                quality=self._litert_quality() if quantized and tflite else None,
+                integer_io=integer_io,
+                max_loss=max_loss,
             )
         )
 

@@ -1,30 +1,36 @@
-"""Exporting models: TF Serving SavedModel, LiteRT file, parity checks and metadata."""
+"""Exporting models: TF Serving SavedModel, LiteRT files (float and quantized), parity checks and metadata.
 
-from kerasdl.export.bundle import ExportResult, export_model
-from kerasdl.export.endpoint import Endpoint
-from kerasdl.export.litert import TFLiteConversionError, run_tflite, write_tflite
-from kerasdl.export.parity import check_saved_model_parity, check_tflite_parity
-from kerasdl.export.saved_model import (
-    DEFAULT_SIGNATURE,
-    FLOAT_ENDPOINT,
-    load_serving_signature,
-    write_saved_model,
-)
-from kerasdl.export.versions import next_version, version_dir
+The names below load on first use, so that ``kerasdl.export.quantize``'s flag parsing does
+not import TensorFlow (``--help`` and flag errors answer before it loads).
+"""
 
-__all__ = [
-    "DEFAULT_SIGNATURE",
-    "FLOAT_ENDPOINT",
-    "Endpoint",
-    "ExportResult",
-    "TFLiteConversionError",
-    "check_saved_model_parity",
-    "check_tflite_parity",
-    "export_model",
-    "load_serving_signature",
-    "next_version",
-    "run_tflite",
-    "version_dir",
-    "write_saved_model",
-    "write_tflite",
-]
+import importlib
+
+_EXPORTS = {
+    "ExportResult": "bundle",
+    "export_model": "bundle",
+    "Endpoint": "endpoint",
+    "TFLiteConversionError": "litert",
+    "run_tflite": "litert",
+    "write_tflite": "litert",
+    "check_saved_model_parity": "parity",
+    "check_tflite_parity": "parity",
+    "DEFAULT_SIGNATURE": "saved_model",
+    "FLOAT_ENDPOINT": "saved_model",
+    "load_serving_signature": "saved_model",
+    "write_saved_model": "saved_model",
+    "next_version": "versions",
+    "version_dir": "versions",
+    "LiteRTQuality": "quantize",
+    "QuantizationLossError": "quantize",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    globals()[name] = value
+    return value

@@ -67,9 +67,20 @@ class ExportResult:
         return f"Exported version {self.version} (parity max |diff|: {line})"
 
     @property
+    def table(self) -> str | None:
+        """The LiteRT variants (size, latency, metric) as a table, when quantized variants were written."""
+        from kerasdl.export.quantize import variants_table
+
+        litert = self.metadata.get("litert")
+        return variants_table(litert) if litert else None
+
+    @property
     def files(self) -> dict:
         """What was written, ``{what: path}``, and the command that shows the signatures."""
         files = {"SavedModel": self.path, "LiteRT": self.tflite_path or "skipped"}
+        for variant, entry in (self.metadata.get("litert") or {}).get("variants", {}).items():
+            if variant != "none":
+                files[f"LiteRT {variant}"] = self.path / entry["file"]
         files.update({name: self.path / name for name in self.metadata.get("files", [])})
         files.update(
             {"metadata": self.path / METADATA_FILE, "inspect": f"saved_model_cli show --dir {self.path} --all"}
@@ -160,6 +171,10 @@ def export_model(
     png_levels: int = 1,
     files: dict | None = None,
     checks=None,
+    quantize=None,
+    quality=None,
+    integer_io: bool = False,
+    max_loss: float | None = None,
 ) -> ExportResult:
     """Export a model as a TF Serving version folder with LiteRT file and metadata.
 
@@ -193,6 +208,14 @@ def export_model(
         checks: More checks, called with the finished (still temporary) folder before it is
             renamed into place; returns ``{name: value}`` added to ``parity["checks"]`` and
             raises ``ExportParityError`` when an artifact disagrees.
+        quantize: Quantized LiteRT variants written beside ``model.tflite``: ``"dynamic"``,
+            ``"float16"``, ``"int8"`` (a list, or comma-separated). Each is checked and measured
+            (size, batch-1 latency, ``quality``'s metric) into ``metadata.json["litert"]``.
+        quality: A :class:`~kerasdl.export.quantize.LiteRTQuality`: the app's metric, its
+            calibration data and the default ``max_loss``.
+        integer_io: Give the int8 file int8 input and output (microcontrollers).
+        max_loss: Refuse the export when a variant loses more of the metric than this
+            (default: ``quality.max_loss``).
 
     Returns:
         The ``ExportResult``.
@@ -201,7 +224,17 @@ def export_model(
         UserInputError: The explicit version exists, or the root cannot be written.
         ExportParityError: A reloaded artifact does not reproduce the model.
         TFLiteConversionError: LiteRT conversion needs non-builtin ops.
+        QuantizationLossError: A quantized variant loses more than ``max_loss``.
     """
+    from kerasdl.export.quantize import measure_variants, parse_quantize
+
+    variants = parse_quantize(quantize)
+    if len(variants) > 1 and not tflite:
+        raise UserInputError("--quantize writes LiteRT files: it cannot go with --no-tflite")
+    if integer_io and "int8" not in variants:
+        raise UserInputError("--integer-io is for the int8 variant: add --quantize int8")
+    if max_loss is not None and (isinstance(max_loss, bool) or not max_loss >= 0):
+        raise UserInputError(f"--max-loss must be a number >= 0, got {max_loss!r}")
     endpoints = tuple(endpoints)
     extra = dict(metadata or {})
     _check_arguments(app, version, endpoints, extra, float_input_signature, tflite_input_shape)
@@ -235,7 +268,7 @@ def export_model(
                 png_levels=png_levels,
                 artifact=f"SavedModel {final}",
             )
-            tflite_info = None
+            tflite_info = litert = None
             if tflite:
                 shape = float_input_signature.shape if tflite_input_shape is None else tflite_input_shape
                 converter = write_tflite(model, tmp / TFLITE_FILE, tf.TensorSpec(shape, tf.float32))
@@ -248,6 +281,19 @@ def export_model(
                     artifact=f"TFLite model {final / TFLITE_FILE}",
                 )
                 tflite_info = {**describe_tflite(tmp / TFLITE_FILE), "converter": converter}
+                if len(variants) > 1:
+                    litert = measure_variants(
+                        model,
+                        tmp,
+                        tf.TensorSpec(shape, tf.float32),
+                        variants,
+                        quality=quality,
+                        sample_inputs=sample_inputs,
+                        integer_io=integer_io,
+                        max_loss=max_loss,
+                        atol=atol,
+                        artifact=f"LiteRT {final}",
+                    )
             for name, content in (files or {}).items():
                 target = tmp / name
                 if isinstance(content, str):
@@ -265,6 +311,7 @@ def export_model(
             "signatures": describe_signatures(loaded),
             **({"files": sorted(files)} if files else {}),
             "tflite": tflite_info,
+            **({"litert": litert} if litert else {}),
             "parity": {
                 "atol": atol,
                 "png_levels": png_levels,

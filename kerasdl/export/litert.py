@@ -40,7 +40,16 @@ def _first_line(error: Exception) -> str:
     return f"{type(error).__name__}: {lines[0] if lines else ''}"[:300]
 
 
-def _convert_concrete(model: keras.Model, spec: tf.TensorSpec) -> bytes:
+def concrete_converter(model: keras.Model, spec: tf.TensorSpec) -> tf.lite.TFLiteConverter:
+    """A LiteRT converter of the model's inference call, builtin ops only (the quantized variants add options).
+
+    Args:
+        model: The Keras model.
+        spec: The input ``tf.TensorSpec``.
+
+    Returns:
+        The ``tf.lite.TFLiteConverter``, not yet run.
+    """
     fn = tf.function(lambda inputs: model(inputs, training=False), autograph=False)
     concrete = fn.get_concrete_function(spec)
     # The converter must see the backing tf.Variables: passing the Keras model as
@@ -49,7 +58,7 @@ def _convert_concrete(model: keras.Model, spec: tf.TensorSpec) -> bytes:
     holder.variables_ = [getattr(v, "value", v) for v in model.variables]
     converter = tf.lite.TFLiteConverter.from_concrete_functions([concrete], holder)
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
-    return converter.convert()
+    return converter
 
 
 def write_tflite(model: keras.Model, path: str | os.PathLike, input_spec: tf.TensorSpec) -> str:
@@ -86,7 +95,7 @@ def write_tflite(model: keras.Model, path: str | os.PathLike, input_spec: tf.Ten
             raise builtin_error from None
         first_error = error
     try:
-        path.write_bytes(_convert_concrete(model, spec))
+        path.write_bytes(concrete_converter(model, spec).convert())
         return "concrete_function"
     except Exception as error:  # noqa: BLE001
         builtin_error = _builtin_only_error(error)

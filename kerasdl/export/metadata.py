@@ -8,7 +8,7 @@ import platform
 import sys
 
 # Keys that export_model computes; callers may only add others (and "command").
-RESERVED_KEYS = ("app", "version", "created", "signatures", "files", "tflite", "parity", "versions")
+RESERVED_KEYS = ("app", "version", "created", "signatures", "files", "tflite", "litert", "parity", "versions")
 
 
 def library_versions() -> dict[str, str]:

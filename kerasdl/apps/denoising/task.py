@@ -278,6 +278,17 @@ class Denoising(ImageToImageTask):
 
         return denoise_with(whole_image(self.model), image, channels=self.channels)
 
+    def _quality_pair(self, image, index: int):
+        import numpy as np
+
+        from kerasdl.data.noise import seeded_noisy
+        from kerasdl.metrics.image_quality import quantize
+
+        h, w = (max(16 * (n // 16), 16) for n in image.shape[:2])  # the U-Net's pooling grid
+        clean = quantize(image[:h, :w]).numpy()
+        noisy, _ = seeded_noisy(clean, self.trained_noise or noise_model(DEFAULT_NOISE), seed=0, index=index)
+        return np.asarray(noisy, np.float32), clean, 0
+
     def _export_metadata(self, channels) -> dict:
         return {"channels": "grayscale" if channels == 1 else "RGB", "noise": self.state.get("noise")}
 

@@ -177,6 +177,14 @@ class SuperResolution(ImageToImageTask):
 
         return upscale_with(whole_image(self.model), image, scale=self.scale, channels=self.channels)
 
+    def _quality_pair(self, image, index: int):
+        import numpy as np
+
+        from kerasdl.data.sr_patches import downscale, modcrop
+
+        hr = np.asarray(modcrop(image, self.scale), np.float32)
+        return np.asarray(downscale(hr, self.scale), np.float32), hr, self.scale
+
     def _export_metadata(self, channels) -> dict:
         return {"scale": self.scale, "channels": "luminance (full-range BT.601 Y)" if channels == 1 else "RGB"}
 

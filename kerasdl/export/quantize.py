@@ -1,0 +1,393 @@
+"""Quantized LiteRT variants: converted, checked against the Keras model, and measured.
+
+LiteRT's converter offers three post-training quantizations beside the float32 file:
+
+- ``dynamic``: int8 weights, float activations quantized on the fly (no calibration);
+- ``float16``: float16 weights (half the file; computed in float32 on most CPUs);
+- ``int8``: weights and activations int8, the activation ranges calibrated on a
+  representative dataset the app draws from its training data. Ops without an int8
+  kernel stay float (listed as ``float_ops``); ``integer_io`` makes the input and output
+  int8 too, for microcontrollers.
+
+Each variant written is measured on the same inputs: file size, batch-1 latency with a fixed
+number of XNNPACK threads, and the app's own quality metric (PSNR, accuracy, BLEU...) on its
+evaluation data, beside the Keras model's. A variant that loses more than ``max_loss``
+refuses the export.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import pathlib
+import statistics
+import time
+from collections.abc import Callable, Iterable, Sequence
+
+import numpy as np
+
+from kerasdl.errors import UserInputError
+
+VARIANTS = ("none", "dynamic", "float16", "int8")
+FILES = {
+    "none": "model.tflite",
+    "dynamic": "model_dynamic.tflite",
+    "float16": "model_float16.tflite",
+    "int8": "model_int8.tflite",
+}
+# Parity of a variant with the Keras model: max |diff| within this fraction of the largest |output|
+# on the parity inputs. It catches a broken file (garbage weights, a dropped op), not a small loss:
+# the quality metric and max_loss judge that.
+RELATIVE_TOLERANCE = {"float16": 0.01, "dynamic": 0.1, "int8": 0.2}
+LATENCY_THREADS = 2
+LATENCY_REPEATS = 20
+CALIBRATION_SAMPLES = 200
+
+
+class QuantizationLossError(UserInputError):
+    """A quantized variant loses more of the app's metric than allowed; nothing is exported."""
+
+
+def parse_quantize(value) -> tuple[str, ...]:
+    """The variants to write from ``"int8"``, ``"dynamic,int8"``, a list, or None.
+
+    The float32 file (``none``) is always written: it is what the others are measured against.
+
+    Args:
+        value: Variant names, as a comma-separated string or a sequence.
+
+    Returns:
+        The variants in a fixed order, ``"none"`` first.
+
+    Raises:
+        UserInputError: An unknown name.
+    """
+    if value is None:
+        return ("none",)
+    items = value.split(",") if isinstance(value, str) else [n for v in value for n in str(v).split(",")]
+    names = {n.strip().lower() for n in items if n.strip()}
+    unknown = sorted(names - set(VARIANTS))
+    if unknown:
+        raise UserInputError(f"--quantize takes {', '.join(VARIANTS)} (comma-separated); got {', '.join(unknown)}")
+    return tuple(v for v in VARIANTS if v in names | {"none"})
+
+
+@dataclasses.dataclass(frozen=True)
+class LiteRTQuality:
+    """How an app scores a LiteRT file on its own evaluation data (see ``Task._litert_quality``).
+
+    Attributes:
+        metric: The metric's name, e.g. ``"psnr_db"`` or ``"accuracy"``.
+        data: What it is scored on, for the report (``"Set5 x3, 5 images"``).
+        score: ``score(predict) -> float``: the metric of ``predict``, a function from one float32
+            input batch (the model's input, batch 1 is enough) to its output as numpy.
+        representative: Yields float32 input batches from the training data (int8 calibration).
+        latency_input: One batch-1 input for the latency.
+        max_loss: The default refusal threshold, in ``unit``.
+        unit: ``"dB"`` or ``"points"``.
+        points_per_unit: Multiplies a difference of the metric into ``unit`` (100 for a fraction).
+        parity_inputs: Realistic inputs for the parity check (default: the export's samples).
+    """
+
+    metric: str
+    data: str
+    score: Callable[[Callable[[np.ndarray], np.ndarray]], float]
+    representative: Callable[[], Iterable[np.ndarray]]
+    latency_input: np.ndarray
+    max_loss: float
+    unit: str = "points"
+    points_per_unit: float = 1.0
+    parity_inputs: np.ndarray | None = None
+
+
+class LiteRTRunner:
+    """A .tflite file as a function of float32 batches (int8/uint8 inputs and outputs (de)quantized).
+
+    Args:
+        path: The .tflite file.
+        num_threads: XNNPACK threads.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, num_threads: int = LATENCY_THREADS):
+        from ai_edge_litert.interpreter import Interpreter
+
+        self.path = pathlib.Path(path)
+        self.num_threads = num_threads
+        self._interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
+        self._input = self._interpreter.get_input_details()[0]
+        self._output = self._interpreter.get_output_details()[0]
+        self._shape = None
+
+    def _prepare(self, shape):
+        if shape != self._shape:
+            index = self._input["index"]
+            if tuple(self._input["shape"]) != shape or self._shape is not None:
+                self._interpreter.resize_tensor_input(index, list(shape))
+            self._interpreter.allocate_tensors()
+            self._shape = shape
+
+    def set_input(self, x) -> None:
+        """Sets the input (quantized when the file takes integers)."""
+        x = np.asarray(x, dtype=np.float32)
+        self._prepare(tuple(x.shape))
+        dtype = self._input["dtype"]
+        if np.issubdtype(dtype, np.integer):
+            scale, zero = self._input["quantization"]
+            info = np.iinfo(dtype)
+            x = np.clip(np.round(x / scale + zero), info.min, info.max)
+        self._interpreter.set_tensor(self._input["index"], x.astype(dtype))
+
+    def invoke(self) -> None:
+        """Runs the set input."""
+        self._interpreter.invoke()
+
+    def output(self) -> np.ndarray:
+        """The output as float32 (dequantized when the file gives integers)."""
+        y = np.array(self._interpreter.get_tensor(self._output["index"]))
+        if np.issubdtype(y.dtype, np.integer):
+            scale, zero = self._output["quantization"]
+            y = (y.astype(np.float32) - zero) * scale
+        return y.astype(np.float32)
+
+    def __call__(self, x) -> np.ndarray:
+        self.set_input(x)
+        self.invoke()
+        return self.output()
+
+
+def _convert(model, spec, variant: str, *, representative=None, integer_io: bool = False) -> bytes:
+    import tensorflow as tf
+
+    from kerasdl.export.litert import concrete_converter
+
+    converter = concrete_converter(model, spec)
+    if variant == "none":
+        return converter.convert()
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if variant == "float16":
+        converter.target_spec.supported_types = [tf.float16]
+    elif variant == "int8":
+        if representative is None:
+            raise ValueError("int8 needs a representative dataset")
+        converter.representative_dataset = lambda: ([np.asarray(x, np.float32)] for x in representative())
+        # int8 kernels where they exist; ops without one stay float (listed by float_ops)
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8, tf.lite.OpsSet.TFLITE_BUILTINS]
+        if integer_io:
+            converter.inference_input_type = tf.int8
+            converter.inference_output_type = tf.int8
+    return converter.convert()
+
+
+def float_ops(path: str | os.PathLike) -> list[str]:
+    """The ops of a quantized file that compute in float (inputs of float32 type), besides (de)quantize.
+
+    Read from the interpreter without its default delegate, so XNNPACK's fused node does not
+    hide the ops.
+
+    Returns:
+        Sorted op names, e.g. ``["RESIZE_BILINEAR"]``; empty when everything is integer.
+    """
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    interpreter = Interpreter(
+        model_path=str(path), experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
+    )
+    dtypes = {t["index"]: t["dtype"] for t in interpreter.get_tensor_details()}
+    found = set()
+    for op in interpreter._get_ops_details():  # noqa: SLF001 - the only per-op view LiteRT offers
+        if op["op_name"] in ("QUANTIZE", "DEQUANTIZE"):
+            continue
+        if any(i >= 0 and dtypes.get(i) == np.float32 for i in op["inputs"]):
+            found.add(op["op_name"])
+    return sorted(found)
+
+
+def batch1_latency_ms(fn: Callable[[], object], *, repeats: int = LATENCY_REPEATS, warmup: int = 3) -> float:
+    """Median wall time of ``fn()`` in milliseconds, after ``warmup`` calls."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1e3
+
+
+def runner_latency_ms(runner: LiteRTRunner, x, *, repeats: int = LATENCY_REPEATS) -> float:
+    """Batch-1 latency of a LiteRT file: ``invoke`` alone, the input already set."""
+    runner.set_input(x)
+    return batch1_latency_ms(runner.invoke, repeats=repeats)
+
+
+def keras_latency_ms(model, x, *, repeats: int = LATENCY_REPEATS) -> float:
+    """Batch-1 latency of Keras ``model.predict`` on the same input."""
+    return batch1_latency_ms(lambda: model.predict(x, verbose=0), repeats=repeats)
+
+
+def _parity(model_fn, runner: LiteRTRunner, inputs, variant: str, atol: float) -> tuple[float, float]:
+    expected, worst, scale = [], 0.0, 0.0
+    for i in range(len(inputs)):
+        x = inputs[i : i + 1]
+        want = np.asarray(model_fn(x), np.float64)
+        got = runner(x).astype(np.float64)
+        if want.shape != got.shape:
+            return float("inf"), 0.0
+        expected.append(want)
+        worst = max(worst, float(np.max(np.abs(want - got))) if want.size else 0.0)
+        scale = max(scale, float(np.max(np.abs(want))) if want.size else 0.0)
+    tolerance = atol if variant == "none" else max(atol, RELATIVE_TOLERANCE[variant] * scale)
+    return worst, tolerance
+
+
+def measure_variants(
+    model,
+    folder: pathlib.Path,
+    spec,
+    variants: Sequence[str],
+    *,
+    quality: LiteRTQuality | None,
+    sample_inputs,
+    integer_io: bool = False,
+    max_loss: float | None = None,
+    atol: float = 1e-4,
+    threads: int = LATENCY_THREADS,
+    repeats: int = LATENCY_REPEATS,
+    artifact: str = "",
+) -> dict:
+    """Writes the quantized variants beside ``model.tflite`` and measures every LiteRT file.
+
+    Args:
+        model: The Keras model.
+        folder: The version folder; ``model.tflite`` (the float file) is already in it.
+        spec: The LiteRT input ``tf.TensorSpec``.
+        variants: What ``parse_quantize`` returned.
+        quality: The app's metric on its evaluation data; None: size, latency and parity only.
+        sample_inputs: The parity inputs when ``quality`` has none.
+        integer_io: int8 input and output for the int8 file.
+        max_loss: The largest loss allowed (in the metric's unit); None: the app's default.
+        atol: The float file's parity tolerance.
+        threads: XNNPACK threads for every measurement.
+        repeats: Latency repeats (median).
+        artifact: How errors name the export.
+
+    Returns:
+        The ``metadata.json`` entry ``"litert"``.
+
+    Raises:
+        ExportParityError: A variant's outputs are outside its tolerance.
+        QuantizationLossError: A variant loses more than ``max_loss``.
+    """
+    import keras
+
+    from kerasdl.errors import ExportParityError
+    from kerasdl.export.parity import keras_reference
+
+    def model_fn(x):
+        return keras_reference(model, x)
+
+    calibration = "none"
+    if quality is not None:
+        representative = quality.representative
+        calibration = f"{CALIBRATION_SAMPLES} samples of the training data at most, seeded"
+        parity_inputs = quality.parity_inputs if quality.parity_inputs is not None else sample_inputs
+        latency_input = quality.latency_input
+    else:
+        parity_inputs = np.asarray(keras.ops.convert_to_numpy(sample_inputs), np.float32)
+        latency_input = parity_inputs[:1]
+
+        def representative():
+            return (parity_inputs[i : i + 1] for i in range(len(parity_inputs)))
+
+        calibration = "the parity samples (the app gives no training samples)"
+    parity_inputs = np.asarray(parity_inputs, np.float32)
+    latency_input = np.asarray(latency_input, np.float32)
+    limit = quality.max_loss if (quality is not None and max_loss is None) else max_loss
+
+    result: dict = {
+        "threads": threads,
+        "latency": f"median of {repeats} batch-1 runs, input {list(latency_input.shape)}",
+        "keras": {"latency_ms": round(keras_latency_ms(model, latency_input, repeats=repeats), 3)},
+        "variants": {},
+    }
+    if quality is not None:
+        result.update(
+            metric=quality.metric,
+            data=quality.data,
+            unit=quality.unit,
+            max_loss=limit,
+            calibration=calibration,
+        )
+        result["keras"][quality.metric] = float(quality.score(model_fn))
+    elif len(variants) > 1:
+        result["calibration"] = calibration
+    for variant in variants:
+        path = folder / FILES[variant]
+        if variant != "none":
+            path.write_bytes(
+                _convert(model, spec, variant, representative=representative, integer_io=integer_io and variant == "int8")
+            )
+        runner = LiteRTRunner(path, num_threads=threads)
+        worst, tolerance = _parity(model_fn, runner, parity_inputs, variant, atol)
+        if not worst <= tolerance:
+            raise ExportParityError(
+                f"{artifact} {path.name}: outputs differ from Keras by {worst:.3g} > tolerance {tolerance:.3g}"
+            )
+        entry = {
+            "file": path.name,
+            "bytes": path.stat().st_size,
+            "latency_ms": round(runner_latency_ms(runner, latency_input, repeats=repeats), 3),
+            "parity_max_abs_diff": worst,
+            "parity_tolerance": tolerance,
+        }
+        if variant == "int8":
+            entry["float_ops"] = float_ops(path)  # ops without an int8 kernel, left float
+            entry["integer_io"] = bool(integer_io)
+        if quality is not None:
+            value = float(quality.score(runner))
+            entry[quality.metric] = value
+            entry["loss"] = round((result["keras"][quality.metric] - value) * quality.points_per_unit, 4) + 0.0
+        result["variants"][variant] = entry
+    none = result["variants"]["none"]
+    for entry in result["variants"].values():
+        entry["size_ratio"] = round(entry["bytes"] / none["bytes"], 4)
+        entry["latency_ratio_keras"] = round(entry["latency_ms"] / max(result["keras"]["latency_ms"], 1e-9), 4)
+    if quality is not None:
+        for variant, entry in result["variants"].items():
+            if variant != "none" and entry["loss"] > limit:
+                raise QuantizationLossError(
+                    f"the {variant} LiteRT variant loses {entry['loss']:.3g} {quality.unit} of {quality.metric} "
+                    f"on {quality.data} (keras {result['keras'][quality.metric]:.4g}, {variant} "
+                    f"{entry[quality.metric]:.4g}) > --max-loss {limit:g}; nothing was exported"
+                )
+    return result
+
+
+def variants_table(litert: dict) -> str:
+    """The variants as a text table: file, size, latency, the metric and its loss."""
+    metric = litert.get("metric")
+    header = ["variant", "file", "KB", "size", "latency ms", "x keras"]
+    if metric:
+        header += [metric, f"loss ({litert['unit']})"]
+    rows = [header]
+    keras_row = ["keras", "-", "-", "-", f"{litert['keras']['latency_ms']:.2f}", "1.00"]
+    if metric:
+        keras_row += [f"{litert['keras'][metric]:.4f}", "-"]
+    rows.append(keras_row)
+    for variant, e in litert["variants"].items():
+        row = [
+            variant,
+            e["file"],
+            f"{e['bytes'] / 1024:.0f}",
+            f"{e['size_ratio']:.2f}",
+            f"{e['latency_ms']:.2f}",
+            f"{e['latency_ratio_keras']:.2f}",
+        ]
+        if metric:
+            row += [f"{e[metric]:.4f}", f"{e['loss']:+.3f}"]
+        rows.append(row)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in rows]
+    note = f"LiteRT variants ({litert['threads']} XNNPACK threads; {litert['latency']}"
+    note += f"; {metric} on {litert['data']})" if metric else ")"
+    return "\n".join([note, *lines])
