@@ -112,7 +112,11 @@ def digits(quick: bool) -> dict:
 def _mnist_file() -> pathlib.Path | None:
     from kerasdl.data.classification import keras_home
 
-    for path in (shared_data() / "keras_datasets" / "mnist.npz", keras_home() / "datasets" / "mnist.npz"):
+    for path in (
+        shared_data() / "mnist" / "mnist.npz",
+        shared_data() / "keras_datasets" / "mnist.npz",
+        keras_home() / "datasets" / "mnist.npz",
+    ):
         if path.is_file():
             return path
     return None

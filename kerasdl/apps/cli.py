@@ -235,7 +235,7 @@ def _shared_flags(task_class) -> list[Flag]:
             type=positive_int,
             help="the largest image (height x width) the served model takes; a bigger one is refused",
         ),
-        flag("--no-tflite", dest="tflite", action="store_false", help="skip the LiteRT file"),
+        flag("--no-tflite", dest="tflite", action="store_false", fixed_help=True, help="skip the LiteRT files"),
         flag(
             "--quantize",
             type=quantize_variants,
@@ -243,6 +243,7 @@ def _shared_flags(task_class) -> list[Flag]:
             help="quantized LiteRT files beside the float one: dynamic, float16, int8 (comma-separated), "
             "each measured (size, latency, the app's metric) into metadata.json",
         ),
+        flag("--quantize-data", help="the data the quantized variants are scored on; default: the run's test data"),
         flag("--integer-io", action="store_true", help="int8 input and output for the int8 file (microcontrollers)"),
         flag(
             "--max-loss",
@@ -361,6 +362,8 @@ def verb_parameters(task_class, verb: str) -> dict[str, Parameter]:
                 {n: p for n, p in verb_parameters(task_class, other).items() if n not in NOT_IN_RUN | set(found)}
             )
         return found
+    if verb in getattr(task_class, "fresh_verbs", ()):  # needs no trained model: built from the constructor
+        return {**named(task_class.__init__, task_class), **named(getattr(task_class, verb))}
     found = {n: Parameter(None, documented(task_class.from_run).get(n, "")) for n in LOADING}
     found.update(named(getattr(task_class, verb)))
     if verb == "export":  # the app's export settings: its _serving's keyword arguments
@@ -448,7 +451,7 @@ def dispatch(app: AppCLI, namespace: dict, command_line: str) -> int:
     """Runs one parsed command: builds or loads the task, calls the verb, prints the result."""
     task_class, verb = app.task, namespace["command"]
     options = _options(namespace)
-    if verb in ("train", "run"):
+    if verb in ("train", "run", *getattr(task_class, "fresh_verbs", ())):
         task = task_class(**_pick(task_class.__init__, options))
         rest = {k: v for k, v in options.items() if k not in _parameters(task_class.__init__)}
     else:

@@ -347,14 +347,18 @@ class ImageToImageTask(Task):
         """``(model input, target, border)`` for one clean test image: what the quantized variants are scored on."""
         raise NotImplementedError
 
-    def _litert_quality(self):
-        """PSNR on the run's test images (centre crops of at most 512 px); int8 calibrated on training crops."""
+    def _litert_quality(self, data=None):
+        """PSNR on the test images (centre crops of at most 512 px); int8 calibrated on training crops.
+
+        Args:
+            data: a folder of test images; None: the run's held-out images.
+        """
         import numpy as np
 
         from kerasdl.export.quantize import CALIBRATION_SAMPLES, LiteRTQuality
         from kerasdl.metrics.image_quality import luma_psnr_ssim
 
-        files, dataset = self._test_files(None)
+        files, dataset = self._test_files(data)
         pairs = [self._quality_pair(_centre_crop(image, QUALITY_SIDE), i) for i, image in enumerate(self._load(files))]
         train_files, _ = self._training_files(self.state.get("data"), self.state.get("val_data"))
         train_images = [image for image in self._load(train_files) if min(image.shape[:2]) >= CALIBRATION_SIDE]

@@ -357,6 +357,9 @@ class Task:
     def _litert_quality(self):
         """How a LiteRT file of this app is scored when quantized variants are exported.
 
+        An app whose variants can be scored on other data takes it as ``data`` (``export``'s
+        ``quantize_data``).
+
         Returns:
             A :class:`~kerasdl.export.quantize.LiteRTQuality` (the app's metric on its evaluation
             data, calibration samples from its training data), or None: the variants then get
@@ -373,6 +376,7 @@ class Task:
         quantize=None,
         integer_io: bool = False,
         max_loss: float | None = None,
+        quantize_data=None,
         **options,
     ):
         """Exports to ``<export_dir>/<app>/<version>/``: a SavedModel for TF Serving, a LiteRT file, metadata.
@@ -391,6 +395,8 @@ class Task:
             integer_io: int8 input and output for the int8 file (microcontrollers).
             max_loss: refuse the export when a quantized variant loses more of the app's metric
                 than this (default: 0.3 dB PSNR, 1 point of accuracy or BLEU).
+            quantize_data: the data the quantized variants are scored on (a folder of test
+                images, for the image apps); default: the run's test data.
             **options: the app's own export settings (the keyword arguments of its
                 ``_serving``; a captioner's or translator's ``beam_width``).
 
@@ -403,6 +409,13 @@ class Task:
 
         self._require_model()
         quantized = len(parse_quantize(quantize)) > 1
+        quality_options = {}
+        if quantize_data is not None:
+            if not quantized:
+                raise UserInputError("--quantize-data scores quantized variants: add --quantize")
+            if "data" not in inspect.signature(self._litert_quality).parameters:
+                raise UserInputError(f"{self.name} scores its quantized variants on the run's test data only")
+            quality_options["data"] = quantize_data
         spec = self._serving(**options)
         metadata = {
             "command": self.command or default_command(),
@@ -429,7 +442,7 @@ class Task:
                 files=spec.files,
                 checks=spec.checks,
                 quantize=quantize,
-                quality=self._litert_quality() if quantized and tflite else None,
+                quality=self._litert_quality(**quality_options) if quantized and tflite else None,
                 integer_io=integer_io,
                 max_loss=max_loss,
             )

@@ -87,6 +87,8 @@ class LiteRTQuality:
         unit: ``"dB"`` or ``"points"``.
         points_per_unit: Multiplies a difference of the metric into ``unit`` (100 for a fraction).
         parity_inputs: Realistic inputs for the parity check (default: the export's samples).
+        higher_is_better: False for a metric such as a Fréchet distance: a variant's loss is then
+            how much it rose.
     """
 
     metric: str
@@ -98,6 +100,56 @@ class LiteRTQuality:
     unit: str = "points"
     points_per_unit: float = 1.0
     parity_inputs: np.ndarray | None = None
+    higher_is_better: bool = True
+
+    def loss(self, reference: float, value: float) -> float:
+        """How much worse ``value`` is than ``reference``, in ``unit`` (negative: better)."""
+        worse = reference - value if self.higher_is_better else value - reference
+        return round(worse * self.points_per_unit, 4) + 0.0
+
+
+def accuracy_quality(
+    inputs, labels, calibration, *, data: str, batch_size: int = 64, max_examples: int = 2000
+) -> LiteRTQuality:
+    """A classifier's :class:`LiteRTQuality`: accuracy on ``inputs`` (in points), int8 calibrated on ``calibration``.
+
+    Args:
+        inputs: float32 model inputs of the evaluation data: one array (a seeded ``max_examples``
+            of its rows are scored), or a list of batches (scored as given, e.g. token ids padded
+            per batch).
+        labels: their class indices.
+        calibration: float32 model inputs of the training data: an array (a seeded
+            ``CALIBRATION_SAMPLES`` of its rows calibrate int8) or a list of batch-1 arrays.
+        data: what ``inputs`` are, for the report.
+        batch_size: rows per call of the model, for an array.
+        max_examples: at most this many evaluation rows of an array (the variants are compared
+            on the same ones).
+    """
+    labels = np.asarray(labels)
+    if isinstance(inputs, np.ndarray):
+        keep = np.sort(np.random.default_rng(0).permutation(len(labels))[:max_examples])
+        inputs, labels = np.asarray(inputs, np.float32)[keep], labels[keep]
+        inputs = [inputs[i : i + batch_size] for i in range(0, len(inputs), batch_size)]
+    batches = [np.asarray(b, np.float32) for b in inputs]
+    if isinstance(calibration, np.ndarray):
+        order = np.random.default_rng(0).permutation(len(calibration))[:CALIBRATION_SAMPLES]
+        calibration = [np.asarray(calibration[i : i + 1], np.float32) for i in order]
+
+    def score(predict) -> float:
+        outputs = np.concatenate([predict(batch) for batch in batches])
+        return float(np.mean(np.argmax(outputs, axis=-1) == labels))
+
+    return LiteRTQuality(
+        metric="accuracy",
+        data=f"{data}, {len(labels)} examples",
+        score=score,
+        representative=lambda: iter(calibration),
+        latency_input=batches[0][:1],
+        max_loss=1.0,
+        unit="points",
+        points_per_unit=100.0,
+        parity_inputs=batches[0][:8],
+    )
 
 
 class LiteRTRunner:
@@ -315,6 +367,7 @@ def measure_variants(
             metric=quality.metric,
             data=quality.data,
             unit=quality.unit,
+            higher_is_better=quality.higher_is_better,
             max_loss=limit,
             calibration=calibration,
         )
@@ -325,7 +378,9 @@ def measure_variants(
         path = folder / FILES[variant]
         if variant != "none":
             path.write_bytes(
-                _convert(model, spec, variant, representative=representative, integer_io=integer_io and variant == "int8")
+                _convert(
+                    model, spec, variant, representative=representative, integer_io=integer_io and variant == "int8"
+                )
             )
         runner = LiteRTRunner(path, num_threads=threads)
         worst, tolerance = _parity(model_fn, runner, parity_inputs, variant, atol)
@@ -346,11 +401,14 @@ def measure_variants(
         if quality is not None:
             value = float(quality.score(runner))
             entry[quality.metric] = value
-            entry["loss"] = round((result["keras"][quality.metric] - value) * quality.points_per_unit, 4) + 0.0
+            entry["loss"] = quality.loss(result["keras"][quality.metric], value)
         result["variants"][variant] = entry
-    none = result["variants"]["none"]
+    # Sizes are compared with the float32 file of the converter the variants come from: the shipped
+    # model.tflite may come from Keras' own exporter, which can store more than the weights.
+    reference = len(_convert(model, spec, "none"))
+    result["float32_bytes_same_converter"] = reference
     for entry in result["variants"].values():
-        entry["size_ratio"] = round(entry["bytes"] / none["bytes"], 4)
+        entry["size_ratio"] = round(entry["bytes"] / reference, 4)
         entry["latency_ratio_keras"] = round(entry["latency_ms"] / max(result["keras"]["latency_ms"], 1e-9), 4)
     if quality is not None:
         for variant, entry in result["variants"].items():
@@ -366,7 +424,7 @@ def measure_variants(
 def variants_table(litert: dict) -> str:
     """The variants as a text table: file, size, latency, the metric and its loss."""
     metric = litert.get("metric")
-    header = ["variant", "file", "KB", "size", "latency ms", "x keras"]
+    header = ["variant", "file", "KB", "x float32", "latency ms", "x keras"]
     if metric:
         header += [metric, f"loss ({litert['unit']})"]
     rows = [header]
@@ -381,13 +439,14 @@ def variants_table(litert: dict) -> str:
             f"{e['bytes'] / 1024:.0f}",
             f"{e['size_ratio']:.2f}",
             f"{e['latency_ms']:.2f}",
-            f"{e['latency_ratio_keras']:.2f}",
+            f"{e['latency_ratio_keras']:.3g}",
         ]
         if metric:
             row += [f"{e[metric]:.4f}", f"{e['loss']:+.3f}"]
         rows.append(row)
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in rows]
-    note = f"LiteRT variants ({litert['threads']} XNNPACK threads; {litert['latency']}"
+    note = f"LiteRT variants ({litert['threads']} XNNPACK threads; latency: {litert['latency']}"
     note += f"; {metric} on {litert['data']})" if metric else ")"
+    note += f"\n(x float32: the size over {litert['float32_bytes_same_converter'] / 1024:.0f} KB, the float32 file of the same converter)"
     return "\n".join([note, *lines])

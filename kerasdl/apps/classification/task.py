@@ -354,6 +354,15 @@ class Classification(Task):
 
     # ------------------------------------------------------------ export
 
+    def _litert_quality(self):
+        """Accuracy on the test part of the run's split; int8 calibrated on its training part."""
+        from kerasdl.apps.classification.serving import model_input_size
+        from kerasdl.export.quantize import accuracy_quality
+
+        size, channels = model_input_size(self._require_model())
+        split, *_ = self._split(None, None, None, None, size=size, channels=channels)
+        return accuracy_quality(split.test.x, split.test.y, split.train.x, data=f"the test part of {split.source}")
+
     def _serving(self, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> ServingSpec:
         """Encoded images in, the class out (``serving_default``); raw pixels in (``serving_float``, LiteRT).
 

@@ -401,6 +401,41 @@ class Sentiment(Task):
 
     # ------------------------------------------------------------ export
 
+    def _litert_quality(self):
+        """Accuracy on the run's test texts (a seeded 2,000 at most); int8 calibrated on its training texts."""
+        import numpy as np
+
+        from kerasdl.apps.sentiment import serving
+        from kerasdl.export.quantize import CALIBRATION_SAMPLES, accuracy_quality
+
+        model = self._text_model()
+        split, _ = self._split(
+            None,
+            dataset=None,
+            test_data=None,
+            dataset_file=None,
+            text_column=None,
+            label_column=None,
+            split_seed=None,
+            recorded=self.state,
+        )
+        rng = np.random.default_rng(0)
+        test = np.sort(rng.permutation(len(split.test))[:2000])
+        train = rng.permutation(len(split.train))[:CALIBRATION_SAMPLES]
+
+        def ids(texts, index, size):  # batches as evaluate makes them: ids padded to the longest text
+            return [
+                serving.tokenize(model, [texts[i] for i in index[j : j + size]]).numpy()
+                for j in range(0, len(index), size)
+            ]
+
+        return accuracy_quality(
+            ids(split.test.texts, test, 64),
+            np.asarray(split.test.y)[test],
+            ids(split.train.texts, train, 1),
+            data=f"the test part of {split.source}",
+        )
+
     def _serving(self) -> ServingSpec:
         import tensorflow as tf
 
