@@ -126,15 +126,18 @@ def _model_file(run: pathlib.Path) -> pathlib.Path:
 
 def measure(name: str, plan: dict, quick: bool) -> dict:
     """Trains the model if the app benchmark did not, exports it with every variant, returns what was measured."""
-    run = plan["run"]
-    trained_by = "the app benchmark (runs/bench)"
-    if quick or not _model_file(run).is_file():
-        run = RUNS / "litert" / name if not plan.get("own_run") else run
-        trained_by = "this benchmark, short schedule: " + " ".join(map(str, plan["train"]))
+    own = plan["run"] if plan.get("own_run") else RUNS / "litert" / name
+    if quick:  # a smoke run's tiny models never stand in for the real ones
+        own = RUNS / "litert_quick" / name
+    schedule = "this benchmark, short schedule: " + " ".join(map(str, plan["train"]))
+    found = [(run, by) for run, by in ((plan["run"], "the app benchmark (runs/bench)"), (own, schedule))]
+    found = [(run, by) for run, by in found if _model_file(run).is_file()]
+    if quick or not found:
         train = plan["train"] + (["--epochs", "1", "--steps-per-epoch", "5"] if quick else [])
         start = time.perf_counter()
-        kerasdl(plan["app"], "train", *train, "--run-dir", run, "--restart")
-        trained_by += f" ({time.perf_counter() - start:.0f} s)"
+        kerasdl(plan["app"], "train", *train, "--run-dir", own, "--restart")
+        found = [(own, f"{schedule} ({time.perf_counter() - start:.0f} s)")]
+    run, trained_by = found[0]
     if not _model_file(run).is_file():
         return {"status": "not available", "note": f"no model in {run}"}
     start = time.perf_counter()

@@ -89,6 +89,9 @@ class LiteRTQuality:
         parity_inputs: Realistic inputs for the parity check (default: the export's samples).
         higher_is_better: False for a metric such as a Fréchet distance: a variant's loss is then
             how much it rose.
+        calibration: What calibrates int8, for ``metadata.json`` (default: training samples).
+        refused: ``{variant: why}`` for variants the app's model cannot take (an input that must
+            not be quantized); asking for one is refused with that reason before anything is written.
     """
 
     metric: str
@@ -101,6 +104,8 @@ class LiteRTQuality:
     points_per_unit: float = 1.0
     parity_inputs: np.ndarray | None = None
     higher_is_better: bool = True
+    calibration: str | None = None
+    refused: dict = dataclasses.field(default_factory=dict)
 
     def loss(self, reference: float, value: float) -> float:
         """How much worse ``value`` is than ``reference``, in ``unit`` (negative: better)."""
@@ -338,10 +343,12 @@ def measure_variants(
     def model_fn(x):
         return keras_reference(model, x)
 
-    calibration = "none"
     if quality is not None:
+        for variant in variants:
+            if variant in quality.refused:
+                raise UserInputError(f"--quantize {variant}: {quality.refused[variant]}")
         representative = quality.representative
-        calibration = f"{CALIBRATION_SAMPLES} samples of the training data at most, seeded"
+        calibration = quality.calibration or f"{CALIBRATION_SAMPLES} samples of the training data at most, seeded"
         parity_inputs = quality.parity_inputs if quality.parity_inputs is not None else sample_inputs
         latency_input = quality.latency_input
     else:
@@ -413,8 +420,9 @@ def measure_variants(
     if quality is not None:
         for variant, entry in result["variants"].items():
             if variant != "none" and entry["loss"] > limit:
+                change = "loses" if quality.higher_is_better else "worsens"
                 raise QuantizationLossError(
-                    f"the {variant} LiteRT variant loses {entry['loss']:.3g} {quality.unit} of {quality.metric} "
+                    f"the {variant} LiteRT variant {change} {quality.metric} by {entry['loss']:.3g} {quality.unit} "
                     f"on {quality.data} (keras {result['keras'][quality.metric]:.4g}, {variant} "
                     f"{entry[quality.metric]:.4g}) > --max-loss {limit:g}; nothing was exported"
                 )

@@ -130,6 +130,23 @@ def test_cli_evaluate_predict_export(trained, chdir_tmp, cli):
     )
 
 
+@pytest.mark.slow
+def test_cli_export_quantized_variants_scored_by_the_apps_metric(trained, chdir_tmp, cli):
+    """Every app exports a quantized file (int8 where its model takes it) and scores it by its own metric."""
+    case, run_dir, name = trained["case"], trained["task"].run_dir, trained["task"].name
+    variant = case.quantize
+    flags = ["--quantize", variant, "--max-loss", "1e9"]  # a tiny model: measure, do not refuse
+    code, out, err = cli([name, "export", "--run-dir", run_dir, "--export-dir", "exports", *flags])
+    assert code == 0, err
+    litert = json.loads((chdir_tmp / "exports" / name / "1" / "metadata.json").read_text())["litert"]
+    metric = litert["metric"]
+    assert set(litert["variants"]) == {"none", variant} and metric in litert["keras"]
+    for entry in litert["variants"].values():
+        assert entry["parity_max_abs_diff"] <= entry["parity_tolerance"] and metric in entry
+    assert (chdir_tmp / "exports" / name / "1" / f"model_{variant}.tflite").is_file()
+    assert "LiteRT variants" in out and f"model_{variant}.tflite" in out
+
+
 # ---------------------------------------------------------------- bad input
 
 

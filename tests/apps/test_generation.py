@@ -97,6 +97,49 @@ def test_served_signatures(gan_run):
     assert meta["latent_dim"] == 4 and meta["image_shape"] == [8, 8, 1] and meta["class_names"] is None
 
 
+def check_quantized_variants(exported, variants):
+    """The metric in every variant and beside Keras; the float file draws Keras' images, so its distance is Keras'."""
+    litert = exported.metadata["litert"]
+    assert litert["metric"] == "frechet_distance" and litert["higher_is_better"] is False and litert["unit"] == "FD"
+    keras_distance = litert["keras"]["frechet_distance"]
+    assert keras_distance >= 0
+    assert set(litert["variants"]) == {"none", *variants}
+    for entry in litert["variants"].values():
+        assert (exported.path / entry["file"]).is_file()
+        assert entry["frechet_distance"] >= 0
+        # lower is better: the loss is how much a variant raised the distance
+        assert entry["loss"] == pytest.approx(entry["frechet_distance"] - keras_distance, abs=1e-3)
+    assert litert["variants"]["none"]["frechet_distance"] == pytest.approx(keras_distance, rel=1e-3, abs=1e-4)
+    return litert
+
+
+def test_quantized_gan_is_scored_by_its_frechet_distance(gan_run, tmp_path):
+    task = gan_run["task"]
+    with quiet_cli():
+        exported = task.export(tmp_path / "models", quantize="dynamic,int8", max_loss=float("inf"))
+    litert = check_quantized_variants(exported, ["dynamic", "int8"])
+    assert "PCA coefficients" in litert["data"]  # unlabelled images: no classifier to judge with
+    assert "2 samples" in litert["data"]  # as many as the test part's images
+    assert isinstance(litert["variants"]["int8"]["float_ops"], list)
+    # the Keras value is evaluate's Frechet distance: the same seeded noise, the same judge
+    report = task.evaluate(samples=500, nll_samples=0, baseline=False, output=tmp_path / "evaluation.json")
+    assert report.metrics["model"]["frechet_distance"] == pytest.approx(litert["keras"]["frechet_distance"], rel=1e-3)
+
+
+def test_quantized_conditional_vae_is_scored_by_its_judge(cvae_run, tmp_path):
+    # int8 is left out: the class index rides in the noise tensor's last column, whose int8 range
+    # the converter takes from the noise (about +-3), so classes above 3 are clipped (see the app).
+    task = cvae_run["task"]
+    with quiet_cli():
+        exported = task.export(tmp_path / "models", quantize="dynamic,float16", max_loss=float("inf"))
+    litert = check_quantized_variants(exported, ["dynamic", "float16"])
+    assert "LeNet-5" in litert["data"] and "balanced classes" in litert["data"]
+    assert (task.run_dir / "judge.keras").is_file()  # trained for the export, kept for evaluate
+    with pytest.raises(UserInputError, match="int8: a conditional generator takes its class index"):
+        task.export(tmp_path / "refused", quantize="int8")
+    assert not list((tmp_path / "refused" / "generation").iterdir())  # nothing written
+
+
 def test_conditional_model_needs_labels(tmp_path):
     with pytest.raises(UserInputError, match="conditional: it needs labelled images"):
         Generation("cgan", run_dir=tmp_path / "run").train(flat_folder(tmp_path), **TINY)

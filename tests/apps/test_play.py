@@ -264,6 +264,29 @@ def test_served_model_takes_the_same_actions_as_predict(trained, tmp_path):
     assert exported.metadata["env"] == "CartPole-v1" and exported.metadata["observation_shape"] == [4]
 
 
+@pytest.mark.slow
+def test_quantized_litert_variants_are_scored_by_their_mean_return(trained, tmp_path):
+    task = trained["task"]
+    with quiet_cli():
+        exported = task.export(tmp_path / "models", quantize="dynamic,int8", max_loss=float("inf"))
+    litert = exported.metadata["litert"]
+    assert litert["metric"] == "mean_return" and litert["unit"] == "return" and litert["higher_is_better"]
+    assert "10 episodes" in litert["data"] and "CartPole-v1" in litert["data"]
+    keras_return = litert["keras"]["mean_return"]
+    assert set(litert["variants"]) == {"none", "dynamic", "int8"}
+    for entry in litert["variants"].values():
+        assert (exported.path / entry["file"]).is_file()
+        assert 1 <= entry["mean_return"] <= 500  # CartPole: a reward per step, 500 steps at most
+        assert entry["loss"] == pytest.approx(keras_return - entry["mean_return"], abs=1e-3)
+    # the float file takes the Keras model's actions in the same seeded episodes
+    assert litert["variants"]["none"]["mean_return"] == pytest.approx(keras_return, rel=1e-6)
+    assert litert["variants"]["int8"]["float_ops"] == []  # two Dense layers: all int8
+    # the Keras value is evaluate's measure: its mean return over the same (first 10) episodes
+    with quiet_cli():
+        report = task.evaluate(episodes=10, baseline=False, output=tmp_path / "evaluation.json")
+    assert report.metrics[task.model_name]["mean"] == pytest.approx(keras_return, rel=1e-6)
+
+
 def test_python_api_rejects_bad_settings_before_the_run_folder(tmp_path):
     from kerasdl.errors import UserInputError
 

@@ -115,7 +115,7 @@ def test_a_variant_that_loses_too_much_refuses_the_export_and_leaves_nothing(tmp
         latency_input=evaluation[:1],
         max_loss=0.0,
     )
-    with pytest.raises(QuantizationLossError, match=r"the int8 LiteRT variant loses .* fidelity .* --max-loss 0"):
+    with pytest.raises(QuantizationLossError, match=r"the int8 LiteRT variant loses fidelity by .* --max-loss 0"):
         export(model, tmp_path, quality, quantize="int8")
     assert list((tmp_path / "tiny").iterdir()) == []  # no version, no temporary folder
     # the user's threshold replaces the app's default

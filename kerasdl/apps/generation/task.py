@@ -45,8 +45,20 @@ RECIPES = {
     ),
 }
 JUDGE_STEPS = 2000
+JUDGE_FEATURES = "LeNet-5 F6 (trained on the real images)"
+# Quantized LiteRT variants: the Frechet distance of this many samples (evaluate's seeded noise and
+# labels) to as many test images; a variant may raise it by 5% of the Keras generator's.
+QUALITY_SAMPLES = 500
+QUALITY_RELATIVE_LOSS = 0.05
+QUALITY_BATCH = 100
+CALIBRATION_SEED = 1
 CONDITIONAL_BUILDERS = ("cvae", "cgan")
 VAE_BUILDERS = ("vae", "cvae")
+
+
+def _default_judge_steps(found) -> int:
+    """``evaluate``'s default judge training: 5 passes over the training images in batches of 128, at most 2,000 steps."""
+    return min(JUDGE_STEPS, math.ceil(5 * len(found.train) / 128))
 
 
 def gan_optimizer(schedule):
@@ -315,12 +327,9 @@ class Generation(Task):
             )
         count = max(2, min(samples, len(found.test)))
         if judge_steps is None:
-            judge_steps = min(JUDGE_STEPS, math.ceil(5 * len(found.train) / 128))
+            judge_steps = _default_judge_steps(found)
         if found.labelled:
-            judge, features = (
-                self._judge(found, steps=judge_steps, verbose=0),
-                "LeNet-5 F6 (trained on the real images)",
-            )
+            judge, features = self._judge(found, steps=judge_steps, verbose=0), JUDGE_FEATURES
         else:
             from kerasdl.apps.generation.judge import PixelJudge
 
@@ -552,6 +561,117 @@ class Generation(Task):
                 + (" (the last column: the class index)" if info.classes else "")
                 + f" -> output: [batch, {h}, {w}, {c}] in [0, 1]",
             },
+        )
+
+    def _scoring_judge(self, found):
+        """``(judge, features)`` for ``found``: the run's judge when it was trained on these images, else a new one.
+
+        The run's ``judge.keras`` is what ``evaluate`` last scored with (whatever its steps);
+        without one, it is trained with ``evaluate``'s default steps and kept, as ``evaluate``
+        would. Unlabelled images get the pixels' PCA, as in ``evaluate``.
+        """
+        from kerasdl.apps.generation.judge import Judge, PixelJudge
+        from kerasdl.files import read_json
+
+        if not found.labelled:
+            return PixelJudge(found.train), PixelJudge.description
+        path, record_path = self.run_dir / "judge.keras", self.run_dir / "judge.json"
+        if path.is_file() and record_path.is_file():
+            record = read_json(record_path)
+            if record.get("source") == found.source and record.get("train_images") == len(found.train):
+                return Judge.load(path), JUDGE_FEATURES
+        return self._judge(found, steps=_default_judge_steps(found), verbose=0), JUDGE_FEATURES
+
+    def _litert_quality(self):
+        """The Fréchet distance of 500 samples to the test images, drawn through the LiteRT file.
+
+        The app's own measure (``evaluate``'s): the generator's images from 500 rows of seeded
+        standard-normal noise (and balanced class indices for a conditional model), the noise
+        and labels ``evaluate(samples=500)`` draws, read through the run's judge
+        (LeNet-5's F6 features; the pixels' PCA for unlabelled images) against as many test
+        images (all of them when fewer). Every file draws from the same noise, so a difference
+        is the file's alone, not the sampling's. The judge is the run's ``judge.keras`` when
+        ``evaluate`` trained one on these images; else it is trained here (``evaluate``'s
+        default steps) and kept for ``evaluate``.
+
+        Lower is better, so the loss is how much a variant raises the distance
+        (``higher_is_better=False``). The default ``max_loss`` is 5% of the Keras generator's
+        distance, computed here: the distance's scale depends on the feature space and the data
+        (130 to 170 for a VAE or DCGAN trained 5-10 epochs on digits, in LeNet's features; other
+        values in PCA coefficients), so an absolute threshold would mean nothing across runs.
+        int8 moved those by less than 0.1 (0.05%). A PSNR of the variant's images
+        against the Keras generator's was the alternative: cheap and judge-free, but not what
+        the app measures, and infinite for Keras against itself, so no loss can be taken from
+        it.
+
+        int8 is calibrated on 200 other rows of standard-normal noise (seed 1). A conditional
+        model is refused int8: the class index rides in the input tensor's last column, whose
+        int8 range the converter takes from the noise columns (about -2.7 to 3.1 on digits), so
+        classes 4 to 9 would be clipped to 3 (measured: their images came out as class 3's).
+        Its dynamic and float16 files keep float activations and take the index exactly.
+        """
+        import numpy as np
+
+        from kerasdl.apps.generation.evaluation import prior_noise, sample_labels
+        from kerasdl.apps.generation.generating import generate
+        from kerasdl.export.quantize import CALIBRATION_SAMPLES, LiteRTQuality
+        from kerasdl.metrics.generative import frechet_distance
+        from kerasdl.models.generative import generative_info
+
+        model = self._require_model()
+        info = generative_info(model)
+        found = self._data(None, None, None, None)
+        if found.image_shape != tuple(info.image_shape):
+            h, w, c = info.image_shape
+            raise UserInputError(f"the model draws {h}x{w}x{c} images but {found.source} has {found.image_shape}")
+        count = min(QUALITY_SAMPLES, len(found.test))
+        if count < 2:
+            raise UserInputError(
+                f"the test part of {found.source} has {len(found.test)} image; the Fréchet distance that scores "
+                "quantized LiteRT files needs at least 2 (export without --quantize)"
+            )
+        judge, features = self._scoring_judge(found)
+        real = judge.features(found.test[:count])
+        noise = prior_noise(count, info.latent_dim, seed=0)
+        labels = sample_labels(count, info.classes, seed=0) if info.classes else None
+        inputs = noise if labels is None else np.concatenate([noise, labels[:, None].astype(np.float32)], axis=1)
+
+        def distance(images) -> float:
+            return float(frechet_distance(judge.features(np.clip(images, 0.0, 1.0)), real))
+
+        def score(predict) -> float:
+            return distance(
+                np.concatenate([predict(inputs[i : i + QUALITY_BATCH]) for i in range(0, count, QUALITY_BATCH)])
+            )
+
+        max_loss = round(QUALITY_RELATIVE_LOSS * distance(generate(model, noise, labels)), 4)
+
+        def representative():
+            rng = np.random.default_rng(CALIBRATION_SEED)
+            for i in range(CALIBRATION_SAMPLES):
+                row = rng.standard_normal((1, info.latent_dim)).astype(np.float32)
+                if info.classes:
+                    row = np.concatenate([row, np.full((1, 1), i % info.classes, np.float32)], axis=1)
+                yield row
+
+        classes = ", balanced classes" if info.classes else ""
+        return LiteRTQuality(
+            metric="frechet_distance",
+            data=f"{count} samples (seeded noise{classes}) vs {count} test images of {found.source}; {features}",
+            score=score,
+            representative=representative,
+            latency_input=inputs[:1],
+            max_loss=max_loss,
+            unit="FD",
+            parity_inputs=inputs[:8],
+            higher_is_better=False,
+            calibration=f"{CALIBRATION_SAMPLES} rows of standard-normal noise, seed {CALIBRATION_SEED}",
+            refused={
+                "int8": "a conditional generator takes its class index in the input's last column, which int8 "
+                "would quantize with the noise (classes above 3 clipped); export dynamic or float16"
+            }
+            if info.classes
+            else {},
         )
 
     @staticmethod

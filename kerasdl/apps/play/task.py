@@ -24,6 +24,17 @@ RECIPES = {
     ),
 }
 NOT_USED = {"patience": 0, "warmup_steps": 0}  # TrainConfig settings a Q-learning run has no use for
+# Quantized LiteRT variants are scored on evaluate's first episodes (its default reset seeds), each cut
+# at a step cap so that an Atari game stays quick; int8 is calibrated on other episodes' observations.
+QUALITY_EPISODES = 10
+QUALITY_SEED = 1_000_000
+QUALITY_MAX_STEPS = 1_000
+QUALITY_RELATIVE_LOSS = 0.05
+QUALITY_STANDARD_ERRORS = 2.0
+CALIBRATION_EPISODES = 4
+CALIBRATION_SEED = 2_000_000
+CALIBRATION_EPSILON = 0.1
+PARITY_OBSERVATIONS = 8
 
 
 class Play(Task):
@@ -549,6 +560,124 @@ class Play(Task):
             },
         )
 
+    def _litert_quality(self):
+        """The mean return over evaluate's first 10 episodes, playing with the LiteRT file's Q-values.
+
+        The metric is ``evaluate``'s: the policy takes the argmax of the file's Q-values (one
+        batched call for the episodes still running, as ``evaluate`` does), with the run's
+        evaluation epsilon, in the episodes reset with seeds 1,000,000 to 1,000,009. Each
+        episode is cut at 1,000 steps, which CartPole (500) never reaches but keeps an Atari
+        game quick; below that cap the Keras value is the mean of ``evaluate(episodes=10)``.
+        The episodes, and the exploration's random actions, are the same for every file, so a
+        difference comes from the file alone; but a policy is a chain of argmaxes, so one
+        action flipped near a tie of two Q-values can change the rest of an episode.
+
+        The default ``max_loss`` is the larger of 5% of the Keras model's |mean return| and twice
+        the standard error of a difference of two 10-episode means, 2 x sqrt(2) x std / sqrt(10)
+        with the std of the Keras returns: once a flipped action sends the episodes their own way,
+        an equally good policy's mean differs by that much, and falls by more than twice it once
+        in 40 times; 5% holds when every episode returns the same (a solved CartPole's 500s).
+        A return is in the environment's own units, so no fixed number would do across games.
+        The Keras episodes are played once here for it.
+
+        int8 is calibrated on up to 200 observations, 25 drawn (a seeded reservoir) from each of 8
+        other episodes: 4 played by the Keras model with 10% random actions, the states a policy
+        visits, and 4 by random actions, whose states go further (a falling pole): an activation
+        range calibrated on greedy play alone clips the Q-values of such states. The parity check
+        runs on 8 observations of the Keras model's scored episodes (a seeded sample): a state
+        beyond every calibration episode (the export's samples take random steps from the
+        start, and one of them spins the pole faster than 4 random episodes did) can miss by
+        more than int8's 20% tolerance although the policy never goes there; the return judges
+        the states it does visit.
+        """
+        import numpy as np
+
+        from kerasdl.export.quantize import CALIBRATION_SAMPLES, LiteRTQuality
+        from kerasdl.rl.agent import greedy_actions
+        from kerasdl.rl.environments import make_environment
+
+        model = self._require_model()
+        actions = int(model.output_shape[-1])
+        epsilon = float((self.state.get("settings") or {}).get("eval_epsilon", 0.0))
+        seeds = [QUALITY_SEED + i for i in range(QUALITY_EPISODES)]
+
+        def returns(predict, seen=None) -> np.ndarray:
+            played = _capped_episodes(
+                self.env,
+                lambda observations: np.argmax(predict(np.asarray(observations, np.float32)), axis=1),
+                seeds,
+                epsilon=epsilon,
+                actions=actions,
+                max_steps=QUALITY_MAX_STEPS,
+                seen=seen,
+            )
+            return played["returns"]
+
+        def score(predict) -> float:
+            return float(np.mean(returns(predict)))
+
+        visited = _Reservoir(PARITY_OBSERVATIONS, seed=QUALITY_SEED)
+        keras_returns = returns(
+            lambda x: np.asarray(model.predict_on_batch(x)), seen=lambda observations, _: visited.extend(observations)
+        )
+        # the standard error of a difference of two means of len(seeds) independent episodes
+        standard_error = float(np.std(keras_returns) * np.sqrt(2 / len(keras_returns)))
+        max_loss = round(
+            max(QUALITY_STANDARD_ERRORS * standard_error, QUALITY_RELATIVE_LOSS * abs(float(np.mean(keras_returns)))),
+            4,
+        )
+
+        def collect(first_seed, exploration, decide) -> list:
+            """``CALIBRATION_SAMPLES / 8`` observations of each of ``CALIBRATION_EPISODES`` episodes."""
+            kept = [
+                _Reservoir(CALIBRATION_SAMPLES // (2 * CALIBRATION_EPISODES), seed=first_seed + i)
+                for i in range(CALIBRATION_EPISODES)
+            ]
+
+            def keep(observations, alive):
+                for observation, i in zip(observations, alive):
+                    kept[i].extend([observation])
+
+            _capped_episodes(
+                self.env,
+                decide,
+                [first_seed + i for i in range(CALIBRATION_EPISODES)],
+                epsilon=exploration,
+                actions=actions,
+                max_steps=QUALITY_MAX_STEPS,
+                seen=keep,
+            )
+            return [observation for reservoir in kept for observation in reservoir.items]
+
+        pool: list = []
+
+        def representative():
+            if not pool:
+                pool.extend(collect(CALIBRATION_SEED, CALIBRATION_EPSILON, lambda o: greedy_actions(model, o)))
+                pool.extend(collect(CALIBRATION_SEED + CALIBRATION_EPISODES, 1.0, lambda o: np.zeros(len(o), int)))
+            return (observation[None] for observation in pool)
+
+        env = make_environment(self.env, seed=0)
+        try:
+            first = np.asarray(env.reset(seed=0)[0], np.float32)[None]
+        finally:
+            env.close()
+        return LiteRTQuality(
+            metric="mean_return",
+            data=(
+                f"{self.env}, {QUALITY_EPISODES} episodes (reset seeds {seeds[0]}-{seeds[-1]}, evaluate's first), "
+                f"epsilon {epsilon:g}, at most {QUALITY_MAX_STEPS} steps each"
+            ),
+            score=score,
+            representative=representative,
+            latency_input=first,
+            max_loss=max_loss,
+            unit="return",
+            parity_inputs=np.stack(visited.items),
+            calibration=f"{CALIBRATION_SAMPLES} observations of {2 * CALIBRATION_EPISODES} episodes: half played by "
+            f"the model at epsilon {CALIBRATION_EPSILON:g}, half random",
+        )
+
     @staticmethod
     def serving_inputs(inputs):
         """``serving_default``'s argument from what ``predict`` takes (the shape is read from the files)."""
@@ -563,6 +692,72 @@ class Play(Task):
     def serving_outputs(outputs) -> list:
         actions, q_values = outputs["action"].numpy(), outputs["q_values"].numpy()
         return [{"action": int(a), "q_values": q.tolist()} for a, q in zip(actions, q_values)]
+
+
+class _Reservoir:
+    """A seeded uniform sample of at most ``size`` of the observations it is given (Vitter's algorithm R), as float32."""
+
+    def __init__(self, size: int, *, seed: int):
+        import numpy as np
+
+        self.size, self.items, self.seen = size, [], 0
+        self._rng = np.random.default_rng(seed)
+
+    def extend(self, observations) -> None:
+        import numpy as np
+
+        for observation in observations:
+            if len(self.items) < self.size:
+                self.items.append(np.array(observation, np.float32))
+            else:
+                slot = int(self._rng.integers(self.seen + 1))
+                if slot < self.size:
+                    self.items[slot] = np.array(observation, np.float32)
+            self.seen += 1
+
+
+def _capped_episodes(env_id, decide, seeds, *, epsilon, actions, max_steps, seen=None) -> dict:
+    """One episode per reset seed, side by side, each cut at ``max_steps``: ``run_episodes`` with a step cap.
+
+    The environments, their seeds and the exploration's random numbers are ``run_episodes``'s
+    (``seeds`` consecutive from ``seeds[0]``), so below the cap the returns are the same.
+
+    Args:
+        env_id: the environment.
+        decide: maps a ``[n, ...]`` batch of observations to ``[n]`` actions.
+        seeds: a reset seed per episode.
+        epsilon: probability of a random action at each step.
+        actions: number of actions.
+        max_steps: the most steps an episode may take (gymnasium's ``TimeLimit``).
+        seen: called with each batch of observations and their episodes' indices (``alive``)
+            before the actions are chosen.
+
+    Returns:
+        ``play_side_by_side``'s result.
+    """
+    import numpy as np
+    from gymnasium.wrappers import TimeLimit
+
+    from kerasdl.rl.environments import make_environment
+    from kerasdl.rl.episodes import play_side_by_side
+
+    rng = np.random.default_rng(seeds[0])
+    envs = [TimeLimit(make_environment(env_id, seed=s), max_episode_steps=max_steps) for s in seeds]
+
+    def act(observations, alive):
+        if seen is not None:
+            seen(observations, alive)
+        chosen = np.asarray(decide(observations))
+        if epsilon > 0:
+            explore = rng.random(len(alive)) < epsilon
+            chosen = np.where(explore, rng.integers(0, actions, len(alive)), chosen)
+        return chosen
+
+    try:
+        return play_side_by_side(envs, act, seeds)
+    finally:
+        for env in envs:
+            env.close()
 
 
 def _summary(returns) -> dict:
