@@ -18,6 +18,7 @@ refuses the export.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import pathlib
 import statistics
@@ -39,6 +40,7 @@ FILES = {
 # on the parity inputs. It catches a broken file (garbage weights, a dropped op), not a small loss:
 # the quality metric and max_loss judge that.
 RELATIVE_TOLERANCE = {"float16": 0.01, "dynamic": 0.1, "int8": 0.2}
+MASK_SCALE = 1e3  # an int8 step this large spans about 2.5e5: no activation's range, a mask's fill value
 LATENCY_THREADS = 2
 LATENCY_REPEATS = 20
 CALIBRATION_SAMPLES = 200
@@ -212,14 +214,14 @@ class LiteRTRunner:
         return self.output()
 
 
-def _convert(model, spec, variant: str, *, representative=None, integer_io: bool = False) -> bytes:
+def _converter(model, spec, variant: str, *, representative=None, integer_io: bool = False):
     import tensorflow as tf
 
     from kerasdl.export.litert import concrete_converter
 
     converter = concrete_converter(model, spec)
     if variant == "none":
-        return converter.convert()
+        return converter
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     if variant == "float16":
         converter.target_spec.supported_types = [tf.float16]
@@ -232,7 +234,53 @@ def _convert(model, spec, variant: str, *, representative=None, integer_io: bool
         if integer_io:
             converter.inference_input_type = tf.int8
             converter.inference_output_type = tf.int8
-    return converter.convert()
+    return converter
+
+
+def _mask_ranged(content: bytes) -> list[str]:
+    """The tensors of an int8 file whose int8 step exceeds ``MASK_SCALE``: they hold a mask's fill value."""
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    interpreter = Interpreter(
+        model_content=content, experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
+    )
+    return sorted(t["name"] for t in interpreter.get_tensor_details() if t["quantization"][0] > MASK_SCALE)
+
+
+def convert_variant(model, spec, variant: str, *, representative=None, integer_io: bool = False) -> tuple[bytes, list]:
+    """One LiteRT file of ``variant`` (``none``, ``dynamic``, ``float16``, ``int8``).
+
+    int8 with a masked attention: Keras fills masked scores with the float32 minimum, and the
+    converter gives the fill, the scores and what follows one int8 range of about 1e38, in which
+    every score rounds to the same level (a translator's BLEU fell from 67.6 to 2.7). Those
+    tensors, found by their int8 step, are converted again kept in float, with the softmax, by
+    ``tf.lite.experimental.QuantizationDebugger`` (the converter's selective quantization).
+
+    Returns:
+        ``(file content, the tensors kept float because of a mask)``.
+    """
+    import tensorflow as tf
+
+    options = {"representative": representative, "integer_io": integer_io}
+    content = _converter(model, spec, variant, **options).convert()
+    if variant != "int8":
+        return content, []
+    masked = _mask_ranged(content)
+    if not masked:
+        return content, []
+    converter = _converter(model, spec, variant, **options)  # a fresh one: a converted converter cannot debug
+    debugger = tf.lite.experimental.QuantizationDebugger(
+        converter=converter,
+        debug_dataset=converter.representative_dataset,
+        debug_options=tf.lite.experimental.QuantizationDebugOptions(
+            denylisted_nodes=masked, denylisted_ops=["SOFTMAX"]
+        ),
+    )
+    return debugger.get_nondebug_quantized_model(), masked
+
+
+def _convert(model, spec, variant: str, **options) -> bytes:
+    return convert_variant(model, spec, variant, **options)[0]
 
 
 def float_ops(path: str | os.PathLike) -> list[str]:
@@ -375,7 +423,7 @@ def measure_variants(
             data=quality.data,
             unit=quality.unit,
             higher_is_better=quality.higher_is_better,
-            max_loss=limit,
+            max_loss=limit if math.isfinite(limit) else None,  # None: no limit (strict JSON has no Infinity)
             calibration=calibration,
         )
         result["keras"][quality.metric] = float(quality.score(model_fn))
@@ -383,12 +431,12 @@ def measure_variants(
         result["calibration"] = calibration
     for variant in variants:
         path = folder / FILES[variant]
+        masked = []
         if variant != "none":
-            path.write_bytes(
-                _convert(
-                    model, spec, variant, representative=representative, integer_io=integer_io and variant == "int8"
-                )
+            content, masked = convert_variant(
+                model, spec, variant, representative=representative, integer_io=integer_io and variant == "int8"
             )
+            path.write_bytes(content)
         runner = LiteRTRunner(path, num_threads=threads)
         worst, tolerance = _parity(model_fn, runner, parity_inputs, variant, atol)
         if not worst <= tolerance:
@@ -405,6 +453,8 @@ def measure_variants(
         if variant == "int8":
             entry["float_ops"] = float_ops(path)  # ops without an int8 kernel, left float
             entry["integer_io"] = bool(integer_io)
+            if masked:  # see convert_variant
+                entry["kept_float_for_attention_masks"] = len(masked)
         if quality is not None:
             value = float(quality.score(runner))
             entry[quality.metric] = value

@@ -4,6 +4,7 @@ The end-to-end runs train tiny models for a few steps: the point is every output
 artifact a user gets, not caption quality (the benchmark measures that).
 """
 
+import dataclasses
 import json
 import pathlib
 
@@ -227,6 +228,50 @@ def test_saved_model_bytes_in_captions_out(trained, saved_model):
 def test_saved_model_rejects_corrupt_bytes(saved_model, payload):
     with pytest.raises(tf.errors.InvalidArgumentError, match="(?i)image|png|format"):
         saved_model.signatures["serving_default"](image_bytes=tf.constant([payload]))
+
+
+@pytest.mark.slow
+def test_quantized_litert_encoders_score_bleu4(trained, tmp_path):
+    task = Captioning.from_run(trained["work"] / RUN_DIR)
+    result = task.export(tmp_path, quantize="dynamic,int8", max_loss=float("inf"))
+    litert = json.loads((result.path / "metadata.json").read_text())["litert"]
+    assert (litert["metric"], litert["unit"]) == ("bleu4", "points")
+    assert litert["data"] == f"2 of the 2 test images of {trained['data']}, greedy"
+    keras_bleu4 = litert["keras"]["bleu4"]
+    assert 0 <= keras_bleu4 <= 1
+    files = {"none": "model.tflite", "dynamic": "model_dynamic.tflite", "int8": "model_int8.tflite"}
+    assert set(litert["variants"]) == set(files)
+    for variant, file in files.items():
+        entry = litert["variants"][variant]
+        assert entry["file"] == file and (result.path / file).is_file() and 0 <= entry["bleu4"] <= 1, variant
+        assert entry["loss"] == pytest.approx((keras_bleu4 - entry["bleu4"]) * 100, abs=1e-3)  # points of BLEU-4
+    assert abs(litert["variants"]["none"]["bleu4"] - keras_bleu4) <= 0.005
+    int8 = litert["variants"]["int8"]
+    assert "CONV_2D" not in int8["float_ops"] and not int8["integer_io"]  # the encoder's convolutions run in int8
+
+
+@pytest.mark.slow
+def test_an_encoder_variant_that_loses_bleu4_refuses_the_export(trained, tmp_path, monkeypatch):
+    """A variant scored lower than Keras by more than 1 point of BLEU-4 (0.01) refuses the export, leaving nothing.
+
+    The tiny model's own BLEU-4 on two images depends on the order the tests train it in (it can be 0, when nothing
+    can lose): the LiteRT files are scored a whole BLEU-4 (100 points) lower than they get instead.
+    """
+    from kerasdl.export import QuantizationLossError
+    from kerasdl.export.quantize import LiteRTRunner
+
+    task = Captioning.from_run(trained["work"] / RUN_DIR)
+    quality = task._litert_quality()
+    assert (quality.max_loss, quality.points_per_unit, quality.unit) == (1.0, 100.0, "points")
+
+    def lower(predict):
+        return quality.score(predict) - (1.0 if isinstance(predict, LiteRTRunner) else 0.0)
+
+    monkeypatch.setattr(task, "_litert_quality", lambda: dataclasses.replace(quality, score=lower))
+    with pytest.raises(QuantizationLossError, match="the dynamic LiteRT variant loses") as refused:
+        task.export(tmp_path, quantize="dynamic")  # the app's default: at most 1 point
+    assert "bleu4" in str(refused.value) and "100 points" in str(refused.value)
+    assert not (tmp_path / "captioning").exists() or not list((tmp_path / "captioning").iterdir())
 
 
 @pytest.mark.slow

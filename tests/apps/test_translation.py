@@ -5,6 +5,7 @@ corpus; the point is every output a user gets, a SavedModel that takes and retur
 exactly as the in-process translate function does, and a LiteRT file that agrees with it.
 """
 
+import dataclasses
 import io
 import json
 import pathlib
@@ -18,7 +19,8 @@ from kerasdl.apps.translation import Translation, data, figures, recipes, servin
 from kerasdl.data.sentence_pairs import read_tsv_pairs
 from kerasdl.data.subword import END_ID, START_ID
 from kerasdl.errors import UserInputError
-from kerasdl.export import run_tflite
+from kerasdl.export import QuantizationLossError, run_tflite
+from kerasdl.export.quantize import LiteRTRunner
 from kerasdl.export.saved_model import load_serving_signature
 from kerasdl.models.seq2seq import rnn_seq2seq, transformer_seq2seq
 from tests.helpers import files_under, run_app, run_cli
@@ -181,6 +183,83 @@ def test_greedy_and_beam_outputs_end(in_run, translator, sampler):
     for row in out:
         assert row[0] == START_ID and END_ID in row[1:]
         assert not row[list(row).index(END_ID) + 1 :].any()
+
+
+@pytest.mark.slow
+def test_quantized_litert_variants_score_the_greedy_loop_bleu(translator, tmp_path):
+    result = translator.export(tmp_path, quantize="dynamic,float16", max_loss=float("inf"))
+    litert = json.loads((result.path / "metadata.json").read_text())["litert"]
+    assert (litert["metric"], litert["unit"]) == ("bleu", "points")
+    assert litert["data"].startswith("100 of the ") and "test.tsv" in litert["data"]  # the run's own test split
+    keras_bleu = litert["keras"]["bleu"]
+    assert 20 < keras_bleu <= 100  # a few seconds of training already translate much of the generated corpus
+    files = {"none": "model.tflite", "dynamic": "model_dynamic.tflite", "float16": "model_float16.tflite"}
+    assert set(litert["variants"]) == set(files)
+    for variant, file in files.items():
+        entry = litert["variants"][variant]
+        assert entry["file"] == file and (result.path / file).is_file() and 0 <= entry["bleu"] <= 100, variant
+    assert abs(litert["variants"]["none"]["bleu"] - keras_bleu) <= 0.5  # logits within 1e-3: a near-tie may flip
+    with pytest.raises(UserInputError, match="token ids"):  # int8 input cannot hold the ids
+        translator.export(tmp_path, quantize="int8", integer_io=True)
+
+
+@pytest.mark.slow
+def test_int8_conversion_keeps_the_token_ids_float(translator, tmp_path):
+    """The int8 file takes float ids and casts them to int32 first: no id is quantized (256 levels for 400 pieces)."""
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    from kerasdl.export.quantize import _convert, float_ops
+
+    S, T = translator.source_length, translator.target_length
+    ids_model = serving.token_ids_model(translator.model, source_length=S, target_length=T)
+    path = tmp_path / "model_int8.tflite"
+    representative = translator._litert_quality().representative
+    path.write_bytes(
+        _convert(ids_model, tf.TensorSpec([None, S + T], tf.float32), "int8", representative=representative)
+    )
+    interpreter = Interpreter(
+        model_path=str(path), experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
+    )
+    source = interpreter.get_input_details()[0]
+    assert source["dtype"] == np.float32 and source["quantization"] == (0.0, 0)
+    readers = [op["op_name"] for op in interpreter._get_ops_details() if source["index"] in op["inputs"]]
+    assert readers == ["CAST"] and "CAST" in float_ops(path)
+
+
+@pytest.mark.slow
+def test_int8_litert_variant_keeps_the_bleu(translator, tmp_path):
+    # Without the attention masks' tensors kept float, int8 gave every masked score one level (BLEU ~3)
+    result = translator.export(tmp_path, quantize="dynamic,int8", max_loss=float("inf"))
+    litert = result.metadata["litert"]
+    assert set(litert["variants"]) == {"none", "dynamic", "int8"}
+    int8 = litert["variants"]["int8"]
+    assert "CAST" in int8["float_ops"] and not int8["integer_io"]  # the ids reach the cast to int32 unquantized
+    assert int8["bleu"] >= litert["keras"]["bleu"] - 5
+    assert int8["kept_float_for_attention_masks"] > 0 and "SOFTMAX" in int8["float_ops"]
+
+
+@pytest.mark.slow
+def test_a_variant_that_loses_bleu_refuses_the_export(translator, tmp_path, monkeypatch):
+    """The hook's metric judges: LiteRT files that lose the source (its ids zeroed) lose far more than 1 BLEU point."""
+    quality = translator._litert_quality()
+    assert quality.max_loss == 1.0 and quality.points_per_unit == 1.0
+
+    def without_source(predict):
+        def forward(ids):
+            ids = np.array(ids)
+            ids[:, : translator.source_length] = 0
+            return predict(ids)
+
+        return forward
+
+    def degraded(predict):
+        return quality.score(without_source(predict) if isinstance(predict, LiteRTRunner) else predict)
+
+    monkeypatch.setattr(translator, "_litert_quality", lambda: dataclasses.replace(quality, score=degraded))
+    with pytest.raises(QuantizationLossError, match="the float16 LiteRT variant loses") as refused:
+        translator.export(tmp_path, quantize="float16")  # the app's default: at most 1 point
+    assert "bleu" in str(refused.value) and "100 of the " in str(refused.value)
+    assert not (tmp_path / "translation").exists() or not list((tmp_path / "translation").iterdir())
 
 
 @pytest.mark.slow

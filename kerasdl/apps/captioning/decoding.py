@@ -36,10 +36,15 @@ def decode_ids(model, images, *, max_length: int, sampler="greedy"):
     Returns:
         Int32 ``(batch, max_length)``: start, words, end (where produced), zeros.
     """
+    features = model.get_layer(ENCODER_LAYER)(images, training=False)
+    return decode_features(model, features, max_length=max_length, sampler=sampler)
+
+
+def decode_features(model, features, *, max_length: int, sampler="greedy"):
+    """Caption token ids from the encoder's feature grid (what ``model.tflite`` gives): :func:`decode_ids` past the encoder."""
     if isinstance(sampler, str):
         sampler = make_sampler(sampler)
-    encoder, decoder = model.get_layer(ENCODER_LAYER), model.get_layer(DECODER_LAYER)
-    features = encoder(images, training=False)
+    decoder = model.get_layer(DECODER_LAYER)
     batch = ops.shape(features)[0]
     prompt = ops.concatenate(
         [ops.full((batch, 1), START_ID, dtype="int32"), ops.zeros((batch, max_length - 1), dtype="int32")], axis=1

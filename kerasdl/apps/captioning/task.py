@@ -15,6 +15,7 @@ DEFAULT_SCENES = 8000
 MAX_CAPTION_WORDS = 22  # longer captions are cut (Flickr8k: 99% have at most 22 words)
 MAX_BEAM_WIDTH = 16
 MIN_IMAGE_SIZE = 32
+QUALITY_IMAGES = 100  # test images the quantized LiteRT encoders are scored on (greedy BLEU-4)
 TRAINING = {"epochs": None, "steps_per_epoch": None, "learning_rate": 2e-3, "batch_size": 32}
 # What the data decides unless given: the generated scenes train at their own size without
 # dropout; they reached BLEU-4 0.96 after 3 epochs (4 minutes on two CPU cores). For image
@@ -383,6 +384,57 @@ class Captioning(Task):
         if output is not None:
             write_json(dict(zip(found.inputs, found)), output)
         return found
+
+    def _litert_quality(self):
+        """Greedy BLEU-4 of up to 100 test images (seeded), the features from the LiteRT encoder, the decoder in Keras.
+
+        int8 is calibrated on up to 200 training images, as the encoder takes them.
+        """
+        import numpy as np
+        import tensorflow as tf
+
+        from kerasdl.apps.captioning.decoding import decode_features, ids_to_text
+        from kerasdl.apps.captioning.evaluation import corpus_bleu
+        from kerasdl.data.captions.loaders import CaptionSplit, read_images
+        from kerasdl.export.quantize import CALIBRATION_SAMPLES, LiteRTQuality
+
+        source, size, model = self.state["source"], self.state["image_size"], self._require_model()
+        splits = load_splits(source, size)
+
+        def seeded(split, count):  # a seeded sample of at most count images, in their order
+            keep = sorted(np.random.default_rng(0).choice(len(split), min(count, len(split)), replace=False))
+            return CaptionSplit(
+                [split.names[i] for i in keep],
+                [split.captions[i] for i in keep],
+                None if split.images is None else split.images[keep],
+                None if split.paths is None else [split.paths[i] for i in keep],
+            )
+
+        test = seeded(splits["test"], QUALITY_IMAGES)
+        if not len(test):
+            return None  # no test images: the variants get size, latency and parity only
+        pixels = read_images(test, size).astype(np.float32) / 255.0
+        calibration = read_images(seeded(splits["train"], CALIBRATION_SAMPLES), size).astype(np.float32) / 255.0
+        captions = tf.function(
+            lambda features: decode_features(model, features, max_length=self.state["max_length"]),
+            reduce_retracing=True,
+        )
+
+        def score(predict):
+            ids = captions(tf.constant(np.asarray(predict(pixels), np.float32))).numpy()
+            return corpus_bleu(ids_to_text(ids, self.state["vocabulary"]), test.captions)["bleu4"]
+
+        return LiteRTQuality(
+            metric="bleu4",
+            data=f"{len(test)} of the {len(splits['test'])} test images of {describe_source(source)}, greedy",
+            score=score,
+            representative=lambda: (calibration[i : i + 1] for i in range(len(calibration))),
+            latency_input=pixels[:1],
+            max_loss=1.0,
+            unit="points",
+            points_per_unit=100.0,
+            parity_inputs=pixels[:8],
+        )
 
     def _serving(self, *, beam_width: int = 1, max_pixels: int = DEFAULT_MAX_PIXELS) -> ServingSpec:
         """Image bytes in, captions out (``beam_width``: the signature's decoding); the encoder in LiteRT.

@@ -83,29 +83,50 @@ def token_ids_model(model, *, source_length: int, target_length: int, translate=
     return ids_model
 
 
-def tflite_greedy(tflite_path, proto: bytes, texts, *, source_length: int, target_length: int) -> list[str]:
-    """Greedy translation with the LiteRT file and the Python SentencePiece tokenizer.
+def token_id_rows(sources, decoder_inputs, *, source_length: int, target_length: int):
+    """``model.tflite``'s float32 input ``(batch, source_length + target_length)`` from id sequences.
+
+    Each source is cut to ``source_length`` and 0-padded, then its decoder input (``[start,
+    pieces...]``) cut to ``target_length`` and 0-padded.
+    """
+    import numpy as np
+
+    ids = np.zeros((len(sources), source_length + target_length), np.float32)
+    for i, (source, decoder) in enumerate(zip(sources, decoder_inputs)):
+        source, decoder = source[:source_length], decoder[:target_length]
+        ids[i, : len(source)] = source
+        ids[i, source_length : source_length + len(decoder)] = decoder
+    return ids
+
+
+def greedy_translate(forward, proto: bytes, texts, *, source_length: int, target_length: int) -> list[str]:
+    """Greedy translation with a forward pass on token ids and the Python SentencePiece tokenizer.
 
     What ``metadata.json`` tells a LiteRT user to do: source pieces padded to
     ``source_length``, decoder input ``[start, 0, ...]``; repeatedly run the forward pass,
     take the best next piece (never padding or start) at the last filled position, stop at
     the end piece; detokenize.
+
+    Args:
+        forward: ``model.tflite``'s function: float32 ids ``(batch, source_length +
+            target_length)`` to next-piece logits ``(batch, target_length, vocabulary)``.
+        proto: the SentencePiece model.
+        texts: the sentences.
+        source_length: the model's source length in pieces.
+        target_length: its decoder input length.
     """
     import numpy as np
 
     from kerasdl.apps.translation.data import piece_ids
-    from kerasdl.export import run_tflite
 
     tokenizer = subword.tokenizer(proto)
     rows = [r[:source_length] for r in piece_ids(tokenizer, list(texts))]
-    ids = np.zeros((len(texts), source_length + target_length), np.float32)
-    for i, r in enumerate(rows):
-        ids[i, : len(r)] = r
-    ids[:, source_length] = subword.START_ID
+    starts = [[subword.START_ID]] * len(rows)
+    ids = token_id_rows(rows, starts, source_length=source_length, target_length=target_length)
     done = np.zeros(len(texts), bool)
     limit = output_limit(max(max(len(r) for r in rows), 1), target_length)
     for index in range(1, limit):
-        logits = run_tflite(tflite_path, ids)[:, index - 1].astype(np.float64)
+        logits = np.asarray(forward(ids))[:, index - 1].astype(np.float64)
         logits[:, [subword.PAD_ID, subword.START_ID]] = -np.inf
         best = np.where(done, 0, logits.argmax(-1))
         ids[:, source_length + index] = best
@@ -116,3 +137,12 @@ def tflite_greedy(tflite_path, proto: bytes, texts, *, source_length: int, targe
     texts = tokenizer.detokenize(tf.constant(out))  # keras-hub gives a list of str in eager mode
     texts = texts.numpy().tolist() if hasattr(texts, "numpy") else texts
     return [(t.decode("utf-8") if isinstance(t, bytes) else t).strip() for t in texts]
+
+
+def tflite_greedy(tflite_path, proto: bytes, texts, *, source_length: int, target_length: int) -> list[str]:
+    """:func:`greedy_translate` with the LiteRT file at ``tflite_path``."""
+    from kerasdl.export import run_tflite
+
+    return greedy_translate(
+        lambda ids: run_tflite(tflite_path, ids), proto, texts, source_length=source_length, target_length=target_length
+    )

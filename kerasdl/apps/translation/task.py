@@ -13,6 +13,7 @@ from kerasdl.apps.translation.recipes import DEFAULT_RECIPE, RECIPES
 from kerasdl.errors import UserInputError
 
 ATTENTION_SENTENCES = 3
+QUALITY_SOURCES = 100  # test sources the quantized LiteRT files are scored on (greedy BLEU)
 EXPORT_SAMPLES = {
     "generated": ["i have twenty-one houses", "we bought one hundred books", "there is one tree here"],
     "data": ["I have two dogs.", "Where is the station?", "She bought a red car yesterday."],
@@ -477,6 +478,9 @@ class Translation(Task):
         version: int | None = None,
         tflite: bool = True,
         beam_width: int | None = None,
+        quantize=None,
+        integer_io: bool = False,
+        max_loss: float | None = None,
     ):
         """Exports to ``<export_dir>/translation/<version>/``: strings in and out, LiteRT on token ids, SentencePiece.
 
@@ -492,17 +496,69 @@ class Translation(Task):
             tflite: also write and check ``model.tflite``.
             beam_width: the signature decodes with beam search of this width (default:
                 greedy; sampling is not exported: its strings could not be checked).
+            quantize: quantized LiteRT files beside the float one: ``dynamic``, ``float16``,
+                ``int8`` (a list, or comma-separated); each is measured (size, batch-1 latency,
+                the app's metric on its evaluation data) into ``metadata.json``. Here the metric
+                is the greedy loop's BLEU on up to 100 test sources. The int8 file still takes
+                float ids and casts them to integers first (``CAST`` in its ``float_ops``).
+            integer_io: int8 input and output for the int8 file (microcontrollers); refused here:
+                the token ids (up to the vocabulary's size) do not fit in int8.
+            max_loss: refuse the export when a quantized variant loses more of the app's metric
+                than this (default: 1 BLEU point).
 
         Returns:
             The :class:`~kerasdl.export.ExportResult` (path, version, metadata).
         """
+        if integer_io:
+            raise UserInputError(
+                "--integer-io would quantize model.tflite's input, the token ids, to int8: ids above 127 "
+                "cannot be represented; export the int8 file with float input and output"
+            )
         self._export_warnings = []
-        result = super().export(export_dir, version=version, tflite=tflite, beam_width=beam_width)
+        result = super().export(
+            export_dir,
+            version=version,
+            tflite=tflite,
+            beam_width=beam_width,
+            quantize=quantize,
+            integer_io=integer_io,
+            max_loss=max_loss,
+        )
         for warning in self._export_warnings:
             print(f"warning: {warning}", file=sys.stderr)
         return result
 
     # ------------------------------------------------------------ export
+
+    def _litert_quality(self):
+        """Greedy BLEU of up to 100 test sources (seeded) through the LiteRT file; int8 calibrated on training pairs."""
+        from kerasdl.apps.translation import data as corpus
+        from kerasdl.apps.translation import evaluation, serving
+        from kerasdl.data.subword import tokenizer
+        from kerasdl.export.quantize import CALIBRATION_SAMPLES, LiteRTQuality
+
+        S, T, proto = self.source_length, self.target_length, self._proto
+        test, description = self._test_pairs(None, None, None, None, None)
+        sources, references = evaluation.references_by_source(test)
+        keep = evaluation.sample(range(len(sources)), QUALITY_SOURCES)  # as evaluate --max-sentences picks them
+        texts, references = [sources[i] for i in keep], [references[i] for i in keep]
+        # calibration: training pairs teacher forced, as the model trained (the decoder reads [start, pieces])
+        train = evaluation.sample(corpus.read_run_split(self._files_dir or self.run_dir)["train"], CALIBRATION_SAMPLES)
+        pairs = corpus.tokenize_pairs(tokenizer(proto), train, source_length=S, target_length=T)
+        rows = serving.token_id_rows(pairs.sources, [t[:-1] for t in pairs.targets], source_length=S, target_length=T)
+
+        def score(predict):
+            hypotheses = serving.greedy_translate(predict, proto, texts, source_length=S, target_length=T)
+            return evaluation.corpus_scores(hypotheses, references)["bleu"]
+
+        return LiteRTQuality(
+            metric="bleu",
+            data=f"{len(texts)} of the {len(sources)} distinct test sources of {description} (seed 0), greedy",
+            score=score,
+            representative=lambda: (rows[i : i + 1] for i in range(len(rows))),
+            latency_input=rows[:1],
+            max_loss=1.0,
+        )
 
     def _serving(self, *, beam_width: int | None = None) -> ServingSpec:
         import numpy as np
@@ -520,11 +576,9 @@ class Translation(Task):
         texts = tf.constant(samples)
         outputs = [t.decode("utf-8") for t in translate(texts)[serving.OUTPUT_KEY].numpy()]
         # LiteRT sample: the sources and, as decoder input, the in-process translations (teacher forcing)
-        sample_ids = np.zeros((len(samples), S + T), np.float32)
-        for i, (src, out) in enumerate(zip(*(piece_ids(tokenizer(proto), t) for t in (samples, outputs)))):
-            src, dec = src[:S], np.concatenate([[START_ID], out])[:T]
-            sample_ids[i, : len(src)] = src
-            sample_ids[i, S : S + len(dec)] = dec
+        sources, pieces = (piece_ids(tokenizer(proto), t) for t in (samples, outputs))
+        decoder_inputs = [np.concatenate([[START_ID], p]) for p in pieces]
+        sample_ids = serving.token_id_rows(sources, decoder_inputs, source_length=S, target_length=T)
 
         def check(folder: pathlib.Path) -> dict:
             """The exported strings against the in-process ones; the LiteRT greedy loop against the SavedModel."""
