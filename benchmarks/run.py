@@ -18,6 +18,7 @@ BENCHMARKS = [
     "captioning.py",
     "generative.py",
     "rl.py",
+    "style_transfer.py",
     "litert.py",  # last: it quantizes the models the benchmarks above trained
 ]
 

@@ -62,6 +62,7 @@ BUILDERS: dict[str, str] = {
     "vgg13": "kerasdl.models.vision.vgg",
     "vgg16": "kerasdl.models.vision.vgg",
     "vgg19": "kerasdl.models.vision.vgg",
+    "fast_stylizer": "kerasdl.models.style.transformation",
 }
 
 

@@ -121,6 +121,7 @@ def test_app_registry(scratch_registry):
         "generation",
         "play",
         "sentiment",
+        "stylize",
         "super_resolution",
         "translation",
     }

@@ -24,6 +24,7 @@ APP_PACKAGES = (
     "captioning",
     "generation",
     "play",
+    "stylize",
 )
 TASKS = {
     "SuperResolution": "super_resolution",
@@ -34,6 +35,7 @@ TASKS = {
     "Captioning": "captioning",
     "Generation": "generation",
     "Play": "play",
+    "Stylize": "stylize",
 }
 
 __all__ = ["APP_PACKAGES", "TASKS", "load", *TASKS]

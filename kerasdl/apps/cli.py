@@ -362,7 +362,7 @@ def verb_parameters(task_class, verb: str) -> dict[str, Parameter]:
                 {n: p for n, p in verb_parameters(task_class, other).items() if n not in NOT_IN_RUN | set(found)}
             )
         return found
-    if verb in getattr(task_class, "fresh_verbs", ()):  # needs no trained model: built from the constructor
+    if verb in task_class.fresh_verbs:  # needs no trained model: built from the constructor
         return {**named(task_class.__init__, task_class), **named(getattr(task_class, verb))}
     found = {n: Parameter(None, documented(task_class.from_run).get(n, "")) for n in LOADING}
     found.update(named(getattr(task_class, verb)))
@@ -451,7 +451,7 @@ def dispatch(app: AppCLI, namespace: dict, command_line: str) -> int:
     """Runs one parsed command: builds or loads the task, calls the verb, prints the result."""
     task_class, verb = app.task, namespace["command"]
     options = _options(namespace)
-    if verb in ("train", "run", *getattr(task_class, "fresh_verbs", ())):
+    if verb in ("train", "run", *task_class.fresh_verbs):
         task = task_class(**_pick(task_class.__init__, options))
         rest = {k: v for k, v in options.items() if k not in _parameters(task_class.__init__)}
     else:

@@ -159,6 +159,7 @@ class Task:
     metrics_not_exported: ClassVar[tuple[str, ...]] = ()  # bulky evaluation entries kept out of metadata.json
     bare_models: ClassVar[bool] = False  # whether a .keras file alone (no task.json beside it) says enough to use it
     multi_worker: ClassVar[bool] = True  # whether train joins a TF_CONFIG cluster (the apps that train through fit)
+    fresh_verbs: ClassVar[tuple[str, ...]] = ()  # verbs that need no trained model: the CLI builds the task afresh
 
     def __init__(self, model: str | None = None, *, model_options: Mapping[str, Any] | None = None, run_dir=None):
         self.model_name = model or self.default_model

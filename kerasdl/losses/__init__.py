@@ -2,5 +2,6 @@
 
 from kerasdl.losses.likelihood import ReconstructionNLL, log_likelihood
 from kerasdl.losses.masked_cross_entropy import MaskedCrossEntropy
+from kerasdl.losses.style import PerceptualStyleLoss
 
-__all__ = ["MaskedCrossEntropy", "ReconstructionNLL", "log_likelihood"]
+__all__ = ["MaskedCrossEntropy", "PerceptualStyleLoss", "ReconstructionNLL", "log_likelihood"]

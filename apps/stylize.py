@@ -1,0 +1,14 @@
+"""Neural style transfer: ``python apps/stylize.py optimize|train|evaluate|predict|export|run``.
+
+The same as ``kerasdl stylize ...`` (or ``kerasdl style_transfer ...``).
+"""
+
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+
+from kerasdl.cli import main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(main(prog="apps/stylize.py", app="stylize"))
