@@ -5,10 +5,8 @@ import json
 import os
 import pathlib
 import platform
-import statistics
 import subprocess
 import sys
-import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -28,14 +26,9 @@ def kerasdl(*args) -> None:
 
 def median_seconds(fn, *, repeats: int, warmup: int = 3) -> float:
     """Median wall time of ``fn()`` over ``repeats`` calls after ``warmup`` calls."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    from kerasdl.export.quantize import batch1_latency_ms
+
+    return batch1_latency_ms(fn, repeats=repeats, warmup=warmup) / 1e3
 
 
 def cpu_model() -> str:

@@ -409,7 +409,6 @@ class ImageToImageTask(Task):
     @staticmethod
     def serving_outputs(outputs) -> list:
         """Float32 images in [0, 1] from ``serving_default``'s PNGs."""
-        import numpy as np
-        import tensorflow as tf
+        from kerasdl.apps.served import png_image_outputs
 
-        return [tf.io.decode_png(png).numpy().astype(np.float32) / 255.0 for png in outputs["image_png"].numpy()]
+        return png_image_outputs(outputs)

@@ -56,6 +56,14 @@ def image_bytes_inputs(inputs) -> dict:
     return {"image_bytes": tf.constant(encoded_image_inputs(inputs))}
 
 
+def png_image_outputs(outputs) -> list:
+    """What the image-to-image apps' ``serving_default`` returns, as ``predict`` does: float32 images in [0, 1]."""
+    import numpy as np
+    import tensorflow as tf
+
+    return [tf.io.decode_png(png).numpy().astype(np.float32) / 255.0 for png in outputs["image_png"].numpy()]
+
+
 def text_inputs(inputs, *, name: str = "text") -> dict:
     """``serving_default``'s argument for the text apps: a string, or a list of them, as a ``[batch]`` string tensor."""
     import tensorflow as tf

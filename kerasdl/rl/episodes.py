@@ -36,7 +36,17 @@ def play_side_by_side(envs, act, seeds) -> dict:
     return {"returns": returns, "lengths": lengths, "infos": infos}
 
 
-def run_episodes(env_id: str, policy, episodes: int, *, seed: int, epsilon: float = 0.0, actions=None) -> dict:
+def run_episodes(
+    env_id: str,
+    policy,
+    episodes: int,
+    *,
+    seed: int,
+    epsilon: float = 0.0,
+    actions=None,
+    max_steps: int | None = None,
+    seen=None,
+) -> dict:
     """Plays ``episodes`` episodes side by side, batching the policy's decisions.
 
     Args:
@@ -46,14 +56,24 @@ def run_episodes(env_id: str, policy, episodes: int, *, seed: int, epsilon: floa
         seed: episode ``i`` starts from ``reset(seed=seed + i)``.
         epsilon: probability of a random action at each step.
         actions: number of actions (needed when ``epsilon > 0``).
+        max_steps: cut each episode after this many steps (gymnasium's ``TimeLimit``); None:
+            the environment's own limit.
+        seen: called with each batch of observations and their episodes' indices before the
+            actions are chosen.
 
     Returns:
         ``{"returns": [...], "lengths": [...], "infos": [last info of each]}``.
     """
     envs = [make_environment(env_id, seed=seed + i) for i in range(episodes)]
+    if max_steps is not None:
+        from gymnasium.wrappers import TimeLimit
+
+        envs = [TimeLimit(env, max_episode_steps=max_steps) for env in envs]
     rng = np.random.default_rng(seed)
 
     def act(observations, alive):
+        if seen is not None:
+            seen(observations, alive)
         chosen = np.asarray(policy(observations))
         if epsilon > 0:
             explore = rng.random(len(alive)) < epsilon

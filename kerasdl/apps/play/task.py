@@ -595,23 +595,24 @@ class Play(Task):
         from kerasdl.export.quantize import CALIBRATION_SAMPLES, LiteRTQuality
         from kerasdl.rl.agent import greedy_actions
         from kerasdl.rl.environments import make_environment
+        from kerasdl.rl.episodes import run_episodes
 
         model = self._require_model()
         actions = int(model.output_shape[-1])
         epsilon = float((self.state.get("settings") or {}).get("eval_epsilon", 0.0))
-        seeds = [QUALITY_SEED + i for i in range(QUALITY_EPISODES)]
 
         def returns(predict, seen=None) -> np.ndarray:
-            played = _capped_episodes(
+            played = run_episodes(
                 self.env,
                 lambda observations: np.argmax(predict(np.asarray(observations, np.float32)), axis=1),
-                seeds,
+                QUALITY_EPISODES,
+                seed=QUALITY_SEED,
                 epsilon=epsilon,
                 actions=actions,
                 max_steps=QUALITY_MAX_STEPS,
                 seen=seen,
             )
-            return played["returns"]
+            return np.asarray(played["returns"])
 
         def score(predict) -> float:
             return float(np.mean(returns(predict)))
@@ -638,10 +639,11 @@ class Play(Task):
                 for observation, i in zip(observations, alive):
                     kept[i].extend([observation])
 
-            _capped_episodes(
+            run_episodes(
                 self.env,
                 decide,
-                [first_seed + i for i in range(CALIBRATION_EPISODES)],
+                CALIBRATION_EPISODES,
+                seed=first_seed,
                 epsilon=exploration,
                 actions=actions,
                 max_steps=QUALITY_MAX_STEPS,
@@ -665,7 +667,8 @@ class Play(Task):
         return LiteRTQuality(
             metric="mean_return",
             data=(
-                f"{self.env}, {QUALITY_EPISODES} episodes (reset seeds {seeds[0]}-{seeds[-1]}, evaluate's first), "
+                f"{self.env}, {QUALITY_EPISODES} episodes (reset seeds {QUALITY_SEED}-{QUALITY_SEED + QUALITY_EPISODES - 1}, "
+                "evaluate's first), "
                 f"epsilon {epsilon:g}, at most {QUALITY_MAX_STEPS} steps each"
             ),
             score=score,
@@ -714,50 +717,6 @@ class _Reservoir:
                 if slot < self.size:
                     self.items[slot] = np.array(observation, np.float32)
             self.seen += 1
-
-
-def _capped_episodes(env_id, decide, seeds, *, epsilon, actions, max_steps, seen=None) -> dict:
-    """One episode per reset seed, side by side, each cut at ``max_steps``: ``run_episodes`` with a step cap.
-
-    The environments, their seeds and the exploration's random numbers are ``run_episodes``'s
-    (``seeds`` consecutive from ``seeds[0]``), so below the cap the returns are the same.
-
-    Args:
-        env_id: the environment.
-        decide: maps a ``[n, ...]`` batch of observations to ``[n]`` actions.
-        seeds: a reset seed per episode.
-        epsilon: probability of a random action at each step.
-        actions: number of actions.
-        max_steps: the most steps an episode may take (gymnasium's ``TimeLimit``).
-        seen: called with each batch of observations and their episodes' indices (``alive``)
-            before the actions are chosen.
-
-    Returns:
-        ``play_side_by_side``'s result.
-    """
-    import numpy as np
-    from gymnasium.wrappers import TimeLimit
-
-    from kerasdl.rl.environments import make_environment
-    from kerasdl.rl.episodes import play_side_by_side
-
-    rng = np.random.default_rng(seeds[0])
-    envs = [TimeLimit(make_environment(env_id, seed=s), max_episode_steps=max_steps) for s in seeds]
-
-    def act(observations, alive):
-        if seen is not None:
-            seen(observations, alive)
-        chosen = np.asarray(decide(observations))
-        if epsilon > 0:
-            explore = rng.random(len(alive)) < epsilon
-            chosen = np.where(explore, rng.integers(0, actions, len(alive)), chosen)
-        return chosen
-
-    try:
-        return play_side_by_side(envs, act, seeds)
-    finally:
-        for env in envs:
-            env.close()
 
 
 def _summary(returns) -> dict:
