@@ -26,7 +26,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import RESULTS, machine, write_results  # noqa: E402
+from benchmarks.common import RESULTS, ROOT, machine, write_results  # noqa: E402
 
 MILESTONES = (1, 10, 20, 50, 100, 200, 500, 1000, 2000, 4000)
 GOAL_EVALUATIONS = 1000
@@ -206,7 +206,7 @@ def part_optimisation(args, out_dir):
 def part_stylizer(args, out_dir):
     from kerasdl.apps import Stylize
 
-    task = Stylize(run_dir=out_dir / "stylizer_run")
+    task = Stylize(run_dir=ROOT / "runs" / "bench" / "style_transfer")  # checkpoints stay out of the results
     settings = {"image_size": args.size, "epochs": args.epochs, "steps_per_epoch": args.steps, "verbose": 2}
     trained = task.train(**settings)
     evaluation = task.evaluate(evaluations=args.evaluations, figure=out_dir / "stylizer_panels.png")
