@@ -43,7 +43,8 @@ class AppCase:
         predict_flags: extra flags of ``kerasdl <app> predict`` (where its outputs go).
         missing_input: ``predict`` arguments that name an input file that is not there.
         quantize: the quantized LiteRT variants the harness exports (``--quantize``): int8
-            unless the app's model refuses it.
+            unless the app's model refuses it; None where the app's own tests export and score
+            them already and the harness's export would repeat a slow metric.
         data_flag: the ``train`` flag that ``bad_data``'s values (and ``make_data``'s, when not
             None) are given with: ``--data`` unless the app learns from something else (play
             collects its own data from the environment named by ``--env``).
@@ -62,7 +63,7 @@ class AppCase:
     predict_flags: tuple[str, ...] = ()
     missing_input: tuple[str, ...] = ("no_such_input.file",)
     data_flag: str = "--data"
-    quantize: str = "int8"
+    quantize: str | None = "int8"
 
 
 REQUIRED_BAD_DATA = ("missing", "empty", "corrupt", "wrong type")

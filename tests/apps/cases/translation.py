@@ -49,4 +49,5 @@ CASE = AppCase(
         "wrong type": (lambda root: write(root, "picture.tsv", "\x89PNG\r\n\x1a\n\x00\x00\x00"), "picture.tsv"),
     },
     missing_input=("--file", "no_such_sentences.txt"),
+    quantize=None,  # greedy BLEU through LiteRT: tests/apps/test_translation.py::test_quantized_litert_variants_score_the_greedy_loop_bleu
 )
