@@ -293,6 +293,7 @@ def export_model(
                         max_loss=max_loss,
                         atol=atol,
                         artifact=f"LiteRT {final}",
+                        float_converter=converter,
                     )
             for name, content in (files or {}).items():
                 target = tmp / name

@@ -359,6 +359,7 @@ def measure_variants(
     threads: int = LATENCY_THREADS,
     repeats: int = LATENCY_REPEATS,
     artifact: str = "",
+    float_converter: str = "concrete_function",
 ) -> dict:
     """Writes the quantized variants beside ``model.tflite`` and measures every LiteRT file.
 
@@ -375,6 +376,8 @@ def measure_variants(
         threads: XNNPACK threads for every measurement.
         repeats: Latency repeats (median).
         artifact: How errors name the export.
+        float_converter: What wrote ``model.tflite`` (``write_tflite``'s answer): from the
+            variants' own converter, its size is the reference; else one is converted for it.
 
     Returns:
         The ``metadata.json`` entry ``"litert"``.
@@ -462,7 +465,10 @@ def measure_variants(
         result["variants"][variant] = entry
     # Sizes are compared with the float32 file of the converter the variants come from: the shipped
     # model.tflite may come from Keras' own exporter, which can store more than the weights.
-    reference = len(_convert(model, spec, "none"))
+    if float_converter == "concrete_function":
+        reference = result["variants"]["none"]["bytes"]
+    else:
+        reference = len(_convert(model, spec, "none"))
     result["float32_bytes_same_converter"] = reference
     for entry in result["variants"].values():
         entry["size_ratio"] = round(entry["bytes"] / reference, 4)
