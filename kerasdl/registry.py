@@ -63,6 +63,14 @@ BUILDERS: dict[str, str] = {
     "vgg16": "kerasdl.models.vision.vgg",
     "vgg19": "kerasdl.models.vision.vgg",
     "fast_stylizer": "kerasdl.models.style.transformation",
+    "srresnet": "kerasdl.models.restoration.super_resolution",
+    "srgan_discriminator": "kerasdl.models.restoration.super_resolution",
+    "pix2pix_generator": "kerasdl.models.image_translation.pix2pix",
+    "patchgan_discriminator": "kerasdl.models.image_translation.pix2pix",
+    "cyclegan_generator": "kerasdl.models.image_translation.cyclegan",
+    "pix2pix": "kerasdl.models.image_translation.training",
+    "cyclegan": "kerasdl.models.image_translation.training",
+    "srgan": "kerasdl.models.image_translation.training",
 }
 
 

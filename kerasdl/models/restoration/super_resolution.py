@@ -1,7 +1,8 @@
-"""Single-image super-resolution builders: SRCNN, ESPCN, EDSR.
+"""Single-image super-resolution builders: SRCNN, ESPCN, EDSR, SRResNet (and SRGAN's discriminator).
 
-Every builder maps a low-resolution image ``(h, w, channels)`` with values in [0, 1] to
-the ``scale``-times larger image, so an app can swap them freely. Spatial sizes are left
+Every super-resolution builder maps a low-resolution image ``(h, w, channels)`` with
+values in [0, 1] to the ``scale``-times larger image, so an app can swap them freely
+(:func:`srgan_discriminator` judges such images: it is SRGAN's adversary). Spatial sizes are left
 ``None`` by default: the models are fully convolutional and run on any image size.
 """
 
@@ -220,3 +221,130 @@ def edsr(
     if bicubic_skip:
         x = layers.Add(name="bicubic_add")([x, BicubicUpsampling(scale, name="bicubic")(lr)])
     return keras.Model(model_inputs(lr), _output(x), name=name)
+
+
+def _prelu(name):
+    """PReLU with one slope per channel (so any image size runs), starting at 0.25 as in He et al. (2015)."""
+    return layers.PReLU(alpha_initializer=keras.initializers.Constant(0.25), shared_axes=[1, 2], name=name)
+
+
+def srresnet_block(x, *, filters, name):
+    """SRResNet's residual block: conv-BN-PReLU-conv-BN, plus the input (no conv bias before a batch norm)."""
+    r = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv1")(x)
+    r = layers.BatchNormalization(name=f"{name}_bn1")(r)
+    r = _prelu(f"{name}_prelu")(r)
+    r = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv2")(r)
+    r = layers.BatchNormalization(name=f"{name}_bn2")(r)
+    return layers.Add(name=f"{name}_add")([x, r])
+
+
+@register_model(family="restoration")
+def srresnet(
+    *,
+    scale=4,
+    channels=3,
+    input_tensor=None,
+    input_shape=None,
+    num_blocks=16,
+    filters=64,
+    name="srresnet",
+):
+    """SRResNet: residual blocks with batch norm and PReLU, then sub-pixel upsampling.
+
+    Follows "Photo-Realistic Single Image Super-Resolution Using a Generative Adversarial
+    Network" (Ledig et al., 2017, figure 4's generator): a 9x9 convolution and PReLU; ``B``
+    residual blocks (3x3 convolution, batch norm, PReLU, 3x3 convolution, batch norm, skip);
+    a 3x3 convolution and batch norm added to the first layer's output; x2 sub-pixel stages
+    (3x3 convolution to ``4 * filters`` maps, pixel shuffle, PReLU; one x3 stage for scale
+    3); a 9x9 convolution to the image. Trained alone on MSE it is the paper's SRResNet; it
+    is also SRGAN's generator (:func:`kerasdl.models.image_translation.srgan`). The output is
+    linear, as every restoration builder's.
+
+    Args:
+        scale: upscaling factor, 2, 3 or 4 (the paper: 4).
+        channels: 3 for RGB (as in the paper) or 1 for luminance.
+        input_tensor: optional Keras tensor to use as the input.
+        input_shape: optional ``(h, w, channels)``; defaults to ``(None, None, channels)``.
+        num_blocks: residual blocks ``B`` (the paper: 16).
+        filters: feature maps in every block (the paper: 64).
+        name: the model's name.
+
+    Returns:
+        A ``keras.Model`` from ``(h, w, channels)`` in [0, 1] to ``(scale*h, scale*w, channels)``.
+
+    Example:
+        >>> model = srresnet(scale=4, num_blocks=2, filters=8)
+        >>> model(keras.ops.zeros((1, 6, 5, 3))).shape
+        TensorShape([1, 24, 20, 3])
+    """
+    _check(scale, channels)
+    if not isinstance(num_blocks, int) or isinstance(num_blocks, bool) or num_blocks < 1:
+        raise ValueError(f"num_blocks must be a positive int; Received: num_blocks={num_blocks!r}")
+    if not isinstance(filters, int) or isinstance(filters, bool) or filters < 1:
+        raise ValueError(f"filters must be a positive int; Received: filters={filters!r}")
+    lr = _lr_input(input_tensor, input_shape, channels)
+    head = layers.Conv2D(filters, 9, padding="same", name="head_conv")(lr)
+    head = _prelu("head_prelu")(head)
+    x = head
+    for i in range(num_blocks):
+        x = srresnet_block(x, filters=filters, name=f"block{i + 1}")
+    x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name="body_conv")(x)
+    x = layers.BatchNormalization(name="body_bn")(x)
+    x = layers.Add(name="body_add")([head, x])
+    for i, r in enumerate([2, 2] if scale == 4 else [scale]):
+        x = layers.Conv2D(filters * r * r, 3, padding="same", name=f"upsampler_conv{i + 1}")(x)
+        x = PixelShuffle(r, name=f"upsampler_shuffle{i + 1}")(x)
+        x = _prelu(f"upsampler_prelu{i + 1}")(x)
+    x = layers.Conv2D(channels, 9, padding="same", name="tail_conv")(x)
+    return keras.Model(model_inputs(lr), _output(x), name=name)
+
+
+@register_model(family="restoration")
+def srgan_discriminator(*, input_shape=(96, 96, 3), filters=64, dense_units=1024, name="srgan_discriminator"):
+    """SRGAN's discriminator: eight 3x3 convolutions, two dense layers, one real-vs-fake logit.
+
+    Follows "Photo-Realistic Single Image Super-Resolution Using a Generative Adversarial
+    Network" (Ledig et al., 2017, figure 4): 3x3 convolutions of 64, 64, 128, 128, 256, 256,
+    512 and 512 filters, alternately stride 1 and 2, batch norm on all but the first, leaky
+    ReLU 0.2; then a dense layer of 1024 units, leaky ReLU, and one unit. The paper's final
+    sigmoid is left to the loss: the output is a float32 logit. Images in [0, 1] are mapped to
+    [-1, 1] first, the range of the paper's high-resolution images.
+
+    Args:
+        input_shape: ``(height, width, channels)`` of the high-resolution patches, sides known
+            (the dense layer needs them; the paper: 96x96).
+        filters: the first convolutions' width; doubled every two layers (the paper: 64).
+        dense_units: the hidden dense layer's width (the paper: 1024).
+        name: the model's name.
+
+    Returns:
+        A ``keras.Model`` from ``(batch, height, width, channels)`` images to float32 logits
+        ``(batch, 1)``.
+
+    Example:
+        >>> model = srgan_discriminator(input_shape=(32, 32, 3), filters=4, dense_units=8)
+        >>> model.output_shape
+        (None, 1)
+    """
+    shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else ()
+    if len(shape) != 3 or not all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in shape):
+        raise ValueError(
+            f"input_shape must be (height, width, channels) of positive ints; Received: input_shape={input_shape!r}"
+        )
+    for argument, value in (("filters", filters), ("dense_units", dense_units)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{argument} must be a positive int; Received: {argument}={value!r}")
+    image = keras.Input(shape, name="image")
+    x = layers.Rescaling(2.0, offset=-1.0, name="to_tanh_range")(image)
+    for i in range(8):
+        x = layers.Conv2D(
+            filters * 2 ** (i // 2), 3, strides=1 + i % 2, padding="same", use_bias=i == 0, name=f"conv{i + 1}"
+        )(x)
+        if i:
+            x = layers.BatchNormalization(name=f"conv{i + 1}_bn")(x)
+        x = layers.LeakyReLU(0.2, name=f"conv{i + 1}_leaky_relu")(x)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dense(dense_units, name="dense")(x)
+    x = layers.LeakyReLU(0.2, name="dense_leaky_relu")(x)
+    logit = layers.Dense(1, dtype="float32", name="logit")(x)
+    return keras.Model(image, logit, name=name)
