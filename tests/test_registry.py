@@ -58,7 +58,7 @@ def test_list_models_pattern_and_family(scratch_registry):
     assert kerasdl.list_models("e*") == ["edsr", "espcn"]
     assert kerasdl.list_models("*n", family="restoration") == ["dncnn", "espcn", "srcnn"]
     assert kerasdl.list_models("nothing*") == []
-    assert kerasdl.list_models(family="restoration") == ["dncnn", *SR_MODELS]
+    assert kerasdl.list_models(family="restoration") == ["dncnn", *SR_MODELS, "srgan_discriminator", "srresnet"]
     assert kerasdl.list_models(family="scratch_family") == ["test_denoiser"]
     assert kerasdl.list_models("e*", family="scratch_family") == []
     assert "test_denoiser" in kerasdl.list_models()
@@ -119,6 +119,7 @@ def test_app_registry(scratch_registry):
         "classification",
         "denoising",
         "generation",
+        "img2img",
         "play",
         "sentiment",
         "stylize",

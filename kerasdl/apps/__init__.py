@@ -25,6 +25,7 @@ APP_PACKAGES = (
     "generation",
     "play",
     "stylize",
+    "img2img",
 )
 TASKS = {
     "SuperResolution": "super_resolution",
@@ -36,6 +37,7 @@ TASKS = {
     "Generation": "generation",
     "Play": "play",
     "Stylize": "stylize",
+    "ImageTranslation": "img2img",
 }
 
 __all__ = ["APP_PACKAGES", "TASKS", "load", *TASKS]

@@ -1,0 +1,14 @@
+"""Image-to-image translation: ``python apps/img2img.py train|evaluate|predict|export|run``.
+
+The same as ``kerasdl img2img ...``.
+"""
+
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+
+from kerasdl.cli import main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(main(prog="apps/img2img.py", app="img2img"))
