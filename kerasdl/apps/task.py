@@ -423,7 +423,7 @@ class Task:
             "model": self.model_name,
             "builder": self.recipe.builder,
             **spec.metadata,
-            "parameters": self.model.count_params(),
+            "parameters": spec.model.count_params(),  # the served model's (a GAN's generator, not its discriminator)
             "metrics": self._exported_metrics(),
             "usage": spec.usage,
         }
