@@ -3,7 +3,8 @@
 The exports load on first use: ``psnr`` needs TensorFlow and ``MaskedAccuracy`` only Keras,
 so importing this package (or one submodule of it) loads neither. The generative-model
 measures (``importance_sampled_nll``, ``frechet_distance``, ``GaussianMixtureBaseline``) need
-SciPy and scikit-learn and register no serialisable object.
+SciPy and scikit-learn and register no serialisable object; nor does ``niqe`` (NumPy and
+SciPy, kerasdl.metrics.perceptual).
 """
 
 import importlib
@@ -13,9 +14,11 @@ _EXPORTS = {
     "MaskedAccuracy": "kerasdl.metrics.masked_accuracy",
     "frechet_distance": "kerasdl.metrics.generative",
     "importance_sampled_nll": "kerasdl.metrics.generative",
+    "niqe": "kerasdl.metrics.perceptual",
     "psnr": "kerasdl.metrics.image_quality",
 }
-_UNREGISTERED = {"kerasdl.metrics.generative"}  # plain functions and classes: nothing to load a model with
+# Plain functions and classes: nothing to load a model with.
+_UNREGISTERED = {"kerasdl.metrics.generative", "kerasdl.metrics.perceptual"}
 SUBMODULES = tuple(sorted(set(_EXPORTS.values()) - _UNREGISTERED))  # every module that registers a serialisable metric
 
 __all__ = sorted(_EXPORTS)
