@@ -16,6 +16,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
+from kerasdl.apps.super_resolution.task import SuperResolution, pretraining_config
 from kerasdl.apps.super_resolution.upscale import upscale_image
 from kerasdl.data.images import load_image
 from kerasdl.data.sr_patches import bicubic_upscale, downscale, modcrop
@@ -511,3 +512,167 @@ def test_bad_input_in_a_real_process(tmp_path):
     assert result.returncode == 2
     assert result.stderr.splitlines() == ["error: no such file or folder: no_such_folder"], result.stderr
     assert files_under(tmp_path) == set()
+
+
+# ---------------------------------------------------------------- SRResNet and SRGAN
+
+TINY_GAN = {"num_blocks": 1, "filters": 4, "discriminator_filters": 2, "dense_units": 4}
+TINY_TRAINING = {"epochs": 1, "steps_per_epoch": 2, "batch_size": 4, "patch_size": 8, "verbose": 0}
+
+
+@pytest.fixture(scope="module")
+def srresnet_run(tmp_path_factory):
+    """A tiny SRResNet trained 2 steps on MSE through the Python API: its task and run folder."""
+    root = tmp_path_factory.mktemp("srresnet")
+    task = SuperResolution("srresnet", model_options={"num_blocks": 1, "filters": 4}, run_dir=root / "run")
+    report = task.train(training_folder(root), **TINY_TRAINING)
+    return {"task": task, "report": report, "root": root}
+
+
+@pytest.mark.slow
+def test_srresnet_recipe_trains_on_mse(srresnet_run):
+    task, report = srresnet_run["task"], srresnet_run["report"]
+    assert task.loss == "mean_squared_error" and SuperResolution().loss == "mean_absolute_error"
+    assert task.model.name == "srresnet" and task.model.loss == "mean_squared_error"
+    assert report.builder == "srresnet" and report.parameters == task.model.count_params()
+    summary = json.loads((task.run_dir / "train_summary.json").read_text())
+    assert summary["model"] == "srresnet" and summary["model_kwargs"]["num_blocks"] == 1
+    assert "phases" not in summary and not (task.run_dir / "pretrain").exists()
+    assert task.predict(np.zeros((10, 12, 3), np.float32))[0].shape == (30, 36, 3)
+
+
+class TinyFeatures:
+    """Stands in for VGG19 in ``vgg_content_extractor``: no download, no 80 MB of weights."""
+
+    calls = []
+
+    def __new__(cls, *, weights):
+        cls.calls.append(weights)
+        image = keras.Input((None, None, 3))
+        features = keras.layers.Conv2D(4, 3, strides=2, padding="same", name="features")(image)
+        model = keras.Model(image, features, name="tiny_features")
+        model.trainable = False
+        return model
+
+
+@pytest.mark.slow
+def test_srgan_pretrains_then_fine_tunes(tmp_path, monkeypatch):
+    import kerasdl.models.image_translation as image_translation
+
+    monkeypatch.setattr(image_translation, "vgg_content_extractor", TinyFeatures)
+    run_dir = tmp_path / "srgan"
+    task = SuperResolution("srgan", model_options=TINY_GAN, run_dir=run_dir)
+    report = task.train(
+        training_folder(tmp_path), pretrain_steps=2, content_loss="vgg", vgg_weights=None, **TINY_TRAINING
+    )
+    assert TinyFeatures.calls and set(TinyFeatures.calls) == {None}
+    # The run's model is the generator, a plain SR model: best.keras too, not the GAN around it.
+    assert task.model.name == "srresnet" and report.parameters == task.model.count_params()
+    saved = keras.saving.load_model(run_dir / "best.keras", safe_mode=True)
+    assert not isinstance(saved, image_translation.SRGAN) and saved.name == "srresnet"
+    loaded = SuperResolution.from_run(run_dir)
+    assert loaded.model_name == "srgan" and loaded.scale == 3 and loaded.channels == 1
+    assert loaded.predict(np.zeros((9, 8, 1), np.float32))[0].shape == (27, 24, 1)
+
+    summary = json.loads((run_dir / "train_summary.json").read_text())
+    pretraining, adversarial = summary["phases"]["pretraining"], summary["phases"]["adversarial"]
+    assert pretraining["source"] == "trained here" and pretraining["steps"] == 2 and pretraining["epochs_run"] == 1
+    assert pretraining["loss"] == "mean_squared_error" and pretraining["train_config"]["learning_rate"] == 1e-3
+    assert pretraining["best_val_loss"] > 0 and pretraining["best_val_psnr"] > 0
+    assert {"best.keras", "training_log.csv", "pretrain.json"} <= files_under(run_dir / "pretrain")
+    assert adversarial["content_loss"] == "vgg" and adversarial["adversarial_weight"] == 1e-3
+    assert adversarial["steps"] == 2 and adversarial["learning_rate"] == 1e-4
+    assert adversarial["discriminator"]["filters"] == 2 and adversarial["discriminator"]["parameters"] > 0
+    assert {"content_loss", "g_loss", "d_loss", "psnr", "val_psnr"} <= set(adversarial["final"])
+    assert summary["parameters"] == task.model.count_params() and summary["builder"] == "srresnet"
+    log = (run_dir / "training_log.csv").read_text().splitlines()[0]
+    assert {"content_loss", "d_loss", "g_loss", "val_psnr"} <= set(log.split(","))
+    assert report.files["pretrained model"] == run_dir / "pretrain" / "best.keras"
+
+    # Trained again with the same settings, the finished pretraining is reused, not repeated.
+    pretrain_log = (run_dir / "pretrain" / "training_log.csv").read_text()
+    again = task.train(training_folder(tmp_path), pretrain_steps=2, **TINY_TRAINING)
+    summary = json.loads((run_dir / "train_summary.json").read_text())
+    assert summary["phases"]["pretraining"]["reused"] is True
+    assert summary["phases"]["adversarial"]["content_loss"] == "mse"
+    assert (run_dir / "pretrain" / "training_log.csv").read_text() == pretrain_log
+    assert "pretrained model" not in again.files or again.files["pretrained model"].is_file()
+
+
+@pytest.mark.slow
+def test_srgan_cli_fine_tunes_a_trained_srresnet(chdir_tmp, cli, srresnet_run):
+    folder = training_folder(chdir_tmp)
+    args = ["--epochs", "1", "--steps-per-epoch", "2", "--batch-size", "4", "--patch-size", "8"]
+    tiny_gan = ["--model-arg", "discriminator_filters=2", "--model-arg", "dense_units=4"]
+    generator = srresnet_run["task"].run_dir
+    code, out, err = cli(
+        ["sr", "train", "--model", "srgan", "--generator", generator, "--data", folder, *args, *tiny_gan]
+    )
+    assert code == 0, err
+    summary = json.loads((chdir_tmp / RUN_DIR / "train_summary.json").read_text())
+    assert summary["phases"]["pretraining"] == {
+        "source": "--generator",
+        "model": str(generator / "best.keras"),
+        "name": "srresnet",
+    }
+    assert summary["phases"]["adversarial"]["content_loss"] == "mse"
+    assert not (chdir_tmp / RUN_DIR / "pretrain").exists()
+    assert summary["parameters"] == srresnet_run["task"].model.count_params()
+
+
+def test_pretraining_config():
+    from kerasdl.training.config import TrainConfig
+
+    config = TrainConfig(epochs=10, steps_per_epoch=180, learning_rate=1e-4, warmup_steps=5, time_limit=29.0)
+    phase = pretraining_config(config, 4500)
+    assert (phase.epochs, phase.steps_per_epoch, phase.learning_rate, phase.warmup_steps) == (25, 180, 1e-3, 0)
+    assert phase.time_limit == pytest.approx(29.0 * 4500 / (4500 + 1800))
+    # Rounded up to whole epochs of at most --steps-per-epoch; fewer steps make one short epoch.
+    assert (pretraining_config(config, 200).epochs, pretraining_config(config, 200).steps_per_epoch) == (2, 180)
+    assert (pretraining_config(config, 50).epochs, pretraining_config(config, 50).steps_per_epoch) == (1, 50)
+    assert pretraining_config(TrainConfig(), 10).time_limit is None
+
+
+def test_evaluation_reports_niqe_where_it_fits(tmp_path, tiny_model_path):
+    from kerasdl.apps.super_resolution.evaluation import evaluate_files, format_table
+    from kerasdl.metrics.perceptual import niqe
+
+    big = write_image(tmp_path / "big.png", (300, 204), "RGB")  # x3 border 3: 294x198, 3x2 blocks
+    small = write_image(tmp_path / "small.png", (48, 40), "RGB")
+    model = keras.saving.load_model(tiny_model_path, safe_mode=True)
+    report, results = evaluate_files(model, [big, small], dataset="two", tile=128)
+    assert set(report["images"]["big"]) == {"bicubic", "model", "ground_truth"}
+    assert "niqe" not in report["images"]["small"]["model"] and "ground_truth" not in report["images"]["small"]
+    hr = results[0].hr
+    assert report["images"]["big"]["ground_truth"]["niqe"] == pytest.approx(niqe(hr, crop_border=3), abs=1e-4)
+    assert report["images"]["big"]["model"]["niqe"] == pytest.approx(niqe(results[0].output, crop_border=3), abs=1e-4)
+    for method in ("bicubic", "model", "ground_truth"):
+        assert report["mean"][method]["niqe"] == report["images"]["big"][method]["niqe"]
+    assert "1 of 2 images" in report["niqe_protocol"]
+    assert "NIQE, lower is more natural: bicubic" in format_table(report)
+
+
+@pytest.mark.parametrize(
+    "extra, fragments",
+    [
+        (["--model", "edsr", "--pretrain-steps", "5"], ["--pretrain-steps is for --model srgan, not --model edsr"]),
+        (["--model", "srresnet", "--content-loss", "vgg"], ["--content-loss is for --model srgan"]),
+        (["--model", "srgan", "--pretrain-steps", "-1"], ["--pretrain-steps", "must be an integer >= 0"]),
+        (["--model", "srgan", "--content-loss", "pixels"], ["--content-loss", "invalid choice: 'pixels'"]),
+        (["--model", "srgan", "--vgg-weights", "vgg.h5"], ["--vgg-weights is for --content-loss vgg"]),
+        (
+            ["--model", "srgan", "--generator", "no_run"],
+            ["--generator: no trained model at no_run (a run folder or a .keras file)"],
+        ),
+        (["--model", "srgan", "--generator", "g.keras", "--pretrain-steps", "5"], ["drop --pretrain-steps"]),
+        (["--model", "srgan", "--generator", "g.keras", "--blocks", "2"], ["drop the generator options num_blocks"]),
+        (["--model", "srgan", "--generator", "{tiny}", "--scale", "2"], ["upscales x3", "pass --scale 3"]),
+        (["--model", "srgan", "--generator", "{tiny}", "--channels", "3"], ["with 1 channel(s)", "--channels 1"]),
+    ],
+    ids=lambda v: "_".join(v[2:4]).lstrip("-") if isinstance(v, list) and len(v) > 2 and "--" in v[2] else None,
+)
+def test_bad_srgan_flags(chdir_tmp, cli, tiny_model_path, extra, fragments):
+    folder = training_folder(chdir_tmp)
+    extra = [str(tiny_model_path) if arg == "{tiny}" else arg for arg in extra]
+    argv = ["sr", "train", "--data", folder, "--epochs", "1", "--steps-per-epoch", "2", "--patch-size", "8", *extra]
+    check_rejected(cli, chdir_tmp, argv, *fragments)

@@ -1,4 +1,4 @@
-"""Benchmark-style evaluation: Y-channel PSNR/SSIM of the model and of bicubic, per image."""
+"""Benchmark-style evaluation: Y-channel PSNR/SSIM of the model and of bicubic, per image, and NIQE where it fits."""
 
 from __future__ import annotations
 
@@ -11,6 +11,15 @@ from kerasdl.data.images import find_images, load_image
 from kerasdl.data.sr_patches import bicubic_upscale, downscale, modcrop
 from kerasdl.errors import UserInputError
 from kerasdl.metrics.image_quality import SSIM_WINDOW, luma_psnr_ssim
+from kerasdl.metrics.perceptual import BLOCK_SIZE, niqe
+
+METHODS = ("bicubic", "model")
+
+
+def _niqe_fits(image, border) -> bool:
+    """Whether NIQE's two 96x96 blocks fit in ``image`` after cutting ``border`` pixels from each edge."""
+    h, w = (side - 2 * border for side in image.shape[:2])
+    return h >= BLOCK_SIZE and w >= BLOCK_SIZE and (h // BLOCK_SIZE) * (w // BLOCK_SIZE) >= 2
 
 
 @dataclasses.dataclass
@@ -34,7 +43,10 @@ def evaluate_files(model, files, *, dataset, tile=128):
     """Scores ``model`` against bicubic on HR image ``files``.
 
     Each HR image is cropped to a multiple of the scale, downscaled with antialiased
-    bicubic (8-bit), upscaled by both methods, and scored on Y with a border of ``scale``.
+    bicubic (8-bit), upscaled by both methods, and scored on Y with a border of ``scale``:
+    PSNR and SSIM against the HR image, and, where two 96x96 blocks fit, the no-reference
+    NIQE (lower is more natural; the HR image's own is given as ``ground_truth``), which
+    shows what PSNR misses in an adversarially trained model's textures.
 
     Args:
         model: the SR model.
@@ -60,16 +72,23 @@ def evaluate_files(model, files, *, dataset, tile=128):
         bicubic = bicubic_upscale(lr, scale).numpy()
         output = upscale_image(model, lr, tile=tile)
         scores = {}
-        for method, image in (("bicubic", bicubic), ("model", output)):
+        for method, image in zip(METHODS, (bicubic, output)):
             psnr, ssim = luma_psnr_ssim(image, hr, border=scale)
             scores[method] = {"psnr": round(psnr, 4), "ssim": round(ssim, 5)}
+        if _niqe_fits(hr, scale):
+            for method, image in (*zip(METHODS, (bicubic, output)), ("ground_truth", hr)):
+                scores.setdefault(method, {})["niqe"] = round(niqe(image, crop_border=scale), 4)
         results.append(ImageResult(path.stem, hr, lr, bicubic, output, scores))
     mean = {
         method: {
             metric: round(float(np.mean([r.scores[method][metric] for r in results])), 4) for metric in ("psnr", "ssim")
         }
-        for method in ("bicubic", "model")
+        for method in METHODS
     }
+    with_niqe = [r for r in results if "ground_truth" in r.scores]
+    for method in (*METHODS, "ground_truth") if with_niqe else ():
+        values = [r.scores[method]["niqe"] for r in with_niqe if r.scores[method]["niqe"] == r.scores[method]["niqe"]]
+        mean.setdefault(method, {})["niqe"] = round(float(np.mean(values)), 4) if values else None
     report = {
         "dataset": dataset,
         "scale": scale,
@@ -77,6 +96,8 @@ def evaluate_files(model, files, *, dataset, tile=128):
         "images": {r.name: r.scores for r in results},
         "mean": mean,
         "psnr_gain_db": round(mean["model"]["psnr"] - mean["bicubic"]["psnr"], 4),
+        "niqe_protocol": f"NIQE (Mittal et al. 2013, the LIVE release's pristine model) on 8-bit Y, border {scale} px; "
+        f"{len(with_niqe)} of {len(results)} images large enough (two 96x96 blocks)",
     }
     return report, results
 
@@ -92,4 +113,11 @@ def format_table(report) -> str:
     lines += [row(name, s) for name, s in report["images"].items()]
     lines.append(row("mean", report["mean"]))
     lines.append(f"gain over bicubic: {report['psnr_gain_db']:+.2f} dB (x{report['scale']}, {report['protocol']})")
+    mean = report["mean"]
+    if "ground_truth" in mean:
+        shown = {m: mean[m]["niqe"] for m in (*METHODS, "ground_truth")}
+        lines.append(
+            "NIQE, lower is more natural: "
+            + ", ".join(f"{m.replace('_', ' ')} {'n/a' if v is None else f'{v:.2f}'}" for m, v in shown.items())
+        )
     return "\n".join(lines)

@@ -12,7 +12,9 @@ import tensorflow as tf
 
 from kerasdl.apps.image_to_image import model_channels, whole_image
 from kerasdl.data.color import rgb_to_ycbcr, ycbcr_to_rgb
-from kerasdl.inference.tiling import TiledOutput, tile_function
+from kerasdl.inference.tiling import TiledOutput, receptive_radius, tile_function
+
+OVERLAP = 24  # the least tile context: the default EDSR's receptive-field radius is 20
 
 
 def model_scale(model) -> int:
@@ -65,7 +67,7 @@ def upscale_with(predict, image, *, scale, channels):
     return tf.clip_by_value(tf.cast(out, tf.float32), 0.0, 1.0)
 
 
-def upscale_tiles(model, image, *, tile=128, overlap=24) -> TiledOutput:
+def upscale_tiles(model, image, *, tile=128, overlap=None) -> TiledOutput:
     """The upscale of one image by ``model``, computed tile by tile as it is read (memory bounded by the tile).
 
     Each tile goes through :func:`upscale_with` (colour conversion, model, bicubic chroma),
@@ -75,12 +77,15 @@ def upscale_tiles(model, image, *, tile=128, overlap=24) -> TiledOutput:
         model: the SR model.
         image: ``(h, w, 1 or 3)``, float in [0, 1] or uint8.
         tile: tile side in LR pixels.
-        overlap: context pixels around each tile: 24 covers the default model's reach (20).
+        overlap: context pixels around each tile; default: the model's receptive-field
+            radius, at least 24 (the default EDSR reaches 20 pixels, a 16-block SRResNet 40).
 
     Returns:
         A :class:`~kerasdl.inference.tiling.TiledOutput`: ``.bands()`` to stream it, ``.numpy()`` for the array.
     """
     scale, channels = model_scale(model), model_channels(model)
+    if overlap is None:
+        overlap = max(OVERLAP, receptive_radius(model))
 
     def upscale(x):
         return upscale_with(whole_image(model), x, scale=scale, channels=channels)
@@ -89,6 +94,6 @@ def upscale_tiles(model, image, *, tile=128, overlap=24) -> TiledOutput:
     return TiledOutput(fn, image, scale=scale, tile=tile, overlap=overlap)
 
 
-def upscale_image(model, image, *, tile=128, overlap=24) -> np.ndarray:
+def upscale_image(model, image, *, tile=128, overlap=None) -> np.ndarray:
     """Upscales one image with ``model``, tiled: a float32 array ``(scale*h, scale*w, c)`` in [0, 1]."""
     return upscale_tiles(model, np.asarray(image), tile=tile, overlap=overlap).numpy()

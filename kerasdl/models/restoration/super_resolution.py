@@ -228,13 +228,23 @@ def _prelu(name):
     return layers.PReLU(alpha_initializer=keras.initializers.Constant(0.25), shared_axes=[1, 2], name=name)
 
 
+# The moving statistics' momentum of SRResNet's batch norms: PyTorch's default (0.1 in its convention).
+# With Keras' 0.99 a short CPU run's inference PSNR trailed training badly (14 vs 24 dB after 160
+# steps); 0.9 reached 22.6 dB at 80 steps.
+SRRESNET_BN_MOMENTUM = 0.9
+
+
+def _srresnet_bn(name):
+    return layers.BatchNormalization(momentum=SRRESNET_BN_MOMENTUM, name=name)
+
+
 def srresnet_block(x, *, filters, name):
     """SRResNet's residual block: conv-BN-PReLU-conv-BN, plus the input (no conv bias before a batch norm)."""
     r = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv1")(x)
-    r = layers.BatchNormalization(name=f"{name}_bn1")(r)
+    r = _srresnet_bn(f"{name}_bn1")(r)
     r = _prelu(f"{name}_prelu")(r)
     r = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv2")(r)
-    r = layers.BatchNormalization(name=f"{name}_bn2")(r)
+    r = _srresnet_bn(f"{name}_bn2")(r)
     return layers.Add(name=f"{name}_add")([x, r])
 
 
@@ -289,7 +299,7 @@ def srresnet(
     for i in range(num_blocks):
         x = srresnet_block(x, filters=filters, name=f"block{i + 1}")
     x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name="body_conv")(x)
-    x = layers.BatchNormalization(name="body_bn")(x)
+    x = _srresnet_bn("body_bn")(x)
     x = layers.Add(name="body_add")([head, x])
     for i, r in enumerate([2, 2] if scale == 4 else [scale]):
         x = layers.Conv2D(filters * r * r, 3, padding="same", name=f"upsampler_conv{i + 1}")(x)
