@@ -19,6 +19,7 @@ BENCHMARKS = [
     "generative.py",
     "rl.py",
     "style_transfer.py",
+    "img2img.py",
     "litert.py",  # last: it quantizes the models the benchmarks above trained
 ]
 
