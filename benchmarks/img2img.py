@@ -187,24 +187,24 @@ def judged(judge, outputs, labels, real) -> dict:
     return {"label_accuracy": quality["label_accuracy"], "frechet_distance": quality["frechet_distance"]}
 
 
-def train_translator(task, data_name, *, steps, batch_size, quick):
-    """Trains an app task for ``steps`` on ``data_name``; returns the training entry."""
+def train_for_steps(task, data, *, steps, quick, patch_size, **options):
+    """Trains an app task for ``steps`` (10 epochs, 1 when quick) on ``data``; returns the training entry."""
     epochs = 1 if quick else 10
     report = task.train(
-        data_name,
-        patch_size=SIDE,
+        data,
+        patch_size=patch_size,
         epochs=epochs,
         steps_per_epoch=max(1, steps // epochs),
-        batch_size=batch_size,
         time_limit=SAFETY_MINUTES,
         resume=False,
         verbose=2,
+        **options,
     )
     steps_run = report.epochs_run * report.train_config["steps_per_epoch"]
+    batch_size = report.train_config["batch_size"]
     return {
         "model": task.model_name,
-        "model_options": task.model_options,
-        "builder_arguments": {k: v for k, v in task._builder_arguments(SIDE).items() if k != "input_shape"},
+        "model_options": task.recipe.options,
         "parameters": report.parameters,
         "steps": steps_run,
         "batch_size": batch_size,
@@ -214,6 +214,13 @@ def train_translator(task, data_name, *, steps, batch_size, quick):
         "seconds_per_step": round(report.seconds / max(1, steps_run), 4),
         "stopped_by_time_limit": report.stopped_by_time_limit,
     }
+
+
+def train_translator(task, data_name, *, steps, batch_size, quick):
+    """Trains an img2img task on the named in-memory data; the entry adds the builder's arguments."""
+    entry = train_for_steps(task, data_name, steps=steps, quick=quick, patch_size=SIDE, batch_size=batch_size)
+    arguments = {k: v for k, v in task._builder_arguments(SIDE).items() if k != "input_shape"}
+    return {**entry, "model_options": task.model_options, "builder_arguments": arguments}
 
 
 def app_scores(task, pairs, reference_b, *, back: bool):
@@ -371,30 +378,8 @@ def sr_scores(model, folder):
 
 
 def train_sr(task, train_dir, *, steps, quick, **options):
-    """Trains an SR app task for ``steps``; returns the training entry."""
-    epochs = 1 if quick else 10
-    report = task.train(
-        train_dir,
-        patch_size=SR_PATCH,
-        epochs=epochs,
-        steps_per_epoch=max(1, steps // epochs),
-        time_limit=SAFETY_MINUTES,
-        resume=False,
-        verbose=2,
-        **options,
-    )
-    steps_run = report.epochs_run * report.train_config["steps_per_epoch"]
-    return {
-        "model": task.model_name,
-        "model_options": task.recipe.options,
-        "parameters": report.parameters,
-        "steps": steps_run,
-        "batch_size": report.train_config["batch_size"],
-        "learning_rate": report.train_config["learning_rate"],
-        "train_seconds": round(report.seconds, 1),
-        "seconds_per_step": round(report.seconds / max(1, steps_run), 4),
-        "stopped_by_time_limit": report.stopped_by_time_limit,
-    }
+    """Trains an SR app task for ``steps`` on LR patches of ``SR_PATCH`` pixels; returns the training entry."""
+    return train_for_steps(task, train_dir, steps=steps, quick=quick, patch_size=SR_PATCH, **options)
 
 
 def part_srgan(quick) -> dict:
