@@ -6,10 +6,18 @@ data (``KERASDL_CACHE``) included.
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 import kerasdl  # noqa: F401  (sets TF_CPP_MIN_LOG_LEVEL and KERAS_BACKEND before TF loads)
 from tests.helpers import run_cli, write_image
+
+# Tracing a tf.function allocates millions of small objects, and each full collection walks
+# every graph a worker still holds: at Python's default thresholds (700, 10, 10) collecting
+# was 7-10% of a test file's CPU time. Collecting 14 times less often halves that; garbage
+# cycles still go, a little later.
+gc.set_threshold(10_000, 10, 10)
 
 
 @pytest.fixture
@@ -64,3 +72,22 @@ def chdir_tmp(tmp_path, monkeypatch):
     work.mkdir()
     monkeypatch.chdir(work)
     return work
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_latency_run():
+    """Exports time each LiteRT variant and the Keras model once, not a median of many runs.
+
+    The latency numbers only have to exist in the tests (their statistics are the user's
+    concern); twenty ``model.predict`` calls per export were a few seconds each.
+    """
+    from kerasdl.export import quantize
+
+    measure = quantize.batch1_latency_ms
+
+    def once(fn, *, repeats=1, warmup=1):
+        return measure(fn, repeats=1, warmup=1)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(quantize, "batch1_latency_ms", once)
+        yield
