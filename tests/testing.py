@@ -198,13 +198,18 @@ def _weighted_layers(model):
     return [(layer.name, [tuple(w.shape) for w in layer.weights]) for layer in model.layers if layer.weights]
 
 
-def assert_matches_reference(case):
-    """Same parameter counts, weighted layers in the same order, and after ``set_weights`` the same outputs."""
-    ours, ref = case.builder(**case.kwargs), case.reference
+def assert_same_structure(ours, ref):
+    """Same parameter counts (trainable ones too) and weighted layers: names and shapes, in the same order."""
     assert ours.count_params() == ref.count_params()
     trainable = sum(int(np.prod(w.shape)) for w in ours.trainable_weights)
     assert trainable == sum(int(np.prod(w.shape)) for w in ref.trainable_weights)
     assert _weighted_layers(ours) == _weighted_layers(ref)
+
+
+def assert_matches_reference(case):
+    """Same parameter counts, weighted layers in the same order, and after ``set_weights`` the same outputs."""
+    ours, ref = case.builder(**case.kwargs), case.reference
+    assert_same_structure(ours, ref)
     ours.set_weights(ref.get_weights())
     actual = keras.ops.convert_to_numpy(ours(case.x, training=False))
     np.testing.assert_allclose(actual, case.expected, atol=1e-5, rtol=0)
