@@ -43,7 +43,7 @@ def trained(request, tmp_path_factory, kerasdl_cache):
         trained_report = task.train(data, **case.train)
         evaluation = task.evaluate(**case.evaluate)
         predictions = task.predict(inputs)
-        exported = task.export(root / "models")
+        exported = task.export(root / "models", tflite=False)  # the CLI export below writes the LiteRT files
     return {
         "case": case,
         "root": root,
@@ -109,7 +109,7 @@ def test_export_and_served_model(trained):
 
 
 @pytest.mark.slow
-def test_cli_evaluate_predict_export(trained, chdir_tmp, cli):
+def test_cli_evaluate_and_predict(trained, chdir_tmp, cli):
     case, run_dir, name = trained["case"], trained["task"].run_dir, trained["task"].name
     code, out, err = cli([name, "evaluate", "--run-dir", run_dir, "--output", "again.json", *case.evaluate_flags])
     assert code == 0, err
@@ -119,9 +119,6 @@ def test_cli_evaluate_predict_export(trained, chdir_tmp, cli):
     code, out, err = cli([name, "predict", *inputs, "--run-dir", run_dir, *case.predict_flags])
     assert code == 0, err
     assert len([line for line in out.splitlines() if line.strip()]) >= len(inputs)
-    code, out, err = cli([name, "export", "--run-dir", run_dir, "--export-dir", "exports", "--no-tflite"])
-    assert code == 0, err
-    assert (chdir_tmp / "exports" / name / "1" / "metadata.json").is_file()
     assert_rejected(
         cli,
         chdir_tmp,
@@ -131,21 +128,29 @@ def test_cli_evaluate_predict_export(trained, chdir_tmp, cli):
 
 
 @pytest.mark.slow
-def test_cli_export_quantized_variants_scored_by_the_apps_metric(trained, chdir_tmp, cli):
-    """Every app exports a quantized file (int8 where its model takes it) and scores it by its own metric."""
+def test_cli_export_with_the_quantized_variants_scored_by_the_apps_metric(trained, chdir_tmp, cli):
+    """Every app exports from the command line, with a quantized file scored by the app's own metric.
+
+    int8 where the app's model takes it; apps whose own tests export and score their quantized
+    variants (a slow metric) export without LiteRT files here.
+    """
     case, run_dir, name = trained["case"], trained["task"].run_dir, trained["task"].name
-    if case.quantize is None:
-        pytest.skip(f"tests/apps/test_{name}.py exports and scores the quantized variants")
     variant = case.quantize
-    flags = ["--quantize", variant, "--max-loss", "1e9"]  # a tiny model: measure, do not refuse
+    # A tiny model: measure, do not refuse.
+    flags = ["--quantize", variant, "--max-loss", "1e9"] if variant else ["--no-tflite"]
     code, out, err = cli([name, "export", "--run-dir", run_dir, "--export-dir", "exports", *flags])
     assert code == 0, err
-    litert = json.loads((chdir_tmp / "exports" / name / "1" / "metadata.json").read_text())["litert"]
+    version = chdir_tmp / "exports" / name / "1"
+    assert (version / "metadata.json").is_file()
+    if variant is None:  # tests/apps/test_<app>.py exports and scores the quantized variants
+        assert not list(version.glob("*.tflite"))
+        return
+    litert = json.loads((version / "metadata.json").read_text())["litert"]
     metric = litert["metric"]
     assert set(litert["variants"]) == {"none", variant} and metric in litert["keras"]
     for entry in litert["variants"].values():
         assert entry["parity_max_abs_diff"] <= entry["parity_tolerance"] and metric in entry
-    assert (chdir_tmp / "exports" / name / "1" / f"model_{variant}.tflite").is_file()
+    assert (version / f"model_{variant}.tflite").is_file()
     assert "LiteRT variants" in out and f"model_{variant}.tflite" in out
 
 
