@@ -152,12 +152,13 @@ def test_app_registry(scratch_registry):
 
 
 def test_models_list_cli(cli):
-    code, out, err = cli(["models", "list", "*s*", "--parameters"])  # a pattern: building all 33 takes long
+    # A pattern: building every model (the ResNets among them) takes long.
+    code, out, err = cli(["models", "list", "[es]*", "--parameters"])
     assert code == 0, err
     lines = out.strip().splitlines()
     assert re.match(r"name\s+family\s+parameters\s+description", lines[0])
     rows = {line.split()[0]: line.split() for line in lines[1:]}
-    assert set(rows) == set(registry.list_models("*s*"))
+    assert set(rows) == set(registry.list_models("[es]*")) >= {"srcnn", "espcn", "edsr", "show_attend_tell"}
     expected = {"srcnn": srcnn(), "espcn": espcn(), "edsr": edsr()}
     for name, model in expected.items():
         assert rows[name][1] == "restoration"
