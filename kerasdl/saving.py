@@ -2,12 +2,15 @@
 
 Every layer, loss and metric a kerasdl model can reference is registered by ``kerasdl.layers``,
 ``kerasdl.losses`` or ``kerasdl.metrics``; keras-hub's layers (TransformerEncoder ...) register
-on ``import keras_hub``. ``load_model`` imports what the archive needs, then loads it in safe mode.
+on ``import keras_hub``. The models with their own training step (the GANs' ``Pix2Pix``,
+``CycleGAN``, ``AdversarialNetwork``...) register in the module that defines them, which the
+archive names. ``load_model`` imports what the archive needs, then loads it in safe mode.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 import pathlib
 import zipfile
 
@@ -47,6 +50,42 @@ def register_serializables(config: str | None = None) -> None:
     for module, words in _ON_MENTION.items():
         if config is None or any(word in config for word in words):
             importlib.import_module(module)
+    if config:
+        _import_defining_modules(config)
+
+
+def _kerasdl_objects(node):
+    """``(module, registered_name)`` of every kerasdl object in a parsed Keras configuration."""
+    if isinstance(node, dict):
+        name, module = node.get("registered_name"), node.get("module")
+        if isinstance(name, str) and name.startswith("kerasdl>") and isinstance(module, str):
+            yield module, name
+        for value in node.values():
+            yield from _kerasdl_objects(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _kerasdl_objects(value)
+
+
+def _import_defining_modules(config: str) -> None:
+    """Imports the kerasdl module the archive names for each kerasdl object not registered yet.
+
+    Objects the packages above register are left alone (so a file written before one of them
+    moved still loads without importing its old module); a module outside kerasdl, or one
+    that no longer exists, is left for keras to report.
+    """
+    import keras
+
+    try:
+        objects = set(_kerasdl_objects(json.loads(config)))
+    except ValueError:
+        return
+    for module, name in sorted(objects):
+        if keras.saving.get_registered_object(name) is None and module.split(".")[0] == "kerasdl":
+            try:
+                importlib.import_module(module)
+            except ImportError:
+                pass
 
 
 def load_model(path, *, compile=True):

@@ -169,6 +169,45 @@ def test_loading_imports_no_app_and_no_builder(saved):
     assert not [m for m in loaded if m.startswith(("kerasdl.apps", "kerasdl.models"))], loaded
 
 
+def test_models_with_their_own_training_step_load_in_a_fresh_process(tmp_path):
+    """A CycleGAN's and a GAN's `.keras` files (what `img2img` and `generate` runs keep) load by name.
+
+    Their classes register in the module that defines them: the loader imports the module the
+    archive names, and no app.
+    """
+    from kerasdl.models.generative import adversarial
+    from kerasdl.registry import get_model
+
+    keras.utils.set_random_seed(0)
+    cyclegan = get_model(
+        "cyclegan", input_shape=(16, 16, 1), filters=4, num_blocks=1, discriminator_filters=4, receptive_field=16
+    )
+    cyclegan.compile(optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5))
+    noise = keras.Input((4,))
+    generator = keras.Model(noise, keras.layers.Dense(8, activation="sigmoid")(noise))
+    image = keras.Input((8,))
+    discriminator = keras.Model(image, keras.layers.Dense(1)(image))
+    gan = adversarial.AdversarialNetwork(generator, discriminator, latent_dim=4)
+    gan.compile(optimizer=keras.optimizers.Adam(2e-4))
+    rng = np.random.default_rng(0)
+    inputs = {
+        "images": rng.random((2, 16, 16, 1), dtype=np.float32),
+        "noise": rng.normal(size=(3, 4)).astype("float32"),
+    }
+    models = {"cyclegan": (cyclegan, {"x": "images", "keys": []}), "gan": (gan, {"x": "noise", "keys": []})}
+    for name, (model, _) in models.items():
+        model.save(tmp_path / f"{name}.keras")
+    np.savez(tmp_path / "inputs.npz", **inputs)
+    (tmp_path / "manifest.json").write_text(json.dumps({name: entry for name, (_, entry) in models.items()}))
+    done = subprocess.run([sys.executable, "-c", CHILD, str(tmp_path)], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    for name, (model, entry) in models.items():
+        expected = np.asarray(model.predict(inputs[entry["x"]], verbose=0))
+        np.testing.assert_allclose(np.asarray(report["outputs"][name]), expected, rtol=1e-5, atol=1e-6)
+    assert not [m for m in report["kerasdl_modules"] if m.startswith("kerasdl.apps")]
+
+
 @pytest.mark.parametrize(
     "obj, name",
     [
