@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from kerasdl.apps.img2img import ImageTranslation
-from kerasdl.apps.img2img.task import generator_depth, receptive_field
+from kerasdl.apps.img2img.task import cyclegan_receptive_field, generator_depth, receptive_field
 from kerasdl.data import paired_images
 from kerasdl.data.paired_images import ImagePairs, default_pairs, digit_edges, digit_transform, load_pairs
 from kerasdl.errors import UserInputError
@@ -183,6 +183,12 @@ def test_default_sets():
 def test_depth_and_receptive_field_follow_the_crop():
     assert [generator_depth(p) for p in (8, 16, 32, 256, 512)] == [3, 4, 5, 8, 8]
     assert [receptive_field(p) for p in (16, 32, 64, 128, 256)] == [1, 16, 16, 34, 70]
+    # CycleGAN's discriminators see the whole crop, up to the paper's 70x70
+    assert [cyclegan_receptive_field(p) for p in (8, 16, 32, 64, 128, 256, 512)] == [16, 16, 34, 70, 70, 70, 70]
+    arguments = {m: ImageTranslation(m, channels=1)._builder_arguments(32) for m in ("pix2pix", "cyclegan")}
+    assert arguments["pix2pix"]["receptive_field"] == 16 and arguments["cyclegan"]["receptive_field"] == 34
+    with_option = ImageTranslation("cyclegan", channels=1, model_options={"receptive_field": 70})
+    assert with_option._builder_arguments(32)["receptive_field"] == 70
 
 
 def test_unet_l1_is_pix2pix_generator_alone():

@@ -55,6 +55,19 @@ def receptive_field(patch_size: int) -> int:
     return max([f for f in RECEPTIVE_FIELDS if f <= patch_size // 2] or [1])
 
 
+def cyclegan_receptive_field(patch_size: int) -> int:
+    """CycleGAN's PatchGAN receptive field for a training crop: the paper's 70x70, or the whole crop if smaller.
+
+    Without pairs only the discriminators see whether a translation keeps the image's
+    shapes, so below 70 px they judge the whole crop (the smallest valid field covering it):
+    on MNIST's 32 px digits a 16x16 PatchGAN let the generators bend the digits (8.9 dB
+    against the true transform, labels kept 63%), a 34x34 one at the same steps and cost
+    kept them (24.5 dB, 98%; ``benchmarks/img2img.py``). 256 px crops get 70x70.
+    """
+    covering = next((f for f in RECEPTIVE_FIELDS if f >= patch_size), RECEPTIVE_FIELDS[-1])
+    return min(70, covering)
+
+
 def _checked_direction(direction) -> str:
     if direction not in DIRECTIONS:
         raise UserInputError(f"direction must be AtoB or BtoA; got {direction!r}")
@@ -205,13 +218,16 @@ class ImageTranslation(ImageToImageTask):
         """The builder's keyword arguments: the recipe's options, the channels, and what the crop size decides.
 
         A U-Net goes down to a 1x1 bottleneck (:func:`generator_depth`); a discriminator sees
-        patches of at most half the crop (:func:`receptive_field`), unless the options say.
+        patches of at most half the crop (:func:`receptive_field`; CycleGAN's the whole crop up
+        to 70x70, :func:`cyclegan_receptive_field`), unless the options say.
         """
         options = dict(self.recipe.options)
         channels = self.channels or 3
         if self.kind != "cyclegan":
             options.setdefault("depth", generator_depth(patch_size))
-        if self.kind != "generator":
+        if self.kind == "cyclegan":
+            options.setdefault("receptive_field", cyclegan_receptive_field(patch_size))
+        elif self.kind != "generator":
             options.setdefault("receptive_field", receptive_field(patch_size))
         return {"input_shape": (None, None, channels), "output_channels": channels, **options}
 
