@@ -9,7 +9,7 @@ from kerasdl.layers.lenet import ConnectionTableConv2D, TrainableSubsampling, sc
 from kerasdl.layers.local_response_normalization import LocalResponseNormalization
 from kerasdl.layers.masking_noise import MaskingNoise
 from kerasdl.layers.padding import CropToReference, PadToMultiple
-from kerasdl.layers.pixel_shuffle import PixelShuffle, PixelUnshuffle
+from kerasdl.layers.pixel_shuffle import ICNR, PixelShuffle, PixelUnshuffle
 from kerasdl.layers.sampling import DecoderLikelihood, GaussianSampling, gaussian_kl
 from kerasdl.layers.sparsity import KLSparsity, kl_sparsity
 from kerasdl.layers.text_standardization import standardize_review
@@ -28,6 +28,7 @@ __all__ = [
     "LocalResponseNormalization",
     "MaskingNoise",
     "PadToMultiple",
+    "ICNR",
     "PixelShuffle",
     "PixelUnshuffle",
     "TrainableSubsampling",

@@ -1,11 +1,11 @@
-"""BicubicUpsampling and PixelShuffle: equal to TensorFlow's ops, serialisable, checked arguments."""
+"""BicubicUpsampling, PixelShuffle and its ICNR initializer: equal to TensorFlow's ops, serialisable, checked arguments."""
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from kerasdl.layers import BicubicUpsampling, PixelShuffle
+from kerasdl.layers import ICNR, BicubicUpsampling, PixelShuffle
 from kerasdl.layers.bicubic_upsampling import bicubic_phase_kernels
 
 
@@ -104,3 +104,32 @@ def test_pixel_shuffle_needs_divisible_channels():
 def test_bicubic_needs_known_channels():
     with pytest.raises(ValueError, match="known channel count"):
         BicubicUpsampling(2).build((None, 4, 4, None))
+
+
+@pytest.mark.parametrize("scale", [2, 3])
+def test_icnr_starts_sub_pixel_convolution_as_nearest_neighbour_upsampling(scale):
+    # Every scale x scale block of the shuffled output is one value: the shared kernel's
+    # convolution, upsampled by repetition; the shared kernel is not a constant.
+    channels = 2
+    conv = keras.layers.Conv2D(channels * scale**2, 3, padding="same", kernel_initializer=ICNR(scale, "he_normal"))
+    x = np.random.default_rng(0).random((1, 5, 4, 3), dtype=np.float32)
+    shuffled = keras.ops.convert_to_numpy(PixelShuffle(scale)(conv(x)))
+    kernel = keras.ops.convert_to_numpy(conv.kernel)
+    shared = kernel[..., :channels]
+    assert np.std(shared) > 0.1
+    base = tf.nn.conv2d(x, shared, strides=1, padding="SAME").numpy() + keras.ops.convert_to_numpy(conv.bias)[:channels]
+    expected = np.repeat(np.repeat(base, scale, axis=1), scale, axis=2)
+    np.testing.assert_allclose(shuffled, expected, rtol=1e-5, atol=1e-6 * np.abs(expected).max())
+
+
+def test_icnr_config_round_trip_and_bad_arguments():
+    initializer = ICNR(4, keras.initializers.HeNormal(seed=3))
+    again = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(initializer))
+    assert isinstance(again, ICNR) and again.scale == 4
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(again((3, 3, 2, 32))), keras.ops.convert_to_numpy(initializer((3, 3, 2, 32)))
+    )
+    with pytest.raises(ValueError, match=r"ICNR\(2\) needs output channels divisible by 4"):
+        ICNR(2)((3, 3, 2, 6))
+    with pytest.raises(ValueError, match="scale="):
+        ICNR(1)
