@@ -158,8 +158,12 @@ def test_srresnet_and_srgan_discriminator_follow_the_paper():
     upsampler = conv(3, 64, 256) + 64
     expected = conv(9, 3, 64) + 64 + 16 * block + conv(3, 64, 64, bias=False) + 128 + 2 * upsampler + conv(9, 64, 3)
     assert trainable_params(model) == expected
-    for name in ("upsampler_conv1", "upsampler_conv2"):  # sub-pixel convolutions free of checkerboards at the start
-        initializer = model.get_layer(name).kernel_initializer
+    with_icnr = srresnet(
+        num_blocks=1, filters=8, icnr=True
+    )  # sub-pixel convolutions free of checkerboards at the start
+    for name in ("upsampler_conv1", "upsampler_conv2"):
+        assert type(model.get_layer(name).kernel_initializer).__name__ == "GlorotUniform"
+        initializer = with_icnr.get_layer(name).kernel_initializer
         assert type(initializer).__name__ == "ICNR" and initializer.scale == 2
     discriminator = srgan_discriminator()
     widths = [3, 64, 64, 128, 128, 256, 256, 512, 512]

@@ -257,6 +257,7 @@ def srresnet(
     input_shape=None,
     num_blocks=16,
     filters=64,
+    icnr=False,
     name="srresnet",
 ):
     """SRResNet: residual blocks with batch norm and PReLU, then sub-pixel upsampling.
@@ -266,9 +267,7 @@ def srresnet(
     residual blocks (3x3 convolution, batch norm, PReLU, 3x3 convolution, batch norm, skip);
     a 3x3 convolution and batch norm added to the first layer's output; x2 sub-pixel stages
     (3x3 convolution to ``4 * filters`` maps, pixel shuffle, PReLU; one x3 stage for scale
-    3); a 9x9 convolution to the image. The sub-pixel convolutions start from
-    :class:`~kerasdl.layers.ICNR` (Aitken et al., 2017): with Keras' default initialisation a
-    short training left a checkerboard that NIQE read as 10.7 on Set5 x4, against 6.9. Trained alone on MSE it is the paper's SRResNet; it
+    3); a 9x9 convolution to the image. Trained alone on MSE it is the paper's SRResNet; it
     is also SRGAN's generator (:func:`kerasdl.models.image_translation.srgan`). The output is
     linear, as every restoration builder's.
 
@@ -279,6 +278,11 @@ def srresnet(
         input_shape: optional ``(h, w, channels)``; defaults to ``(None, None, channels)``.
         num_blocks: residual blocks ``B`` (the paper: 16).
         filters: feature maps in every block (the paper: 64).
+        icnr: start the sub-pixel convolutions from :class:`~kerasdl.layers.ICNR` (Aitken et
+            al., 2017) instead of Keras' default, against checkerboard artifacts. Measured x4 on
+            train400 -> Set5 (8 blocks x 32 filters, batch 16): after 1,200 MSE steps NIQE 7.40
+            against 9.16 (bicubic 8.51), but PSNR 27.86 against 28.77 dB (bicubic 28.43), so it
+            is off by default.
         name: the model's name.
 
     Returns:
@@ -294,6 +298,8 @@ def srresnet(
         raise ValueError(f"num_blocks must be a positive int; Received: num_blocks={num_blocks!r}")
     if not isinstance(filters, int) or isinstance(filters, bool) or filters < 1:
         raise ValueError(f"filters must be a positive int; Received: filters={filters!r}")
+    if not isinstance(icnr, bool):
+        raise ValueError(f"icnr must be True or False; Received: icnr={icnr!r}")
     lr = _lr_input(input_tensor, input_shape, channels)
     head = layers.Conv2D(filters, 9, padding="same", name="head_conv")(lr)
     head = _prelu("head_prelu")(head)
@@ -305,7 +311,11 @@ def srresnet(
     x = layers.Add(name="body_add")([head, x])
     for i, r in enumerate([2, 2] if scale == 4 else [scale]):
         conv = layers.Conv2D(
-            filters * r * r, 3, padding="same", kernel_initializer=ICNR(r), name=f"upsampler_conv{i + 1}"
+            filters * r * r,
+            3,
+            padding="same",
+            kernel_initializer=ICNR(r) if icnr else "glorot_uniform",
+            name=f"upsampler_conv{i + 1}",
         )
         x = PixelShuffle(r, name=f"upsampler_shuffle{i + 1}")(conv(x))
         x = _prelu(f"upsampler_prelu{i + 1}")(x)
