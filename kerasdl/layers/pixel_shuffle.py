@@ -2,7 +2,7 @@
 
 import keras
 
-from kerasdl.layers.upscaling import IntegerUpscaling
+from kerasdl.layers.upscaling import IntegerUpscaling, check_scale
 
 
 @keras.saving.register_keras_serializable(package="kerasdl")
@@ -55,8 +55,7 @@ class PixelUnshuffle(keras.layers.Layer):
 
     def __init__(self, scale, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(scale, bool) or not isinstance(scale, int) or scale < 2:
-            raise ValueError(f"scale must be an int >= 2; Received: scale={scale!r}")
+        check_scale(scale)
         self.scale = scale
 
     def call(self, inputs):
@@ -92,8 +91,7 @@ class ICNR(keras.initializers.Initializer):
     """
 
     def __init__(self, scale, initializer="glorot_uniform"):
-        if isinstance(scale, bool) or not isinstance(scale, int) or scale < 2:
-            raise ValueError(f"scale must be an int >= 2; Received: scale={scale!r}")
+        check_scale(scale)
         self.scale = scale
         self.initializer = keras.initializers.get(initializer)
 

@@ -3,6 +3,12 @@
 import keras
 
 
+def check_scale(scale) -> None:
+    """An integer scale factor of at least 2 (``bool`` refused), as every rescaling layer takes."""
+    if not isinstance(scale, int) or isinstance(scale, bool) or scale < 2:
+        raise ValueError(f"scale must be an int >= 2; Received: scale={scale!r}")
+
+
 class IntegerUpscaling(keras.layers.Layer):
     """A layer that makes ``(b, h, w, c)`` images ``scale`` times larger; subclasses set channels.
 
@@ -12,8 +18,7 @@ class IntegerUpscaling(keras.layers.Layer):
 
     def __init__(self, scale, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(scale, int) or isinstance(scale, bool) or scale < 2:
-            raise ValueError(f"scale must be an int >= 2; Received: scale={scale!r}")
+        check_scale(scale)
         self.scale = scale
 
     def output_channels(self, channels):
