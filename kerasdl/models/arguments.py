@@ -20,6 +20,11 @@ def check_int_at_least(name: str, value, minimum: int) -> None:
         raise ValueError(f"{name} must be an int >= {minimum}; Received: {name}={value!r}")
 
 
+def check_bool(name: str, value) -> None:
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be True or False; Received: {name}={value!r}")
+
+
 def check_rate(name: str, value, *, noun: str = "float") -> None:
     """A dropout-like rate in ``[0, 1)``; ``noun`` is what the error calls it (``"float"`` or ``"rate"``)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:

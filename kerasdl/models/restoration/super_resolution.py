@@ -10,6 +10,7 @@ import keras
 from keras import layers
 
 from kerasdl.layers import ICNR, BicubicUpsampling, PixelShuffle
+from kerasdl.models.arguments import check_bool
 from kerasdl.models.inputs import image_input, model_inputs
 from kerasdl.registry import register_model
 
@@ -298,8 +299,7 @@ def srresnet(
         raise ValueError(f"num_blocks must be a positive int; Received: num_blocks={num_blocks!r}")
     if not isinstance(filters, int) or isinstance(filters, bool) or filters < 1:
         raise ValueError(f"filters must be a positive int; Received: filters={filters!r}")
-    if not isinstance(icnr, bool):
-        raise ValueError(f"icnr must be True or False; Received: icnr={icnr!r}")
+    check_bool("icnr", icnr)
     lr = _lr_input(input_tensor, input_shape, channels)
     head = layers.Conv2D(filters, 9, padding="same", name="head_conv")(lr)
     head = _prelu("head_prelu")(head)

@@ -9,7 +9,7 @@ weight files unchanged.
 import keras
 from keras import layers
 
-from kerasdl.models.arguments import check_rate
+from kerasdl.models.arguments import check_bool, check_rate
 from kerasdl.models.vision import common
 from kerasdl.registry import register_model
 
@@ -56,8 +56,7 @@ def _vgg(depths, *, batch_norm, dropout, reference=None, **vocabulary):
     """
     args = common.Arguments(**vocabulary)
     common.check_arguments(args, imagenet=reference is not None)
-    if not isinstance(batch_norm, bool):
-        raise ValueError(f"batch_norm must be True or False; Received: batch_norm={batch_norm!r}")
+    check_bool("batch_norm", batch_norm)
     check_rate("dropout", dropout, noun="rate")
     if args.weights == "imagenet" and batch_norm:
         raise ValueError(f"ImageNet weights are published without batch norm; Received: batch_norm={batch_norm!r}")
