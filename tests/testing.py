@@ -181,7 +181,8 @@ def reference_case(builder, reference, *, include_top, folder, gain, input_shape
     """A keras.applications model with lively weights, its outputs on a seeded batch, its weights file.
 
     Both models are built with the same arguments; the classifier gives logits, which are
-    more telling than near-uniform softmax outputs.
+    more telling than near-uniform softmax outputs. ``folder=None`` saves no weights file
+    (``path`` is None).
     """
     kwargs = {"include_top": include_top, "input_shape": input_shape, "classifier_activation": None}
     ref = reference(weights=None, **kwargs)
@@ -189,8 +190,9 @@ def reference_case(builder, reference, *, include_top, folder, gain, input_shape
     x = np.random.default_rng(seed).random((2, *input_shape), dtype=np.float32)
     expected = keras.ops.convert_to_numpy(ref(x, training=False))
     assert expected.std() > 1e-2, "outputs too small for the comparison to mean anything"
-    path = folder / f"{reference.__name__}.weights.h5"
-    ref.save_weights(path)
+    path = None if folder is None else folder / f"{reference.__name__}.weights.h5"
+    if path is not None:
+        ref.save_weights(path)
     return types.SimpleNamespace(builder=builder, reference=ref, kwargs=kwargs, x=x, expected=expected, path=path)
 
 
@@ -207,12 +209,16 @@ def assert_same_structure(ours, ref):
 
 
 def assert_matches_reference(case):
-    """Same parameter counts, weighted layers in the same order, and after ``set_weights`` the same outputs."""
+    """Same parameter counts, weighted layers in the same order, and after ``set_weights`` the same outputs.
+
+    Returns our model, with the reference's weights.
+    """
     ours, ref = case.builder(**case.kwargs), case.reference
     assert_same_structure(ours, ref)
     ours.set_weights(ref.get_weights())
     actual = keras.ops.convert_to_numpy(ours(case.x, training=False))
     np.testing.assert_allclose(actual, case.expected, atol=1e-5, rtol=0)
+    return ours
 
 
 def assert_loads_reference_file(case):
