@@ -121,6 +121,7 @@ def test_app_registry(scratch_registry):
         "generation",
         "img2img",
         "play",
+        "segment",
         "sentiment",
         "stylize",
         "super_resolution",

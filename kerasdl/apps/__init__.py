@@ -26,6 +26,7 @@ APP_PACKAGES = (
     "play",
     "stylize",
     "img2img",
+    "segment",
 )
 TASKS = {
     "SuperResolution": "super_resolution",
@@ -38,6 +39,7 @@ TASKS = {
     "Play": "play",
     "Stylize": "stylize",
     "ImageTranslation": "img2img",
+    "Segmentation": "segment",
 }
 
 __all__ = ["APP_PACKAGES", "TASKS", "load", *TASKS]
