@@ -20,6 +20,7 @@ BENCHMARKS = [
     "rl.py",
     "style_transfer.py",
     "img2img.py",
+    "segmentation.py",
     "litert.py",  # last: it quantizes the models the benchmarks above trained
 ]
 
