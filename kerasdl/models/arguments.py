@@ -31,6 +31,14 @@ def check_rate(name: str, value, *, noun: str = "float") -> None:
         raise ValueError(f"{name} must be a {noun} in [0, 1); Received: {name}={value!r}")
 
 
+def check_number(name: str, value, *, positive: bool = False) -> float:
+    """A real number >= 0 (> 0 with ``positive``; not NaN), returned as a ``float`` (loss weights, exponents)."""
+    bound = "> 0" if positive else ">= 0"
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (value > 0 if positive else value >= 0):
+        raise ValueError(f"{name} must be a number {bound}; Received: {name}={value!r}")
+    return float(value)
+
+
 def check_choice(name: str, value, choices) -> None:
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; Received: {name}={value!r}")

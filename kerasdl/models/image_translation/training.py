@@ -20,7 +20,7 @@ import keras
 from keras import ops
 
 from kerasdl.layers import ImagePreprocessing
-from kerasdl.models.arguments import check_choice, check_positive_int
+from kerasdl.models.arguments import check_choice, check_number, check_positive_int
 from kerasdl.models.generative.adversarial import _bce_from_logits, _loss_and_gradients
 from kerasdl.models.image_translation.cyclegan import cyclegan_generator
 from kerasdl.models.image_translation.pix2pix import check_input_shape, patchgan_discriminator, pix2pix_generator
@@ -30,12 +30,6 @@ from kerasdl.registry import register_model
 CONTENT_LOSSES = ("mse", "vgg")
 VGG_CONTENT_LAYER = "block5_conv4"
 VGG_FEATURE_SCALE = 1.0 / 12.75  # SRGAN's rescaling of the VGG feature maps (Ledig et al., 2017, section 3.2.2)
-
-
-def _check_weight(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-        raise ValueError(f"{name} must be a number >= 0; Received: {name}={value!r}")
-    return float(value)
 
 
 def _check_identity(identity_weight, channels_a, channels_b):
@@ -217,7 +211,7 @@ class Pix2Pix(ImageAdversarialNetwork):
         _input_count(discriminator, "discriminator", 2, "Pix2Pix (a conditional discriminator: [source, image])")
         self.generator = generator
         self.discriminator = discriminator
-        self.l1_weight = _check_weight("l1_weight", l1_weight)
+        self.l1_weight = check_number("l1_weight", l1_weight)
         self._finish_init()
 
     def call(self, inputs, training=False):
@@ -322,8 +316,8 @@ class CycleGAN(ImageAdversarialNetwork):
                 f"{channels_a} to {channels_b}; Received: generator_ba from {generator_ba.input_shape[-1]} "
                 f"to {generator_ba.output_shape[-1]} channels"
             )
-        self.cycle_weight = _check_weight("cycle_weight", cycle_weight)
-        self.identity_weight = _check_weight("identity_weight", identity_weight)
+        self.cycle_weight = check_number("cycle_weight", cycle_weight)
+        self.identity_weight = check_number("identity_weight", identity_weight)
         _check_identity(identity_weight, channels_a, channels_b)
         self.generator_ab = generator_ab
         self.generator_ba = generator_ba
@@ -451,7 +445,7 @@ class SRGAN(ImageAdversarialNetwork):
         self.generator = generator
         self.discriminator = discriminator
         self.content_loss = content_loss
-        self.adversarial_weight = _check_weight("adversarial_weight", adversarial_weight)
+        self.adversarial_weight = check_number("adversarial_weight", adversarial_weight)
         self.feature_extractor = feature_extractor
         if feature_extractor is not None:
             feature_extractor.trainable = False
@@ -602,7 +596,7 @@ def pix2pix(
     """
     shape = check_input_shape(input_shape)
     check_positive_int("output_channels", output_channels)
-    _check_weight("l1_weight", l1_weight)
+    check_number("l1_weight", l1_weight)
     generator = pix2pix_generator(
         input_shape=shape,
         output_channels=output_channels,
@@ -667,8 +661,8 @@ def cyclegan(
     shape = check_input_shape(input_shape)
     channels_b = shape[-1] if output_channels is None else output_channels
     check_positive_int("output_channels", channels_b)
-    _check_weight("cycle_weight", cycle_weight)
-    _check_identity(_check_weight("identity_weight", identity_weight), shape[-1], channels_b)
+    check_number("cycle_weight", cycle_weight)
+    _check_identity(check_number("identity_weight", identity_weight), shape[-1], channels_b)
     common = {"filters": filters, "num_blocks": num_blocks, "downsamplings": downsamplings}
     shape_b = (*shape[:2], channels_b)
     generator_ab = cyclegan_generator(input_shape=shape, output_channels=channels_b, name="generator_ab", **common)
@@ -744,7 +738,7 @@ def srgan(
     if patch_size % scale:
         raise ValueError(f"patch_size must be a multiple of scale={scale}; Received: patch_size={patch_size!r}")
     check_choice("content_loss", content_loss, CONTENT_LOSSES)
-    _check_weight("adversarial_weight", adversarial_weight)
+    check_number("adversarial_weight", adversarial_weight)
     if generator is None:
         generator = srresnet(scale=scale, channels=channels, num_blocks=num_blocks, filters=filters, name="generator")
     elif not isinstance(generator, keras.Model) or generator.output_shape[-1] != channels:
