@@ -46,6 +46,7 @@ BUILDERS: dict[str, str] = {
     "dqn": "kerasdl.models.rl.q_networks",
     "q_network": "kerasdl.models.rl.q_networks",
     "unet": "kerasdl.models.segmentation.unet",
+    "yolo": "kerasdl.models.detection.yolo",
     "alexnet": "kerasdl.models.vision.classic",
     "lenet5": "kerasdl.models.vision.classic",
     "mlp": "kerasdl.models.vision.classic",
