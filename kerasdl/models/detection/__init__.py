@@ -1,5 +1,11 @@
-"""Detection builders: YOLO (after YOLOv8), its box coding, its in-graph non-max suppression."""
+"""Detection builders: YOLO (after YOLOv8), its box coding, its in-graph non-max suppression and its training scheme."""
 
+from kerasdl.models.detection.training import (
+    YOLOTrainer,
+    ciou_loss,
+    distribution_focal_loss,
+    task_aligned_assign,
+)
 from kerasdl.models.detection.yolo import (
     REG_MAX,
     STRIDES,
@@ -14,10 +20,14 @@ from kerasdl.models.detection.yolo import (
 __all__ = [
     "REG_MAX",
     "STRIDES",
+    "YOLOTrainer",
     "YOLODecoder",
     "anchor_points",
+    "ciou_loss",
     "decode_boxes",
+    "distribution_focal_loss",
     "encode_distances",
+    "task_aligned_assign",
     "yolo",
     "yolo_detector",
 ]
