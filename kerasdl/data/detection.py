@@ -29,6 +29,12 @@ import re
 
 import numpy as np
 
+from kerasdl.data.annotation_files import (
+    annotation_files,
+    checked_class_names,
+    files_by_name,
+    read_class_names,
+)
 from kerasdl.errors import UserInputError
 
 LAYOUTS = (
@@ -110,24 +116,6 @@ def _as_arrays(boxes, labels) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(boxes, np.float32).reshape(-1, 4), np.asarray(labels, np.int32).reshape(-1)
 
 
-def _read_names(path: pathlib.Path) -> list[str]:
-    """Class names from a text file, one per line (blank lines skipped), at least one, none twice."""
-    try:
-        names = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    except (OSError, UnicodeDecodeError) as err:
-        raise UserInputError(f"cannot read {path}: {err}") from None
-    return _checked_names(names, path)
-
-
-def _checked_names(names: list[str], path) -> list[str]:
-    if not names:
-        raise UserInputError(f"{path} names no classes; give one class name per line")
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        raise UserInputError(f"{path} names a class twice: {', '.join(repeated)}")
-    return names
-
-
 # ---------------------------------------------------------------- Pascal VOC
 
 
@@ -196,7 +184,6 @@ def load_voc(path, *, channels: int | None = None) -> DetectionData:
             size than its ``<size>``, or a box outside its image or empty. The file is named.
     """
     from kerasdl.data.images import IMAGE_SUFFIXES, load_image
-    from kerasdl.data.segmentation import _by_name
 
     path = _folder(path)
     annotation_dir = path / "Annotations"
@@ -208,9 +195,9 @@ def load_voc(path, *, channels: int | None = None) -> DetectionData:
     xml_files = sorted(p for p in annotation_dir.rglob("*.xml") if p.is_file() and not p.name.startswith("."))
     if not xml_files:
         raise UserInputError(f"no .xml annotation files in folder: {annotation_dir}")
-    image_files = _by_name(image_dir)
+    image_files = files_by_name(image_dir)
     classes_file = path / CLASSES_FILE
-    class_names = _read_names(classes_file) if classes_file.is_file() else None
+    class_names = read_class_names(classes_file) if classes_file.is_file() else None
 
     records = []
     for xml_path in xml_files:
@@ -284,62 +271,15 @@ def load_coco_detection(path, *, channels: int | None = None) -> DetectionData:
             the file says, an annotation of an unknown image or category, without a ``bbox`` of four
             numbers, or with a box outside its image or empty. The file is named.
     """
-    from kerasdl.data.images import load_image
-    from kerasdl.data.segmentation import _coco_file, _entries, _field, _image_roots
-    from kerasdl.files import read_json
+    from kerasdl.data.annotation_files import read_coco
 
-    json_path = _coco_file(pathlib.Path(path))
-    coco = read_json(json_path)
-    image_entries = _entries(coco, "images", json_path)
-    annotation_entries = _entries(coco, "annotations", json_path)
-    category_entries = _entries(coco, "categories", json_path)
-    if not image_entries:
-        raise UserInputError(f"{json_path} lists no images")
-    if not category_entries:
-        raise UserInputError(f"{json_path} lists no categories")
-    categories = {}
-    for c in category_entries:
-        cid = _field(c, "id", int, json_path, f"category {c!r}")
-        if cid in categories:
-            raise UserInputError(f"{json_path}: category id {cid} appears twice")
-        categories[cid] = str(c.get("name", cid))
-    class_of = {cid: k for k, cid in enumerate(sorted(categories))}
-
-    roots = _image_roots(json_path)
-    images, names, boxes, labels = {}, {}, {}, {}
-    for entry in image_entries:
-        image_id = _field(entry, "id", int, json_path, f"image {entry!r}")
-        file_name = _field(entry, "file_name", str, json_path, f"image {image_id}")
-        if image_id in images:
-            raise UserInputError(f"{json_path}: image id {image_id} appears twice")
-        found = next((root / file_name for root in roots if (root / file_name).is_file()), None)
-        if found is None:
-            raise UserInputError(
-                f"{json_path}: image {file_name} (id {image_id}) is not in {' or '.join(str(r) for r in roots[:2])}"
-            )
-        image = load_image(found, channels=channels)
-        height, width = image.shape[:2]
-        if (entry.get("height"), entry.get("width")) not in ((None, None), (height, width)):
-            raise UserInputError(
-                f"{json_path}: image {file_name} is {width}x{height} pixels but the annotations say "
-                f"{entry.get('width')}x{entry.get('height')}"
-            )
-        images[image_id] = image
-        names[image_id] = pathlib.PurePosixPath(file_name).with_suffix("").as_posix()
-        boxes[image_id], labels[image_id] = [], []
-
-    for number, a in enumerate(annotation_entries, start=1):
-        number = a.get("id", number)
-        image_id, category_id = a.get("image_id"), a.get("category_id")
-        if image_id not in images:
-            raise UserInputError(
-                f"{json_path}: annotation {number} is of image id {image_id!r}, which is not in its images"
-            )
-        if category_id not in class_of:
-            raise UserInputError(
-                f"{json_path}: annotation {number} has category id {category_id!r}, not one of its categories "
-                f"({', '.join(str(c) for c in sorted(categories))})"
-            )
+    coco = read_coco(path, channels=channels)
+    json_path, images, names = coco.path, coco.images, coco.names
+    class_of = {cid: k for k, cid in enumerate(coco.category_ids)}
+    boxes = {image_id: [] for image_id in images}
+    labels = {image_id: [] for image_id in images}
+    for number, a in coco.annotations:
+        image_id, category_id = a["image_id"], a["category_id"]
         if a.get("iscrowd"):
             continue
         bbox = a.get("bbox")
@@ -361,7 +301,7 @@ def load_coco_detection(path, *, channels: int | None = None) -> DetectionData:
         images=[images[i] for i in order],
         boxes=[b for b, _ in arrays],
         labels=[lab for _, lab in arrays],
-        class_names=[categories[cid] for cid in sorted(categories)],
+        class_names=[coco.categories[cid] for cid in coco.category_ids],
         names=[names[i] for i in order],
         source=str(json_path),
     )
@@ -441,7 +381,7 @@ def _read_yaml_names(path: pathlib.Path) -> list[str]:
         names = [by_index[k] for k in range(len(by_index))]
     if not isinstance(names, list):
         raise UserInputError(f"{path}: names must be a list or a mapping of class names; got {names!r}")
-    return _checked_names([str(n).strip() for n in names], path)
+    return checked_class_names([str(n).strip() for n in names], path)
 
 
 def _read_yolo_labels(path: pathlib.Path, *, width: int, height: int) -> tuple[list[list[float]], list[int]]:
@@ -492,14 +432,13 @@ def load_yolo_txt(path, *, channels: int | None = None) -> DetectionData:
             its image or empty. The file is named.
     """
     from kerasdl.data.images import load_image
-    from kerasdl.data.segmentation import _by_name
 
     path = _folder(path)
     image_dir, label_dir = path / "images", path / "labels"
     for folder in (image_dir, label_dir):
         if not folder.is_dir():
             raise UserInputError(f"folder {path} has no {folder.name}/ subfolder; expected {LAYOUTS}")
-    image_files = _by_name(image_dir)
+    image_files = files_by_name(image_dir)
     names_files = [path / CLASSES_FILE, label_dir / CLASSES_FILE]
     label_files = {
         p.relative_to(label_dir).with_suffix("").as_posix(): p
@@ -515,7 +454,7 @@ def load_yolo_txt(path, *, channels: int | None = None) -> DetectionData:
     if names_file is None:
         class_names = None
     elif names_file.name == CLASSES_FILE:
-        class_names = _read_names(names_file)
+        class_names = read_class_names(names_file)
     else:
         class_names = _read_yaml_names(names_file)
 
@@ -563,7 +502,6 @@ def load_detection_data(path, *, channels: int | None = None) -> DetectionData:
         UserInputError: the path is missing or of no known layout (the message lists them), or
             the loader's own errors.
     """
-    from kerasdl.data.segmentation import _annotation_files
 
     path = pathlib.Path(path)
     if not path.exists():
@@ -576,7 +514,7 @@ def load_detection_data(path, *, channels: int | None = None) -> DetectionData:
         return load_voc(path, channels=channels)
     if (path / "images").is_dir() and (path / "labels").is_dir():
         return load_yolo_txt(path, channels=channels)
-    if _annotation_files(path):
+    if annotation_files(path):
         return load_coco_detection(path, channels=channels)
     empty = " (it is empty)" if not any(path.iterdir()) else ""
     raise UserInputError(f"cannot tell the layout of folder {path}{empty}; give {LAYOUTS}")

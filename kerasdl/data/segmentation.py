@@ -27,6 +27,7 @@ import pathlib
 
 import numpy as np
 
+from kerasdl.data.annotation_files import annotation_files, files_by_name, read_class_names
 from kerasdl.errors import UserInputError
 
 LAYOUTS = (
@@ -73,19 +74,6 @@ class SegmentationData:
 # ---------------------------------------------------------------- mask folders
 
 
-def _by_name(folder: pathlib.Path) -> dict[str, pathlib.Path]:
-    """The image files of ``folder`` by their path relative to it without the suffix."""
-    from kerasdl.data.images import find_images
-
-    found = {}
-    for f in find_images(folder):
-        key = f.relative_to(folder).with_suffix("").as_posix()
-        if key in found:
-            raise UserInputError(f"two files named {key} in {folder}: {found[key].name} and {f.name}; keep one")
-        found[key] = f
-    return found
-
-
 def read_mask(path) -> np.ndarray:
     """A mask file as int32 ``(h, w)`` class indices.
 
@@ -130,21 +118,6 @@ def read_mask(path) -> np.ndarray:
     return pixels.astype(np.int32)
 
 
-def _read_class_names(path: pathlib.Path) -> list[str]:
-    try:
-        names = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    except (OSError, UnicodeDecodeError) as err:
-        raise UserInputError(f"cannot read {path}: {err}") from None
-    if len(names) < 2:
-        raise UserInputError(
-            f"{path} must name the background and at least one class, one per line; it has {len(names)}"
-        )
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        raise UserInputError(f"{path} names a class twice: {', '.join(repeated)}")
-    return names
-
-
 def load_mask_folders(path, *, channels: int | None = None) -> SegmentationData:
     """Images and their class-index masks from ``path/images/`` and ``path/masks/``.
 
@@ -171,7 +144,7 @@ def load_mask_folders(path, *, channels: int | None = None) -> SegmentationData:
     for folder in (image_dir, mask_dir):
         if not folder.is_dir():
             raise UserInputError(f"folder {path} has no {folder.name}/ subfolder; expected {LAYOUTS}")
-    image_files, mask_files = _by_name(image_dir), _by_name(mask_dir)
+    image_files, mask_files = files_by_name(image_dir), files_by_name(mask_dir)
     for key, f in image_files.items():
         if key not in mask_files:
             raise UserInputError(f"image {f} has no mask (expected {mask_dir / key}.png)")
@@ -191,7 +164,11 @@ def load_mask_folders(path, *, channels: int | None = None) -> SegmentationData:
         images.append(image)
         masks.append(mask)
     classes_file = path / CLASSES_FILE
-    class_names = _read_class_names(classes_file) if classes_file.is_file() else None
+    class_names = (
+        read_class_names(classes_file, minimum=2, what="the background and at least one class")
+        if classes_file.is_file()
+        else None
+    )
     values = np.unique(np.concatenate([np.unique(m) for m in masks]))
     if values[-1] == 255 and set(values.tolist()) <= {0, 255} and (class_names is None or len(class_names) == 2):
         masks = [(m > 0).astype(np.int32) for m in masks]  # binary masks saved as 0/255
@@ -212,51 +189,6 @@ def load_mask_folders(path, *, channels: int | None = None) -> SegmentationData:
 
 
 # ---------------------------------------------------------------- COCO
-
-
-def _annotation_files(folder: pathlib.Path) -> list[pathlib.Path]:
-    """The ``.json`` files of a folder, or, when it has none, of its ``annotations/`` subfolder."""
-    found = sorted(p for p in folder.glob("*.json") if p.is_file() and not p.name.startswith("."))
-    if not found and (folder / "annotations").is_dir():
-        found = sorted(p for p in (folder / "annotations").glob("*.json") if p.is_file() and not p.name.startswith("."))
-    return found
-
-
-def _coco_file(path: pathlib.Path) -> pathlib.Path:
-    if path.is_file():
-        return path
-    if not path.exists():
-        raise UserInputError(f"no such file or folder: {path}")
-    found = _annotation_files(path)
-    if len(found) != 1:
-        listed = f" ({', '.join(p.name for p in found)})" if found else ""
-        raise UserInputError(
-            f"folder {path} holds {len(found)} .json files{listed}; pass the COCO annotation file itself"
-        )
-    return found[0]
-
-
-def _image_roots(json_path: pathlib.Path) -> list[pathlib.Path]:
-    """Where a COCO file's images are looked for: beside it, in ``images/`` beside it, and the same
-    for the folder above when it lies in ``annotations/``."""
-    roots = [json_path.parent, json_path.parent / "images"]
-    if json_path.parent.name == "annotations":
-        roots += [json_path.parent.parent, json_path.parent.parent / "images"]
-    return roots
-
-
-def _entries(data, key, json_path) -> list[dict]:
-    entries = data.get(key) if isinstance(data, dict) else None
-    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        raise UserInputError(f"{json_path} is not a COCO annotation file: it needs a list of {key!r}")
-    return entries
-
-
-def _field(entry, key, kind, json_path, what):
-    value = entry.get(key)
-    if not isinstance(value, kind) or isinstance(value, bool):
-        raise UserInputError(f"{json_path}: {what} lacks a valid {key!r} (got {value!r})")
-    return value
 
 
 def _segmentation(annotation, number, json_path, height, width):
@@ -306,63 +238,20 @@ def load_coco_segmentation(path, *, channels: int | None = None) -> Segmentation
     """
     from pycocotools.coco import COCO
 
-    from kerasdl.data.images import load_image
-    from kerasdl.files import read_json
+    from kerasdl.data.annotation_files import read_coco
 
-    json_path = _coco_file(pathlib.Path(path))
-    data = read_json(json_path)
-    image_entries = _entries(data, "images", json_path)
-    annotation_entries = _entries(data, "annotations", json_path)
-    category_entries = _entries(data, "categories", json_path)
-    if not image_entries:
-        raise UserInputError(f"{json_path} lists no images")
-    if not category_entries:
-        raise UserInputError(f"{json_path} lists no categories")
-    categories = {}
-    for c in category_entries:
-        cid = _field(c, "id", int, json_path, f"category {c!r}")
-        if cid in categories:
-            raise UserInputError(f"{json_path}: category id {cid} appears twice")
-        categories[cid] = str(c.get("name", cid))
-    class_of = {cid: k + 1 for k, cid in enumerate(sorted(categories))}
-    class_names = ["background", *(categories[cid] for cid in sorted(categories))]
-
-    roots = _image_roots(json_path)
-    images, entries, names = {}, {}, {}
-    for entry in image_entries:
-        image_id = _field(entry, "id", int, json_path, f"image {entry!r}")
-        file_name = _field(entry, "file_name", str, json_path, f"image {image_id}")
-        if image_id in images:
-            raise UserInputError(f"{json_path}: image id {image_id} appears twice")
-        found = next((root / file_name for root in roots if (root / file_name).is_file()), None)
-        if found is None:
-            raise UserInputError(
-                f"{json_path}: image {file_name} (id {image_id}) is not in {' or '.join(str(r) for r in roots[:2])}"
-            )
-        image = load_image(found, channels=channels)
-        height, width = image.shape[:2]
-        if (entry.get("height"), entry.get("width")) not in ((None, None), (height, width)):
-            raise UserInputError(
-                f"{json_path}: image {file_name} is {width}x{height} pixels but the annotations say "
-                f"{entry.get('width')}x{entry.get('height')}"
-            )
-        images[image_id] = image
-        entries[image_id] = {"id": image_id, "file_name": file_name, "height": height, "width": width}
-        names[image_id] = pathlib.PurePosixPath(file_name).with_suffix("").as_posix()
+    coco_data = read_coco(path, channels=channels)
+    json_path, categories, images = coco_data.path, coco_data.categories, coco_data.images
+    class_of = {cid: k + 1 for k, cid in enumerate(coco_data.category_ids)}
+    class_names = ["background", *(categories[cid] for cid in coco_data.category_ids)]
+    entries = {
+        image_id: {"id": image_id, "file_name": name, "height": image.shape[0], "width": image.shape[1]}
+        for (image_id, image), name in zip(images.items(), coco_data.names.values())
+    }
 
     annotations = []
-    for number, a in enumerate(annotation_entries, start=1):
-        number = a.get("id", number)
-        image_id, category_id = a.get("image_id"), a.get("category_id")
-        if image_id not in entries:
-            raise UserInputError(
-                f"{json_path}: annotation {number} is of image id {image_id!r}, which is not in its images"
-            )
-        if category_id not in class_of:
-            raise UserInputError(
-                f"{json_path}: annotation {number} has category id {category_id!r}, not one of its categories "
-                f"({', '.join(str(c) for c in sorted(categories))})"
-            )
+    for number, a in coco_data.annotations:
+        image_id, category_id = a["image_id"], a["category_id"]
         entry = entries[image_id]
         segmentation = _segmentation(a, number, json_path, entry["height"], entry["width"])
         if segmentation is not None:
@@ -400,7 +289,7 @@ def load_coco_segmentation(path, *, channels: int | None = None) -> Segmentation
         images=[images[i] for i in order],
         masks=[masks[i] for i in order],
         class_names=class_names,
-        names=[names[i] for i in order],
+        names=[coco_data.names[i] for i in order],
         source=str(json_path),
     )
 
@@ -429,7 +318,7 @@ def load_segmentation_data(path, *, channels: int | None = None) -> Segmentation
         raise UserInputError(f"cannot read segmentation data from file {path}; give {LAYOUTS}")
     if (path / "images").is_dir() and (path / "masks").is_dir():
         return load_mask_folders(path, channels=channels)
-    if _annotation_files(path):
+    if annotation_files(path):
         return load_coco_segmentation(path, channels=channels)
     raise UserInputError(f"cannot tell the layout of folder {path}; give {LAYOUTS}")
 
