@@ -1,4 +1,4 @@
-"""What the segmentation and detection loaders share: files matched by name, class-name lists, COCO files read and checked.
+"""What the segmentation and detection loaders share: a base for their data, seeded splits, files matched by name, class-name lists, COCO files read and checked.
 
 A COCO annotation file is read once here (:func:`read_coco`): its images decoded and checked
 against the sizes it states, its categories, and its annotations checked to name a known image and
@@ -10,10 +10,76 @@ from __future__ import annotations
 
 import dataclasses
 import pathlib
+from typing import ClassVar
 
 import numpy as np
 
 from kerasdl.errors import UserInputError
+
+
+class AnnotatedImages:
+    """What annotated image sets share (a dataclass base): their length and subsets.
+
+    Subclasses are dataclasses whose fields named in :attr:`per_image` hold one entry per image
+    (images, masks, boxes, names...); the other fields (class names, source) describe the whole set.
+    """
+
+    per_image: ClassVar[tuple[str, ...]] = ()
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def subset(self, index):
+        """The images at ``index`` (a sequence of ints), in that order."""
+        index = [int(i) for i in index]
+        values = {}
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if field.name in self.per_image:
+                values[field.name] = [value[i] for i in index]
+            else:
+                values[field.name] = list(value) if isinstance(value, list) else value
+        return type(self)(**values)
+
+
+def split_images(data: AnnotatedImages, *, fractions=(0.8, 0.1, 0.1), seed: int = 0) -> dict:
+    """A seeded train/validation/test split of an annotated image set.
+
+    The images are shuffled with ``seed`` and cut by rounding; validation and test get at least
+    one image each when their fraction is positive. Each part keeps the images' original order.
+
+    Args:
+        data: the images and their annotations.
+        fractions: ``(train, val, test)``, non-negative, summing to 1, train positive.
+        seed: the shuffle's seed; the same data and seed give the same split.
+
+    Returns:
+        ``{"train": ..., "val": ..., "test": ...}``, each of ``data``'s type.
+
+    Raises:
+        ValueError: bad ``fractions``.
+        UserInputError: too few images to give every part one.
+    """
+    fractions = tuple(fractions)
+    if (
+        len(fractions) != 3
+        or not all(isinstance(f, (int, float)) and not isinstance(f, bool) and f >= 0 for f in fractions)
+        or fractions[0] <= 0
+        or abs(sum(fractions) - 1) > 1e-6
+    ):
+        raise ValueError(
+            f"fractions must be (train, val, test): non-negative, train positive, summing to 1; Received: fractions={fractions!r}"
+        )
+    n = len(data)
+    held = [max(1, round(f * n)) if f > 0 else 0 for f in fractions[1:]]
+    if n - sum(held) < 1:
+        raise UserInputError(
+            f"{n} images in {data.source} are too few to split into train, validation and test parts; "
+            f"it needs at least {sum(held) + 1}"
+        )
+    order = np.random.default_rng(seed).permutation(n)
+    val, test, train = np.split(order, [held[0], held[0] + held[1]])
+    return {part: data.subset(np.sort(index)) for part, index in (("train", train), ("val", val), ("test", test))}
 
 
 def files_by_name(folder: pathlib.Path) -> dict[str, pathlib.Path]:

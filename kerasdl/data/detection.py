@@ -30,10 +30,12 @@ import re
 import numpy as np
 
 from kerasdl.data.annotation_files import (
+    AnnotatedImages,
     annotation_files,
     checked_class_names,
     files_by_name,
     read_class_names,
+    split_images,
 )
 from kerasdl.errors import UserInputError
 
@@ -48,7 +50,7 @@ BOX_TOLERANCE = 1.0  # pixels a box may reach beyond its image before it is refu
 
 
 @dataclasses.dataclass
-class DetectionData:
+class DetectionData(AnnotatedImages):
     """Images with boxed, labelled objects.
 
     Attributes:
@@ -68,20 +70,7 @@ class DetectionData:
     names: list[str]
     source: str
 
-    def __len__(self) -> int:
-        return len(self.images)
-
-    def subset(self, index) -> DetectionData:
-        """The images at ``index`` (a sequence of ints), in that order."""
-        index = [int(i) for i in index]
-        return DetectionData(
-            images=[self.images[i] for i in index],
-            boxes=[self.boxes[i] for i in index],
-            labels=[self.labels[i] for i in index],
-            class_names=list(self.class_names),
-            names=[self.names[i] for i in index],
-            source=self.source,
-        )
+    per_image = ("images", "boxes", "labels", "names")
 
 
 # ---------------------------------------------------------------- shared checks
@@ -535,8 +524,7 @@ def scenes_as_detection(scenes) -> DetectionData:
 
 
 def split_detection_data(data: DetectionData, *, fractions=(0.8, 0.1, 0.1), seed: int = 0) -> dict:
-    """A seeded train/validation/test split of the images, as
-    :func:`kerasdl.data.segmentation.split_segmentation_data` makes it.
+    """A seeded train/validation/test split of the images (:func:`~kerasdl.data.annotation_files.split_images`).
 
     Args:
         data: the images and boxes.
@@ -550,9 +538,7 @@ def split_detection_data(data: DetectionData, *, fractions=(0.8, 0.1, 0.1), seed
         ValueError: bad ``fractions``.
         UserInputError: too few images to give every part one.
     """
-    from kerasdl.data.segmentation import split_segmentation_data
-
-    return split_segmentation_data(data, fractions=fractions, seed=seed)
+    return split_images(data, fractions=fractions, seed=seed)
 
 
 # ---------------------------------------------------------------- writing

@@ -27,7 +27,13 @@ import pathlib
 
 import numpy as np
 
-from kerasdl.data.annotation_files import annotation_files, files_by_name, read_class_names
+from kerasdl.data.annotation_files import (
+    AnnotatedImages,
+    annotation_files,
+    files_by_name,
+    read_class_names,
+    split_images,
+)
 from kerasdl.errors import UserInputError
 
 LAYOUTS = (
@@ -39,7 +45,7 @@ LOSSY_SUFFIXES = (".jpg", ".jpeg", ".webp")
 
 
 @dataclasses.dataclass
-class SegmentationData:
+class SegmentationData(AnnotatedImages):
     """Images with per-pixel class masks.
 
     Attributes:
@@ -56,19 +62,7 @@ class SegmentationData:
     names: list[str]
     source: str
 
-    def __len__(self) -> int:
-        return len(self.images)
-
-    def subset(self, index) -> SegmentationData:
-        """The images at ``index`` (a sequence of ints), in that order."""
-        index = [int(i) for i in index]
-        return SegmentationData(
-            images=[self.images[i] for i in index],
-            masks=[self.masks[i] for i in index],
-            class_names=list(self.class_names),
-            names=[self.names[i] for i in index],
-            source=self.source,
-        )
+    per_image = ("images", "masks", "names")
 
 
 # ---------------------------------------------------------------- mask folders
@@ -357,23 +351,4 @@ def split_segmentation_data(data: SegmentationData, *, fractions=(0.8, 0.1, 0.1)
         ValueError: bad ``fractions``.
         UserInputError: too few images to give every part one.
     """
-    fractions = tuple(fractions)
-    if (
-        len(fractions) != 3
-        or not all(isinstance(f, (int, float)) and not isinstance(f, bool) and f >= 0 for f in fractions)
-        or fractions[0] <= 0
-        or abs(sum(fractions) - 1) > 1e-6
-    ):
-        raise ValueError(
-            f"fractions must be (train, val, test): non-negative, train positive, summing to 1; Received: fractions={fractions!r}"
-        )
-    n = len(data)
-    held = [max(1, round(f * n)) if f > 0 else 0 for f in fractions[1:]]
-    if n - sum(held) < 1:
-        raise UserInputError(
-            f"{n} images in {data.source} are too few to split into train, validation and test parts; "
-            f"it needs at least {sum(held) + 1}"
-        )
-    order = np.random.default_rng(seed).permutation(n)
-    val, test, train = np.split(order, [held[0], held[0] + held[1]])
-    return {part: data.subset(np.sort(index)) for part, index in (("train", train), ("val", val), ("test", test))}
+    return split_images(data, fractions=fractions, seed=seed)
