@@ -118,6 +118,7 @@ def test_app_registry(scratch_registry):
         "captioning",
         "classification",
         "denoising",
+        "detect",
         "generation",
         "img2img",
         "play",

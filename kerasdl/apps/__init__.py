@@ -27,6 +27,7 @@ APP_PACKAGES = (
     "stylize",
     "img2img",
     "segment",
+    "detect",
 )
 TASKS = {
     "SuperResolution": "super_resolution",
@@ -40,6 +41,7 @@ TASKS = {
     "Stylize": "stylize",
     "ImageTranslation": "img2img",
     "Segmentation": "segment",
+    "Detection": "detect",
 }
 
 __all__ = ["APP_PACKAGES", "TASKS", "load", *TASKS]

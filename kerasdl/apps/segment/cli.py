@@ -1,7 +1,8 @@
 """``kerasdl segment`` (or ``kerasdl segmentation``): the flags only this app has; help comes from the task's docs."""
 
+from kerasdl.apps.annotated_images import DATASETS
 from kerasdl.apps.cli import AppCLI, flag, model_option, positive_int
-from kerasdl.apps.segment.task import BASELINES, DATASETS, RECIPES, Segmentation
+from kerasdl.apps.segment.task import BASELINES, RECIPES, Segmentation
 
 
 def _show(item, result) -> str:

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import functools
-
+from kerasdl.apps.annotated_images import AnnotatedImagesTask
 from kerasdl.apps.recipe import Recipe
 from kerasdl.apps.reports import Predictions
-from kerasdl.apps.task import Scores, ServingSpec, Task, TrainingPlan
+from kerasdl.apps.task import Scores, ServingSpec, TrainingPlan
 from kerasdl.errors import UserInputError
 
-DATASETS = ("digits", "mnist")  # kerasdl.data.digit_scenes.SCENE_DATASETS, without importing NumPy
 BASELINES = ("svc", "logistic")  # kerasdl.apps.segment.baselines.CLASSIFIERS
-SPLIT = (0.8, 0.1, 0.1)  # a folder without --val-data: train, validation, test
-SPLIT_SEED = 0
 DEFAULT_PATCH = 64  # the default scenes' side: a crop is a whole scene
 TILE = 256
 MAX_CLASSES = 256  # the mask PNGs hold 8-bit class indices
@@ -33,14 +29,6 @@ RECIPES = {
 }
 
 
-@functools.lru_cache(maxsize=2)
-def _scene_splits(dataset: str, path: str | None):
-    """The embedded scenes (generated once per process: 2,400 digit scenes take seconds)."""
-    from kerasdl.data.digit_scenes import digit_scene_splits
-
-    return digit_scene_splits(dataset, path=path)
-
-
 def _with_channels(data, channels: int):
     """``data`` with every image converted to ``channels`` (BT.601 luma, or gray repeated)."""
     import dataclasses
@@ -53,18 +41,6 @@ def _with_channels(data, channels: int):
 def _converted(parts: dict, channels: int) -> dict:
     """:meth:`Segmentation._splits`' parts with their images in ``channels``."""
     return {k: v if v is None or isinstance(v, str) else _with_channels(v, channels) for k, v in parts.items()}
-
-
-def _data_key(state: dict) -> tuple:
-    """What names a run's data in its record."""
-    return tuple(state.get(k) for k in ("data", "val_data", "dataset", "dataset_file", "channels"))
-
-
-def _compatible(found, class_names, what: str) -> None:
-    """Raises ``UserInputError`` unless ``found``'s classes are the run's (or its first ones)."""
-    names = list(found.class_names)
-    if names != list(class_names)[: len(names)]:
-        raise UserInputError(f"{what} names the classes {names}, but the model was trained on {list(class_names)}")
 
 
 def check_segmenter(model, source) -> None:
@@ -85,7 +61,7 @@ def check_segmenter(model, source) -> None:
         )
 
 
-class Segmentation(Task):
+class Segmentation(AnnotatedImagesTask):
     """Semantic segmentation: a class for every pixel (U-Net), scored beside a classical segmenter.
 
     The model is the registered ``unet`` builder (Ronneberger, Fischer and Brox, 2015) with a
@@ -114,16 +90,7 @@ class Segmentation(Task):
     default_model = "unet"
     metrics_not_exported = ("confusion_matrix",)  # two classes x classes matrices: in evaluation.json only
 
-    def __init__(self, model=None, *, model_options=None, run_dir=None):
-        super().__init__(model, model_options=model_options, run_dir=run_dir)
-        self._data: tuple | None = None  # (what the run's record says, the data it reads) once read
-
     # ------------------------------------------------------------ what the model is
-
-    @property
-    def class_names(self) -> list[str]:
-        """The classes, in the model's output order, ``background`` first (the run's record)."""
-        return list(self.state.get("class_names") or [])
 
     @property
     def channels(self) -> int | None:
@@ -162,58 +129,16 @@ class Segmentation(Task):
 
         return load_segmentation_data(data, channels=channels)
 
-    def _splits(self, data, val_data, dataset, dataset_file) -> dict:
-        """``{"train", "val", "test", "source"}``: what a run trains, validates and is tested on.
+    def _from_scenes(self, scenes):
+        from kerasdl.data.segmentation import scenes_as_data
 
-        ``test`` is None where ``val_data`` was given for a folder: the validation data is then
-        the run's held-out data, and scores it.
-        """
-        from kerasdl.data.segmentation import scenes_as_data, split_segmentation_data
+        return scenes_as_data(scenes)
 
-        if data is not None and dataset is not None:
-            raise UserInputError("give data (a folder or annotation file) or dataset (a named one), not both")
-        if dataset_file is not None and dataset != "mnist":
-            raise UserInputError("--dataset-file is only for --dataset mnist")
-        if data is None:
-            dataset = dataset or "digits"
-            if dataset not in DATASETS:
-                raise UserInputError(f"dataset must be one of {', '.join(DATASETS)}; got {dataset!r}")
-            scenes = _scene_splits(dataset, None if dataset_file is None else str(dataset_file))
-            parts = {part: scenes_as_data(scenes[part]) for part in ("train", "val", "test")}
-            source = f"generated scenes of {'scikit-learn' if dataset == 'digits' else 'MNIST'} digits"
-        else:
-            found = self._load(data)
-            if val_data is None:
-                parts = split_segmentation_data(found, fractions=SPLIT, seed=SPLIT_SEED)
-            else:
-                parts = {"train": found, "val": None, "test": None}
-            source = str(data)
-        if val_data is not None:
-            parts["val"] = self._load(val_data)
-            _compatible(parts["val"], parts["train"].class_names, f"--val-data {val_data}")
-        return {**parts, "source": source}
+    def _prepared(self, parts: dict) -> dict:
+        return _converted(parts, self.channels or 1)
 
-    def _run_data(self) -> dict:
-        """The run's data (as :meth:`_splits` returns it), from its record, in the model's channels."""
-        key = _data_key(self.state)
-        if self._data is None or self._data[0] != key:
-            state = self.state
-            parts = self._splits(
-                state.get("data"), state.get("val_data"), state.get("dataset"), state.get("dataset_file")
-            )
-            self._data = key, _converted(parts, self.channels or 1)
-        return self._data[1]
-
-    def _test_data(self, data):
-        """``(test data, how to name it)``: ``data``'s images, else the run's held-out test data."""
-        if data is not None:
-            found = self._load(data, channels=self.channels)
-            _compatible(found, self.class_names, str(data))
-            return found, str(data)
-        parts = self._run_data()
-        if parts["test"] is not None:
-            return parts["test"], f"{parts['source']} (held-out test part)"
-        return parts["val"], f"{self.state.get('val_data')} (the run's validation data)"
+    def _loading_channels(self) -> int | None:
+        return self.channels
 
     # ------------------------------------------------------------ verbs
 
@@ -282,7 +207,7 @@ class Segmentation(Task):
             "dataset_file": None if dataset_file is None else str(dataset_file),
             "patch_size": patch_size,
         }
-        self._data = _data_key(state), parts  # evaluate reads them again only for another run
+        self._remember_data(state, parts)  # evaluate reads them again only for another run
         test = parts["test"]
         counts = {"train_images": len(train.images), "val_images": len(val.images)}
         counts["test_images"] = len(test.images) if test is not None else None
