@@ -21,6 +21,7 @@ BENCHMARKS = [
     "style_transfer.py",
     "img2img.py",
     "segmentation.py",
+    "detection.py",
     "litert.py",  # last: it quantizes the models the benchmarks above trained
 ]
 
