@@ -57,6 +57,35 @@ def machine() -> dict:
     }
 
 
+def train_for_steps(task, data=None, *, steps: int, quick: bool, safety_minutes: float, **options) -> dict:
+    """Trains an app task for ``steps`` (10 epochs, 1 when quick; the time limit only a safety net).
+
+    Returns:
+        What every benchmark records of the training: parameters, steps run, batch size,
+        learning rate, seconds, seconds per step and whether the time limit stopped it.
+    """
+    epochs = 1 if quick else 10
+    report = task.train(
+        data,
+        epochs=epochs,
+        steps_per_epoch=max(1, steps // epochs),
+        time_limit=safety_minutes,
+        resume=False,
+        verbose=2,
+        **options,
+    )
+    steps_run = report.epochs_run * report.train_config["steps_per_epoch"]
+    return {
+        "parameters": report.parameters,
+        "steps": steps_run,
+        "batch_size": report.train_config["batch_size"],
+        "learning_rate": report.train_config["learning_rate"],
+        "train_seconds": round(report.seconds, 1),
+        "seconds_per_step": round(report.seconds / max(1, steps_run), 4),
+        "stopped_by_time_limit": report.stopped_by_time_limit,
+    }
+
+
 def parts_parser(doc: str, parts, quick_help: str) -> argparse.ArgumentParser:
     """The parser of a benchmark made of parts: ``--quick`` (a smoke run) and ``--parts`` (a subset)."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])

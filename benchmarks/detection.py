@@ -41,13 +41,13 @@ from benchmarks.common import (  # noqa: E402
     previous_results,
     selected_parts,
     shared_data,
+    train_for_steps,
     write_results,
 )
 
 PARTS = ("yolo", "retinanet")
 STEPS = 2000
 QUICK_STEPS = 10
-EPOCHS = 10
 IMAGE_SIZE = 128
 SAFETY_MINUTES = 15.0
 GOALS = {"map_50_gain_over_classical_at_least": 0.10, "map_50_gain_over_retinanet_at_least": 0.05}
@@ -75,19 +75,15 @@ def part_yolo(quick: bool) -> dict:
     from kerasdl.apps import Detection
 
     task = Detection(run_dir=RUNS / "yolo")
-    steps = QUICK_STEPS if quick else STEPS
-    epochs = 1 if quick else EPOCHS
-    report = task.train(
+    training = train_for_steps(
+        task,
+        steps=QUICK_STEPS if quick else STEPS,
+        quick=quick,
+        safety_minutes=SAFETY_MINUTES,
         dataset="mnist",
         dataset_file=mnist_file(),
         image_size=IMAGE_SIZE,
-        epochs=epochs,
-        steps_per_epoch=steps // epochs,
-        time_limit=SAFETY_MINUTES,
-        resume=False,
-        verbose=2,
     )
-    steps_run = report.epochs_run * report.train_config["steps_per_epoch"]
     start = time.monotonic()
     figures = QUICK_FIGURES if quick else FIGURES
     evaluation = task.evaluate(figure=figures / "detections.png")
@@ -100,14 +96,8 @@ def part_yolo(quick: bool) -> dict:
         "model": {
             "recipe": task.model_name,
             "options": task.recipe.options,
-            "parameters": report.parameters,
-            "steps": steps_run,
-            "batch_size": report.train_config["batch_size"],
+            **training,
             "image_size": IMAGE_SIZE,
-            "learning_rate": report.train_config["learning_rate"],
-            "train_seconds": round(report.seconds, 1),
-            "seconds_per_step": round(report.seconds / max(1, steps_run), 4),
-            "stopped_by_time_limit": report.stopped_by_time_limit,
         },
         "baseline": metrics["baseline"],
         "images_scored": metrics["images_scored"],

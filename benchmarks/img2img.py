@@ -84,6 +84,7 @@ from benchmarks.common import (  # noqa: E402
     previous_results,
     selected_parts,
     shared_data,
+    train_for_steps,
     write_results,
 )
 
@@ -192,38 +193,22 @@ def judged(judge, outputs, labels, real) -> dict:
     return {"label_accuracy": quality["label_accuracy"], "frechet_distance": quality["frechet_distance"]}
 
 
-def train_for_steps(task, data, *, steps, quick, patch_size, **options):
-    """Trains an app task for ``steps`` (10 epochs, 1 when quick) on ``data``; returns the training entry."""
-    epochs = 1 if quick else 10
-    report = task.train(
-        data,
-        patch_size=patch_size,
-        epochs=epochs,
-        steps_per_epoch=max(1, steps // epochs),
-        time_limit=SAFETY_MINUTES,
-        resume=False,
-        verbose=2,
-        **options,
+def train_app(task, data, *, steps, quick, patch_size, **options):
+    """Trains an app task for ``steps`` on ``data`` (:func:`benchmarks.common.train_for_steps`); the entry names the model."""
+    entry = train_for_steps(
+        task, data, steps=steps, quick=quick, safety_minutes=SAFETY_MINUTES, patch_size=patch_size, **options
     )
-    steps_run = report.epochs_run * report.train_config["steps_per_epoch"]
-    batch_size = report.train_config["batch_size"]
     return {
         "model": task.model_name,
         "model_options": task.recipe.options,
-        "parameters": report.parameters,
-        "steps": steps_run,
-        "batch_size": batch_size,
-        "images_seen": steps_run * batch_size,
-        "learning_rate": report.train_config["learning_rate"],
-        "train_seconds": round(report.seconds, 1),
-        "seconds_per_step": round(report.seconds / max(1, steps_run), 4),
-        "stopped_by_time_limit": report.stopped_by_time_limit,
+        **entry,
+        "images_seen": entry["steps"] * entry["batch_size"],
     }
 
 
 def train_translator(task, data_name, *, steps, batch_size, quick):
     """Trains an img2img task on the named in-memory data; the entry adds the builder's arguments."""
-    entry = train_for_steps(task, data_name, steps=steps, quick=quick, patch_size=SIDE, batch_size=batch_size)
+    entry = train_app(task, data_name, steps=steps, quick=quick, patch_size=SIDE, batch_size=batch_size)
     arguments = {k: v for k, v in task._builder_arguments(SIDE).items() if k != "input_shape"}
     return {**entry, "model_options": task.model_options, "builder_arguments": arguments}
 
@@ -384,7 +369,7 @@ def sr_scores(model, folder):
 
 def train_sr(task, train_dir, *, steps, quick, **options):
     """Trains an SR app task for ``steps`` on LR patches of ``SR_PATCH`` pixels; returns the training entry."""
-    return train_for_steps(task, train_dir, steps=steps, quick=quick, patch_size=SR_PATCH, **options)
+    return train_app(task, train_dir, steps=steps, quick=quick, patch_size=SR_PATCH, **options)
 
 
 def part_srgan(quick) -> dict:

@@ -39,13 +39,13 @@ from benchmarks.common import (  # noqa: E402
     previous_results,
     selected_parts,
     shared_data,
+    train_for_steps,
     write_results,
 )
 
 PARTS = ("mnist_scenes",)
 STEPS = 3000
 QUICK_STEPS = 20
-EPOCHS = 10
 PATCH = 64
 SAFETY_MINUTES = 15.0
 GOAL_MEAN_IOU_GAIN = 0.10
@@ -61,19 +61,15 @@ def part_mnist_scenes(quick: bool) -> dict:
     if not mnist.is_file():
         raise SystemExit(f"error: {mnist} is missing (see ../shared/data/README.md)")
     task = Segmentation(run_dir=RUNS / "unet")
-    steps = QUICK_STEPS if quick else STEPS
-    epochs = 1 if quick else EPOCHS
-    report = task.train(
+    training = train_for_steps(
+        task,
+        steps=QUICK_STEPS if quick else STEPS,
+        quick=quick,
+        safety_minutes=SAFETY_MINUTES,
         dataset="mnist",
         dataset_file=mnist,
         patch_size=PATCH,
-        epochs=epochs,
-        steps_per_epoch=steps // epochs,
-        time_limit=SAFETY_MINUTES,
-        resume=False,
-        verbose=2,
     )
-    steps_run = report.epochs_run * report.train_config["steps_per_epoch"]
     start = time.monotonic()
     figures = QUICK_FIGURES if quick else FIGURES
     evaluation = task.evaluate(figure=figures / "segmentation.png")
@@ -87,14 +83,8 @@ def part_mnist_scenes(quick: bool) -> dict:
         "model": {
             "recipe": task.model_name,
             "options": task.recipe.options,
-            "parameters": report.parameters,
-            "steps": steps_run,
-            "batch_size": report.train_config["batch_size"],
+            **training,
             "patch_size": PATCH,
-            "learning_rate": report.train_config["learning_rate"],
-            "train_seconds": round(report.seconds, 1),
-            "seconds_per_step": round(report.seconds / max(1, steps_run), 4),
-            "stopped_by_time_limit": report.stopped_by_time_limit,
         },
         "baseline": metrics["baseline"],
         "protocol": metrics["protocol"],
