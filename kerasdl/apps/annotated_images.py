@@ -34,6 +34,37 @@ def check_classes(found, class_names, what: str) -> None:
         raise UserInputError(f"{what} names the classes {names}, but the model was trained on {list(class_names)}")
 
 
+def per_class_table(report: dict, *, counted: str, per_class: tuple[str, str], summaries, headline: str) -> str:
+    """An annotated-images app's evaluation table: a score per class, then summary scores, one column per method.
+
+    Args:
+        report: the evaluation report (``model``, ``dataset``, ``images_scored``, ``class_names``,
+            ``methods`` of ``{method: scores}``, ``baseline``).
+        counted: what was scored besides the images (``"3971 objects"``).
+        per_class: ``(column label, key)`` of the per-class scores in each method's entry.
+        summaries: ``(key, label)`` pairs of the summary rows.
+        headline: the closing line.
+    """
+    methods = list(report["methods"])
+    width = max(20, *(len(name) + 2 for name in report["class_names"]))
+
+    def cell(value):
+        return f"{'-' if value is None else f'{value:.4f}':>12}"
+
+    label, key = per_class
+    lines = [
+        f"{report['model']} on {report['dataset']} ({report['images_scored']} images, {counted})",
+        f"{label:<{width}}" + "".join(f"{m:>12}" for m in methods),
+    ]
+    for name in report["class_names"]:
+        lines.append(f"{name:<{width}}" + "".join(cell(report["methods"][m][key].get(name)) for m in methods))
+    for key, label in summaries:
+        lines.append(f"{label:<{width}}" + "".join(cell(report["methods"][m][key]) for m in methods))
+    lines.append(f"classical baseline: {report['baseline']['name']}")
+    lines.append(headline)
+    return "\n".join(lines)
+
+
 class AnnotatedImagesTask(Task):
     """A :class:`~kerasdl.apps.task.Task` whose data is annotated images, read by one loader.
 

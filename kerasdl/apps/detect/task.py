@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numbers
 
-from kerasdl.apps.annotated_images import AnnotatedImagesTask
+from kerasdl.apps.annotated_images import AnnotatedImagesTask, per_class_table
 from kerasdl.apps.recipe import Recipe
 from kerasdl.apps.reports import Predictions
 from kerasdl.apps.task import Scores, ServingSpec, TrainingPlan
@@ -546,22 +546,10 @@ def _headline(report) -> str:
 
 def _table(report) -> str:
     """AP@.5 per class and the mAPs of every method, as a fixed-width table."""
-    methods = list(report["methods"])
-    width = max(20, *(len(name) + 2 for name in report["class_names"]))
-
-    def cell(value):
-        return f"{'-' if value is None else f'{value:.4f}':>12}"
-
-    lines = [
-        f"{report['model']} on {report['dataset']} ({report['images_scored']} images, {report['objects']} objects)",
-        f"{'AP@.5':<{width}}" + "".join(f"{m:>12}" for m in methods),
-    ]
-    for name in report["class_names"]:
-        lines.append(
-            f"{name:<{width}}" + "".join(cell(report["methods"][m]["ap_50_per_class"].get(name)) for m in methods)
-        )
-    for key, label in (("map_50", "mAP@.5"), ("map_75", "mAP@.75"), ("map", "mAP@[.5:.95]")):
-        lines.append(f"{label:<{width}}" + "".join(cell(report["methods"][m][key]) for m in methods))
-    lines.append(f"classical baseline: {report['baseline']['name']}")
-    lines.append(_headline(report))
-    return "\n".join(lines)
+    return per_class_table(
+        report,
+        counted=f"{report['objects']} objects",
+        per_class=("AP@.5", "ap_50_per_class"),
+        summaries=(("map_50", "mAP@.5"), ("map_75", "mAP@.75"), ("map", "mAP@[.5:.95]")),
+        headline=_headline(report),
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kerasdl.apps.annotated_images import AnnotatedImagesTask
+from kerasdl.apps.annotated_images import AnnotatedImagesTask, per_class_table
 from kerasdl.apps.recipe import Recipe
 from kerasdl.apps.reports import Predictions
 from kerasdl.apps.task import Scores, ServingSpec, TrainingPlan
@@ -508,24 +508,14 @@ def _headline(report) -> str:
 
 def _table(report) -> str:
     """IoU per class, pixel accuracy and mean IoU of every method, as a fixed-width table."""
-    methods = list(report["methods"])
-    width = max(20, *(len(name) + 2 for name in report["class_names"]))
-
-    def cell(value):
-        return f"{'-' if value is None else f'{value:.4f}':>12}"
-
-    lines = [
-        f"{report['model']} on {report['dataset']} ({report['images_scored']} images, {report['pixels_scored']} pixels)",
-        f"{'IoU':<{width}}" + "".join(f"{m:>12}" for m in methods),
-    ]
-    for name in report["class_names"]:
-        lines.append(f"{name:<{width}}" + "".join(cell(report["methods"][m]["iou"][name]) for m in methods))
-    for key, label in (
-        ("mean_iou", "mean IoU"),
-        ("mean_iou_objects", "mean IoU, objects"),
-        ("pixel_accuracy", "pixel accuracy"),
-    ):
-        lines.append(f"{label:<{width}}" + "".join(cell(report["methods"][m][key]) for m in methods))
-    lines.append(f"classical baseline: {report['baseline']['name']}")
-    lines.append(_headline(report))
-    return "\n".join(lines)
+    return per_class_table(
+        report,
+        counted=f"{report['pixels_scored']} pixels",
+        per_class=("IoU", "iou"),
+        summaries=(
+            ("mean_iou", "mean IoU"),
+            ("mean_iou_objects", "mean IoU, objects"),
+            ("pixel_accuracy", "pixel accuracy"),
+        ),
+        headline=_headline(report),
+    )
