@@ -150,7 +150,8 @@ def label_index(value, *, where: str) -> int:
     return LABEL_VALUES[key]
 
 
-def _read_bytes(path: pathlib.Path) -> bytes:
+def read_bytes(path: pathlib.Path) -> bytes:
+    """A file's bytes, gunzipped when its name ends in ``.gz``; a missing or unreadable file is a one-line error."""
     try:
         data = path.read_bytes()
         return gzip.decompress(data) if path.suffix.lower() == ".gz" else data
@@ -193,7 +194,7 @@ def load_review_folder(path) -> LabeledTexts:
         label = _class_of_folder(folder)
         count = 0
         for f in sorted(folder.glob("*.txt")):
-            text = clean_text(decode_text(_read_bytes(f)))
+            text = clean_text(decode_text(read_bytes(f)))
             if text:
                 texts.append(text)
                 labels.append(label)
@@ -245,6 +246,44 @@ def _find_column(header, wanted, candidates, *, what, path):
     )
 
 
+def _table_rows(path, delimiter=None):
+    """``(line number, fields)`` of a CSV/TSV file's non-blank rows, header first; bad files are one-line errors."""
+    path = pathlib.Path(path)
+    base = path.name[:-3] if path.name.lower().endswith(".gz") else path.name
+    suffix = pathlib.Path(base).suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise UserInputError(f"{path}: expected a .csv, .tsv or .txt file (optionally .gz)")
+    if delimiter is None:
+        delimiter = "," if suffix == ".csv" else "\t"
+    rows = csv.reader(io.StringIO(decode_text(read_bytes(path)), newline=""), delimiter=delimiter)
+    try:
+        for row in rows:
+            if row and any(field.strip() for field in row):
+                yield rows.line_num, row
+    except csv.Error as err:
+        raise UserInputError(f"{path}, line {rows.line_num}: {err}") from None
+
+
+def read_text_column(path, *, text_column=None, delimiter=None) -> list[str]:
+    """The cleaned, non-empty texts of a CSV/TSV file's text column (found by name as :func:`load_table` does).
+
+    For unlabelled text: no label column is needed.
+
+    Raises:
+        UserInputError: a missing or unreadable file, no header, no text column, no text.
+    """
+    rows = _table_rows(path, delimiter)
+    header = next(rows, (0, None))[1]
+    if header is None:
+        raise UserInputError(f"{path} is empty")
+    t = _find_column(header, text_column, TEXT_COLUMNS, what="text", path=path)
+    texts = [clean_text(row[t]) for _, row in rows if len(row) > t]
+    texts = [text for text in texts if text]
+    if not texts:
+        raise UserInputError(f"{path} has a header but no rows with text")
+    return texts
+
+
 def load_table(path, *, text_column=None, label_column=None, delimiter=None) -> LabeledTexts:
     """Texts and labels from a CSV or TSV file with a header line (``.gz`` compressed or not).
 
@@ -265,42 +304,27 @@ def load_table(path, *, text_column=None, label_column=None, delimiter=None) -> 
             found, a row with too few fields, or a label that is not a sentiment label
             (naming the value and the line).
     """
-    path = pathlib.Path(path)
-    base = path.name[:-3] if path.name.lower().endswith(".gz") else path.name
-    suffix = pathlib.Path(base).suffix.lower()
-    if suffix not in TABLE_SUFFIXES:
-        raise UserInputError(f"{path}: expected a .csv, .tsv or .txt file (optionally .gz)")
-    if delimiter is None:
-        delimiter = "," if suffix == ".csv" else "\t"
-    text = decode_text(_read_bytes(path))
-    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = None
     texts, labels, ids, unknown = [], [], [], {}
-    try:
-        for row in rows:
-            if not row or all(not field.strip() for field in row):
-                continue  # blank line
-            if header is None:
-                header = row
-                t = _find_column(header, text_column, TEXT_COLUMNS, what="text", path=path)
-                k = _find_column(header, label_column, LABEL_COLUMNS, what="label", path=path)
-                if t == k:
-                    raise UserInputError(f"{path}: the text and label columns are the same column ({header[t]!r})")
-                continue
-            line = rows.line_num
-            if len(row) <= max(t, k):
-                raise UserInputError(f"{path}, line {line}: {len(row)} field(s), but the header has {len(header)}")
-            value = row[k].strip().lower()
-            if value not in LABEL_VALUES:
-                unknown.setdefault(row[k].strip(), line)
-                continue
-            cleaned = clean_text(row[t])
-            if cleaned:
-                texts.append(cleaned)
-                labels.append(LABEL_VALUES[value])
-                ids.append(f"{path}:{line}")
-    except csv.Error as err:
-        raise UserInputError(f"{path}, line {rows.line_num}: {err}") from None
+    for line, row in _table_rows(path, delimiter):
+        if header is None:
+            header = row
+            t = _find_column(header, text_column, TEXT_COLUMNS, what="text", path=path)
+            k = _find_column(header, label_column, LABEL_COLUMNS, what="label", path=path)
+            if t == k:
+                raise UserInputError(f"{path}: the text and label columns are the same column ({header[t]!r})")
+            continue
+        if len(row) <= max(t, k):
+            raise UserInputError(f"{path}, line {line}: {len(row)} field(s), but the header has {len(header)}")
+        value = row[k].strip().lower()
+        if value not in LABEL_VALUES:
+            unknown.setdefault(row[k].strip(), line)
+            continue
+        cleaned = clean_text(row[t])
+        if cleaned:
+            texts.append(cleaned)
+            labels.append(LABEL_VALUES[value])
+            ids.append(f"{path}:{line}")
     if unknown:
         shown = ", ".join(f"{value!r} (line {line})" for value, line in list(unknown.items())[:5])
         more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
