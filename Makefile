@@ -22,7 +22,7 @@ demo: $(STAMP)
 
 # One pytest worker per CPU core (pytest-xdist), each test module on one worker.
 test: $(STAMP)
-	$(PY) -m pytest -q -n auto --dist loadfile
+	$(PY) -m pytest -q -n auto --dist loadfile --durations=25
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -n auto --dist loadfile -m "not slow"

@@ -26,6 +26,7 @@ BUILDERS: dict[str, str] = {
     "rnn_classifier": "kerasdl.models.sequence.recurrent",
     "text_cnn_classifier": "kerasdl.models.sequence.convolutional",
     "transformer_classifier": "kerasdl.models.sequence.transformer",
+    "bert": "kerasdl.models.language.bert",
     "rnn_seq2seq": "kerasdl.models.seq2seq.rnn",
     "transformer_seq2seq": "kerasdl.models.seq2seq.transformer",
     "show_attend_tell": "kerasdl.models.captioning.show_attend_tell",
