@@ -27,6 +27,8 @@ BUILDERS: dict[str, str] = {
     "text_cnn_classifier": "kerasdl.models.sequence.convolutional",
     "transformer_classifier": "kerasdl.models.sequence.transformer",
     "bert": "kerasdl.models.language.bert",
+    "gpt": "kerasdl.models.language.gpt",
+    "skipgram": "kerasdl.models.language.skipgram",
     "rnn_seq2seq": "kerasdl.models.seq2seq.rnn",
     "transformer_seq2seq": "kerasdl.models.seq2seq.transformer",
     "show_attend_tell": "kerasdl.models.captioning.show_attend_tell",
