@@ -22,6 +22,8 @@ BENCHMARKS = [
     "img2img.py",
     "segmentation.py",
     "detection.py",
+    "embeddings.py",
+    "textgen.py",
     "litert.py",  # last: it quantizes the models the benchmarks above trained
 ]
 

@@ -119,6 +119,7 @@ def test_app_registry(scratch_registry):
         "classification",
         "denoising",
         "detect",
+        "embeddings",
         "generation",
         "img2img",
         "play",
@@ -126,6 +127,7 @@ def test_app_registry(scratch_registry):
         "sentiment",
         "stylize",
         "super_resolution",
+        "textgen",
         "translation",
     }
     for name in registry.list_apps():

@@ -28,6 +28,8 @@ APP_PACKAGES = (
     "img2img",
     "segment",
     "detect",
+    "textgen",
+    "embeddings",
 )
 TASKS = {
     "SuperResolution": "super_resolution",
@@ -42,6 +44,8 @@ TASKS = {
     "ImageTranslation": "img2img",
     "Segmentation": "segment",
     "Detection": "detect",
+    "TextGeneration": "textgen",
+    "Embeddings": "embeddings",
 }
 
 __all__ = ["APP_PACKAGES", "TASKS", "load", *TASKS]
