@@ -4,7 +4,7 @@ import gzip
 
 import pytest
 
-from kerasdl.data.text.corpus import embedded_corpus, imdb_corpus, load_corpus, words
+from kerasdl.data.text.corpus import corpus_for, embedded_corpus, imdb_corpus, load_corpus, words
 from kerasdl.errors import UserInputError
 
 
@@ -80,3 +80,37 @@ def test_the_embedded_corpus_has_both_splits():
     train, test = embedded_corpus("train"), embedded_corpus("test")
     assert (len(train), len(test)) == (2000, 500)
     assert train[:500] != test  # two seeds; short generated reviews may coincide now and then
+
+
+def test_a_file_that_is_not_text_is_refused(tmp_path):
+    (tmp_path / "photo.png").write_bytes(b"\x89PNG\r\n")
+    with pytest.raises(UserInputError, match="expected a .txt, .csv or .tsv file"):
+        load_corpus(tmp_path / "photo.png")
+
+
+def test_corpus_for_names_its_source_and_the_datasets_own_test_texts(tmp_path):
+    documents, test, source = corpus_for(with_test=True)
+    assert (len(documents), len(test), source) == (2000, 500, {"dataset": "reviews"})
+    assert corpus_for(["a text", " "]) == (["a text"], None, {"texts": 1})
+    (tmp_path / "book.txt").write_text("one\ntwo\n", encoding="utf-8")
+    assert corpus_for(tmp_path / "book.txt") == (
+        ["one", "two"],
+        None,
+        {"data": str(tmp_path / "book.txt"), "text_column": None},
+    )
+    for split in ("train", "test", "unsup"):
+        (tmp_path / f"{split}.csv.gz").write_bytes(gzip.compress(f"id,text\n0,{split} text\n".encode()))
+    assert corpus_for(tmp_path, dataset="imdb", with_test=True)[:2] == (["unsup text", "train text"], ["test text"])
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"dataset": "wiki"}, "unknown dataset 'wiki'"),
+        ({"dataset": "imdb"}, "needs --data"),
+        ({"data": ["text"], "dataset": "reviews"}, "not both"),
+    ],
+)
+def test_corpus_for_refuses_what_it_cannot_read(kwargs, message):
+    with pytest.raises(UserInputError, match=message):
+        corpus_for(**kwargs)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import pathlib
 
 from kerasdl.apps.recipe import Recipe
-from kerasdl.apps.reports import Predictions, _Report
+from kerasdl.apps.reports import Predictions, Report
 from kerasdl.apps.task import Scores, ServingSpec, Task, TrainingPlan
 from kerasdl.errors import UserInputError
 
@@ -43,7 +42,7 @@ EXPORT_SAMPLES = 4  # words the export checks its signatures on
 
 
 @dataclasses.dataclass
-class NeighboursReport(_Report):
+class NeighboursReport(Report):
     """The nearest words of each query word by cosine similarity.
 
     Attributes:
@@ -149,23 +148,10 @@ class Embeddings(Task):
     @staticmethod
     def _documents(data, *, dataset, text_column):
         """``(documents, source)``: the corpus's texts and how to read them again."""
-        from kerasdl.data.text.corpus import embedded_corpus, imdb_corpus, load_corpus
+        from kerasdl.data.text.corpus import corpus_for
 
-        if dataset is not None and dataset not in DATASETS:
-            raise UserInputError(f"unknown dataset {dataset!r}; choose from {', '.join(DATASETS)}")
-        if dataset == "imdb":
-            if data is None:
-                raise UserInputError("--dataset imdb needs --data: the folder of IMDB's reviews (unsup and train)")
-            return imdb_corpus(data), {"dataset": "imdb", "data": str(data)}
-        if data is not None:
-            if dataset is not None:
-                raise UserInputError("give data (text files) or dataset reviews, not both")
-            _check_corpus_path(data)
-            documents = load_corpus(data, text_column=text_column)
-            if isinstance(data, (list, tuple)):  # texts in memory: not kept in the run's record
-                return documents, {"texts": len(documents)}
-            return documents, {"data": str(data), "text_column": text_column}
-        return embedded_corpus("train"), {"dataset": "reviews"}
+        documents, _, source = corpus_for(data, dataset=dataset, text_column=text_column)
+        return documents, source
 
     @staticmethod
     def _tokens(documents):
@@ -524,19 +510,6 @@ class Embeddings(Task):
     @staticmethod
     def serving_outputs(outputs) -> list:
         return [{"vector": [float(x) for x in row]} for row in outputs["vector"].numpy()]
-
-
-def _check_corpus_path(data) -> None:
-    """A corpus file must be text: ``.txt`` (or no suffix), ``.csv`` or ``.tsv``, optionally ``.gz``; or a folder."""
-    if isinstance(data, (list, tuple)):
-        return
-    path = pathlib.Path(data)
-    if not path.is_file():
-        return  # a folder, or missing: load_corpus says which
-    name = path.name.lower().removesuffix(".gz")
-    suffix = pathlib.Path(name).suffix
-    if suffix not in ("", ".txt", ".text", ".csv", ".tsv"):
-        raise UserInputError(f"{path}: expected a .txt, .csv or .tsv file of texts, or a folder of .txt files")
 
 
 def _score(value, percent=False) -> str:

@@ -6,20 +6,19 @@ import dataclasses
 import math
 import pathlib
 
-from kerasdl.apps.reports import Predictions, _Report
+from kerasdl.apps.reports import Predictions, Report
 from kerasdl.apps.task import Scores, ServingSpec, Task, TrainingPlan
 from kerasdl.apps.textgen.recipes import DEFAULT_RECIPE, RECIPES
 from kerasdl.errors import UserInputError
 
 DATASETS = ("reviews", "imdb")
-TEXT_SUFFIXES = ("", ".txt", ".text", ".csv", ".tsv")
 QUALITY_DOCUMENTS = 50  # held-out documents the quantized LiteRT files are scored on (their first windows)
 QUALITY_WINDOWS = 16
 EXPORT_PROMPTS = ["the movie was", "i have never seen", "this is one of the best"]
 
 
 @dataclasses.dataclass
-class GenerationReport(_Report):
+class GenerationReport(Report):
     """What ``generate`` wrote: each prompt's text and the sampler that continued it.
 
     Attributes:
@@ -43,14 +42,6 @@ class GenerationReport(_Report):
     @property
     def table(self) -> str:
         return "\n\n".join(self.texts)
-
-
-def _check_text_source(source) -> None:
-    """A file must be text: ``.txt``, ``.csv`` or ``.tsv`` (optionally ``.gz``); a folder is read for ``.txt`` files."""
-    path = pathlib.Path(source)
-    name = path.name.lower().removesuffix(".gz")
-    if path.is_file() and pathlib.Path(name).suffix not in TEXT_SUFFIXES:
-        raise UserInputError(f"expected a .txt, .csv or .tsv file (or a folder of .txt files); got {path}")
 
 
 def _positive(name: str, value) -> None:
@@ -161,10 +152,8 @@ class TextGeneration(Task):
     def _corpus(self, data, *, dataset, test_data, text_column, split_seed, recorded):
         """The run's documents: ``(CorpusSplit, source, split seed)`` for the source named, else the run's recorded one."""
         from kerasdl.apps.textgen.data import SPLIT_SEED, split_documents
-        from kerasdl.data.text.corpus import embedded_corpus, imdb_corpus, load_corpus
+        from kerasdl.data.text.corpus import corpus_for, load_corpus
 
-        if dataset is not None and dataset not in DATASETS:
-            raise UserInputError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
         given = {
             "data": None if data is None else str(data),
             "dataset": dataset,
@@ -180,26 +169,18 @@ class TextGeneration(Task):
         seed = split_seed if split_seed is not None else recorded.get("split_seed", SPLIT_SEED)
         test = None
         if source.get("test_data"):
-            _check_text_source(source["test_data"])
             test = load_corpus(source["test_data"], text_column=source.get("text_column"))
-        if source.get("dataset") == "imdb":
-            if not source.get("data"):
-                raise UserInputError(
-                    "--dataset imdb needs --data: the IMDB folder (train/test/unsup .csv.gz or aclImdb)"
-                )
-            documents = imdb_corpus(source["data"], splits=("unsup", "train"))
-            test = test if test is not None else imdb_corpus(source["data"], splits=("test",))
-            description = f"IMDB reviews in {source['data']} (unsup + train; test: test)"
-        elif source.get("dataset") == "reviews":
-            if source.get("data"):
-                raise UserInputError("give data (text files) or dataset reviews, not both")
-            documents = embedded_corpus("train")
-            test = test if test is not None else embedded_corpus("test")
-            description = "the embedded film reviews"
-        else:
-            _check_text_source(source["data"])
-            documents = load_corpus(source["data"], text_column=source.get("text_column"))
-            description = str(source["data"])
+        documents, own_test, _ = corpus_for(
+            source.get("data"),
+            dataset=source.get("dataset"),
+            text_column=source.get("text_column"),
+            with_test=test is None,
+        )
+        test = test if test is not None else own_test
+        description = {
+            "imdb": f"IMDB reviews in {source.get('data')} (unsup + train; test: test)",
+            "reviews": "the embedded film reviews",
+        }.get(source.get("dataset"), str(source.get("data")))
         return split_documents(documents, test=test, seed=seed, description=description), {**source}, seed
 
     # ------------------------------------------------------------ verbs

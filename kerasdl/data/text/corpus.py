@@ -22,6 +22,7 @@ from kerasdl.errors import UserInputError
 CORPORA = ("reviews", "imdb")  # the embedded film reviews; IMDB's reviews (a folder the user points at)
 IMDB_SPLITS = ("train", "test", "unsup")
 TABLE_SUFFIXES = (".csv", ".tsv")
+TEXT_SUFFIXES = ("", ".txt", ".text", *TABLE_SUFFIXES)  # what a corpus file may be called (and ``.gz``)
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 
@@ -51,7 +52,7 @@ def load_corpus(source, *, text_column=None) -> list[str]:
         source: a list of strings; a ``.txt`` file (each non-blank line one document); a
             ``.csv``/``.tsv`` file, optionally ``.gz`` (its text column, found by name:
             ``text``, ``sentence``, ``review``, ...); or a folder (every ``*.txt`` below it,
-            one document per file, in sorted order).
+            one document per file, in sorted order). Any other file is refused (an image, say).
         text_column: a table's text column, by name or 0-based index, when the header does not say.
 
     Returns:
@@ -74,6 +75,8 @@ def load_corpus(source, *, text_column=None) -> list[str]:
             documents = _folder_documents(path)
         elif not path.exists():
             raise UserInputError(f"no such file or folder: {path}")
+        elif _table_suffix(path) not in TEXT_SUFFIXES:
+            raise UserInputError(f"{path}: expected a .txt, .csv or .tsv file of texts (optionally .gz), or a folder")
         elif _table_suffix(path) in TABLE_SUFFIXES:
             documents = read_text_column(path, text_column=text_column)
         else:
@@ -112,6 +115,44 @@ def imdb_corpus(path, *, splits=("unsup", "train")) -> list[str]:
                 f"{path}: no IMDB {split!r} texts ({table.name}, or aclImdb's {split}/ folder of reviews)"
             )
     return documents
+
+
+def corpus_for(data=None, *, dataset=None, text_column=None, with_test=False):
+    """The documents an app was pointed at: ``(documents, test documents or None, source)``.
+
+    Args:
+        data: what :func:`load_corpus` reads (files, a folder, a list of texts), or with
+            ``dataset="imdb"`` the IMDB folder (see :func:`imdb_corpus`).
+        dataset: ``"reviews"`` (the embedded reviews, the default without ``data``) or
+            ``"imdb"`` (its unlabelled and training reviews).
+        text_column: a table's text column.
+        with_test: also read the dataset's own test documents (IMDB's test reviews, the
+            embedded test reviews); user files have none (None).
+
+    Returns:
+        The documents, the test documents (or None), and the source as the run records it
+        (``{"dataset": ...}``, ``{"data": ..., "text_column": ...}``, or ``{"texts": n}`` for
+        texts given in memory).
+
+    Raises:
+        UserInputError: an unknown dataset, IMDB without its folder, both files and
+            ``"reviews"``, or what :func:`load_corpus` refuses.
+    """
+    if dataset is not None and dataset not in CORPORA:
+        raise UserInputError(f"unknown dataset {dataset!r}; choose from {', '.join(CORPORA)}")
+    if dataset == "imdb":
+        if data is None:
+            raise UserInputError("--dataset imdb needs --data: the IMDB folder (train/test/unsup .csv.gz, or aclImdb)")
+        test = imdb_corpus(data, splits=("test",)) if with_test else None
+        return imdb_corpus(data), test, {"dataset": "imdb", "data": str(data)}
+    if data is None:
+        return embedded_corpus("train"), embedded_corpus("test") if with_test else None, {"dataset": "reviews"}
+    if dataset is not None:
+        raise UserInputError("give data (text files) or dataset reviews, not both")
+    documents = load_corpus(data, text_column=text_column)
+    if isinstance(data, (list, tuple)):  # texts in memory: not kept in the run's record
+        return documents, None, {"texts": len(documents)}
+    return documents, None, {"data": str(data), "text_column": text_column}
 
 
 def embedded_corpus(split: str = "train") -> list[str]:
