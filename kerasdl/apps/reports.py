@@ -10,8 +10,8 @@ from typing import Any
 from kerasdl.files import dumps
 
 
-class _Report:
-    """``to_json()`` and ``to_dict()`` for the report dataclasses."""
+class Report:
+    """The base of every report dataclass (an app's own reports too): ``to_json()`` and ``to_dict()``."""
 
     def to_dict(self) -> dict:
         """The report as JSON-ready data (paths as strings)."""
@@ -23,7 +23,7 @@ class _Report:
 
 
 @dataclasses.dataclass
-class TrainReport(_Report):
+class TrainReport(Report):
     """What ``train`` did.
 
     Attributes:
@@ -60,7 +60,7 @@ class TrainReport(_Report):
 
 
 @dataclasses.dataclass
-class EvaluationReport(_Report):
+class EvaluationReport(Report):
     """What ``evaluate`` measured: the model beside the app's classical baseline.
 
     Attributes:
@@ -84,7 +84,7 @@ class EvaluationReport(_Report):
 
 
 @dataclasses.dataclass
-class RunReport(_Report):
+class RunReport(Report):
     """``run``: train, evaluate, export in one go.
 
     Attributes:
@@ -108,7 +108,7 @@ class RunReport(_Report):
 
 
 @dataclasses.dataclass
-class SampleReport(_Report):
+class SampleReport(Report):
     """What a generative app's ``sample`` drew.
 
     Attributes:

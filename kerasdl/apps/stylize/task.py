@@ -7,7 +7,7 @@ import pathlib
 import time
 
 from kerasdl.apps.recipe import Recipe
-from kerasdl.apps.reports import Predictions, _Report
+from kerasdl.apps.reports import Predictions, Report
 from kerasdl.apps.task import Scores, ServingSpec, Task, TrainingPlan
 from kerasdl.errors import UserInputError
 from kerasdl.models.arguments import is_int
@@ -37,7 +37,7 @@ MIN_SIDE = 16  # VGG's four poolings before block5 need images of at least 16 pi
 
 
 @dataclasses.dataclass
-class StylizedReport(_Report):
+class StylizedReport(Report):
     """What ``optimize`` made.
 
     Attributes:
