@@ -1,6 +1,7 @@
 """The embeddings app's case for the shared harness: a tiny text file of film sentences, 8-D vectors."""
 
 from tests.app_testing import AppCase
+from tests.apps.cases.corpora import BAD_CORPORA
 
 WORDS = ["good", "great", "bad", "awful", "film", "movie", "plot", "actor", "music", "story"]
 
@@ -19,28 +20,10 @@ def words(root):
     return ["good", "film", "Music"]
 
 
-def missing(root):
-    return root / "no_such_corpus.txt"
-
-
-def empty(root):
-    path = root / "empty.txt"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n  \n", encoding="utf-8")
-    return path
-
-
 def rare_words(root):
     path = root / "rare.txt"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("every word here is seen once\n", encoding="utf-8")
-    return path
-
-
-def image_as_data(root):
-    path = root / "corpus.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00not text")
     return path
 
 
@@ -60,10 +43,8 @@ CASE = AppCase(
     make_data=corpus,
     make_inputs=words,
     bad_data={
-        "missing": (missing, "no such file or folder"),
-        "empty": (empty, "the corpus is empty"),
+        **BAD_CORPORA,
         "corrupt": (rare_words, "seen at least 2 times"),
-        "wrong type": (image_as_data, "expected a .txt, .csv or .tsv file"),
     },
     compare=same_vector,
     evaluate={"analogies": False},

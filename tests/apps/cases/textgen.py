@@ -1,6 +1,7 @@
 """The textgen app's case for the shared harness: a tiny text file of sentences, a tiny GPT."""
 
 from tests.app_testing import AppCase
+from tests.apps.cases.corpora import BAD_CORPORA
 
 SUBJECTS = ["the film", "this movie", "the story", "the acting", "the ending"]
 VERDICTS = ["was wonderful", "was boring", "felt too long", "made me laugh", "was a delight"]
@@ -18,28 +19,10 @@ def prompts(root):
     return ["the film", "this movie was"]
 
 
-def missing(root):
-    return root / "no_such_corpus.txt"
-
-
-def blank_lines(root):
-    path = root / "empty.txt"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n   \n\n", encoding="utf-8")
-    return path
-
-
 def table_without_text(root):
     path = root / "numbers.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("id,score\n1,2\n3,4\n", encoding="utf-8")
-    return path
-
-
-def image_as_data(root):
-    path = root / "corpus.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00not text")
     return path
 
 
@@ -65,10 +48,8 @@ CASE = AppCase(
     make_data=sentences,
     make_inputs=prompts,
     bad_data={
-        "missing": (missing, "no such file or folder"),
-        "empty": (blank_lines, "has no text"),
+        **BAD_CORPORA,
         "corrupt": (table_without_text, "cannot tell which column holds the text"),
-        "wrong type": (image_as_data, "expected a .txt, .csv or .tsv file"),
     },
     evaluate={"baseline_train_tokens": 500, "baseline_test_tokens": 60, "samples": 1},
     evaluate_flags=("--baseline-train-tokens", "500", "--baseline-test-tokens", "60", "--samples", "1"),
