@@ -7,6 +7,7 @@ import pathlib
 import platform
 import subprocess
 import sys
+import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -122,3 +123,33 @@ def finish(out: pathlib.Path, results: dict, goals: dict) -> int:
     write_results(out, results)
     print(json.dumps(goals, indent=2))
     return 0
+
+
+def run_parts(name: str, doc: str, runners: dict, goals, *, quick_help: str) -> int:
+    """A benchmark made of parts, as its ``main``: ``--quick`` and ``--parts``, then each chosen part in order.
+
+    Each part's results (with its ``part_seconds``) replace the previous run's in
+    ``benchmarks/results/<name>.json`` as soon as it ends; the goals come last.
+
+    Args:
+        name: the results file's name.
+        doc: the benchmark's docstring (its first line is the ``--help`` description).
+        runners: ``{part: fn(quick, results) -> dict}``; a part may read earlier parts' results.
+        goals: ``fn(results) -> dict`` of the goals, met or missed.
+        quick_help: what ``--quick`` does.
+
+    Returns:
+        The exit code: 0, or 2 for an unknown part.
+    """
+    args = parts_parser(doc, list(runners), quick_help).parse_args()
+    chosen = selected_parts(args.parts, list(runners))
+    if chosen is None:
+        return 2
+    out, results = previous_results(name, args.quick)
+    results.update({"machine": machine(), "quick": args.quick})
+    for part in chosen:
+        start = time.monotonic()
+        results[part] = runners[part](args.quick, results)
+        results[part]["part_seconds"] = round(time.monotonic() - start, 1)
+        write_results(out, results)
+    return finish(out, results, goals(results))

@@ -35,17 +35,11 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from benchmarks.common import (  # noqa: E402
     RESULTS,
     ROOT,
-    finish,
-    machine,
-    parts_parser,
-    previous_results,
-    selected_parts,
+    run_parts,
     shared_data,
     train_for_steps,
-    write_results,
 )
 
-PARTS = ("yolo", "retinanet")
 STEPS = 2000
 QUICK_STEPS = 10
 IMAGE_SIZE = 128
@@ -144,18 +138,8 @@ def goals(results) -> dict:
 
 
 def main() -> int:
-    args = parts_parser(__doc__, PARTS, "a smoke run: 10 training steps").parse_args()
-    chosen = selected_parts(args.parts, PARTS)
-    if chosen is None:
-        return 2
-    out, results = previous_results("detection", args.quick)
-    results.update({"machine": machine(), "quick": args.quick})
-    for part in chosen:
-        start = time.monotonic()
-        results[part] = part_yolo(args.quick) if part == "yolo" else part_retinanet(args.quick, results)
-        results[part]["part_seconds"] = round(time.monotonic() - start, 1)
-        write_results(out, results)
-    return finish(out, results, goals(results))
+    runners = {"yolo": lambda quick, _: part_yolo(quick), "retinanet": part_retinanet}
+    return run_parts("detection", __doc__, runners, goals, quick_help="a smoke run: 10 training steps")
 
 
 if __name__ == "__main__":

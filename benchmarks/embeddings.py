@@ -44,16 +44,10 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import (  # noqa: E402
     ROOT,
-    finish,
-    machine,
-    parts_parser,
-    previous_results,
-    selected_parts,
+    run_parts,
     shared_data,
-    write_results,
 )
 
-PARTS = ("ours", "gensim", "tutorial")
 EPOCHS = 7  # about 90 s each on 2 cores (0.5M pairs a second): 11 minutes, within the 20-minute budget
 # Per pair. Measured on IMDB (batches of 4,096, t = 1e-4): 0.025 (word2vec's) learnt far less in the same
 # epochs (WordSim353 0.16 after one epoch, against 0.48 at 0.1); 0.1 trained stably for 3 epochs
@@ -339,20 +333,10 @@ def goals(results) -> dict:
 
 
 def main() -> int:
-    args = parts_parser(__doc__, PARTS, "a smoke run: 5,000 reviews, seconds of training per method").parse_args()
-    chosen = selected_parts(args.parts, PARTS)
-    if chosen is None:
-        return 2
-    out, results = previous_results("embeddings", args.quick)
-    results.update({"machine": machine(), "quick": args.quick})
     runners = {"ours": part_ours, "gensim": part_gensim, "tutorial": part_tutorial}
-    for part in chosen:
-        start = time.monotonic()
-        results[part] = runners[part](args.quick, results)
-        results[part]["part_seconds"] = round(time.monotonic() - start, 1)
-        print(f"{part}: {results[part]['scores']}", flush=True)
-        write_results(out, results)
-    return finish(out, results, goals(results))
+    return run_parts(
+        "embeddings", __doc__, runners, goals, quick_help="a smoke run: 5,000 reviews, seconds of training per method"
+    )
 
 
 if __name__ == "__main__":

@@ -78,17 +78,11 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from benchmarks.common import (  # noqa: E402
     RESULTS,
     ROOT,
-    finish,
-    machine,
-    parts_parser,
-    previous_results,
-    selected_parts,
+    run_parts,
     shared_data,
     train_for_steps,
-    write_results,
 )
 
-PARTS = ("paired", "unpaired", "srgan")
 # Steps per model (equal within a part); batch sizes are the apps' defaults (keras.io's 1 for its CycleGAN).
 STEPS = {"paired": 10000, "unpaired": 1000, "srresnet": 1200, "srgan": 500}
 QUICK_STEPS = {"paired": 20, "unpaired": 6, "srresnet": 10, "srgan": 10}
@@ -592,21 +586,18 @@ def goals(results) -> dict:
 
 
 def main() -> int:
-    args = parts_parser(
-        __doc__, PARTS, "a smoke run: a few steps, 200 test digits, a briefly trained judge"
-    ).parse_args()
-    chosen = selected_parts(args.parts, PARTS)
-    if chosen is None:
-        return 2
-    out, results = previous_results("img2img", args.quick)
-    results.update({"machine": machine(), "quick": args.quick})
-    runners = {"paired": part_paired, "unpaired": part_unpaired, "srgan": part_srgan}
-    for part in chosen:
-        start = time.monotonic()
-        results[part] = runners[part](args.quick)
-        results[part]["part_seconds"] = round(time.monotonic() - start, 1)
-        write_results(out, results)
-    return finish(out, results, goals(results))
+    runners = {
+        "paired": lambda quick, _: part_paired(quick),
+        "unpaired": lambda quick, _: part_unpaired(quick),
+        "srgan": lambda quick, _: part_srgan(quick),
+    }
+    return run_parts(
+        "img2img",
+        __doc__,
+        runners,
+        goals,
+        quick_help="a smoke run: a few steps, 200 test digits, a briefly trained judge",
+    )
 
 
 if __name__ == "__main__":

@@ -33,17 +33,11 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from benchmarks.common import (  # noqa: E402
     RESULTS,
     ROOT,
-    finish,
-    machine,
-    parts_parser,
-    previous_results,
-    selected_parts,
+    run_parts,
     shared_data,
     train_for_steps,
-    write_results,
 )
 
-PARTS = ("mnist_scenes",)
 STEPS = 3000
 QUICK_STEPS = 20
 PATCH = 64
@@ -109,19 +103,8 @@ def goals(results) -> dict:
 
 
 def main() -> int:
-    args = parts_parser(__doc__, PARTS, "a smoke run: 20 training steps").parse_args()
-    chosen = selected_parts(args.parts, PARTS)
-    if chosen is None:
-        return 2
-    out, results = previous_results("segmentation", args.quick)
-    results.update({"machine": machine(), "quick": args.quick})
-    runners = {"mnist_scenes": part_mnist_scenes}
-    for part in chosen:
-        start = time.monotonic()
-        results[part] = runners[part](args.quick)
-        results[part]["part_seconds"] = round(time.monotonic() - start, 1)
-        write_results(out, results)
-    return finish(out, results, goals(results))
+    runners = {"mnist_scenes": lambda quick, _: part_mnist_scenes(quick)}
+    return run_parts("segmentation", __doc__, runners, goals, quick_help="a smoke run: 20 training steps")
 
 
 if __name__ == "__main__":

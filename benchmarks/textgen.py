@@ -36,17 +36,11 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import (  # noqa: E402
     ROOT,
-    finish,
-    machine,
-    parts_parser,
-    previous_results,
-    selected_parts,
+    run_parts,
     shared_data,
     train_for_steps,
-    write_results,
 )
 
-PARTS = ("imdb",)
 STEPS = 300
 QUICK_STEPS = 4
 TEST_DOCUMENTS = 2000
@@ -188,19 +182,10 @@ def goals(results) -> dict:
 
 
 def main() -> int:
-    args = parts_parser(__doc__, PARTS, f"a smoke run: {QUICK_STEPS} training steps, tiny scoring").parse_args()
-    chosen = selected_parts(args.parts, PARTS)
-    if chosen is None:
-        return 2
-    out, results = previous_results("textgen", args.quick)
-    results.update({"machine": machine(), "quick": args.quick})
-    runners = {"imdb": part_imdb}
-    for part in chosen:
-        start = time.monotonic()
-        results[part] = runners[part](args.quick)
-        results[part]["part_seconds"] = round(time.monotonic() - start, 1)
-        write_results(out, results)
-    return finish(out, results, goals(results))
+    runners = {"imdb": lambda quick, _: part_imdb(quick)}
+    return run_parts(
+        "textgen", __doc__, runners, goals, quick_help=f"a smoke run: {QUICK_STEPS} training steps, tiny scoring"
+    )
 
 
 if __name__ == "__main__":
