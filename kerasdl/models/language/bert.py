@@ -2,7 +2,7 @@
 
 import keras
 
-from kerasdl.models.sequence.common import check_arguments, check_positive, classifier_head, token_input
+from kerasdl.models.sequence.common import check_positive, check_transformer_arguments, classifier_head, token_input
 from kerasdl.registry import register_model
 
 HEADS = ("masked_lm", "classifier", None)
@@ -68,17 +68,16 @@ def bert(
     """
     import keras_hub
 
-    check_arguments(
+    check_transformer_arguments(
         vocabulary_size=vocabulary_size,
         sequence_length=sequence_length,
         embed_dim=embed_dim,
-        classes=classes,
+        num_heads=num_heads,
+        intermediate_dim=intermediate_dim,
+        num_layers=num_layers,
         dropout=dropout,
-        sequence_length_required=True,
+        classes=classes,
     )
-    check_positive(num_heads=num_heads, intermediate_dim=intermediate_dim, num_layers=num_layers)
-    if embed_dim % num_heads:
-        raise ValueError(f"embed_dim must be divisible by num_heads={num_heads}; Received: embed_dim={embed_dim}")
     if head not in HEADS:
         raise ValueError(f"head must be one of {HEADS}; Received: head={head!r}")
     if mask_length is not None:

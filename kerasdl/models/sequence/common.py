@@ -51,6 +51,24 @@ def check_positive(**values):
         _positive_int(name, value)
 
 
+def check_transformer_arguments(
+    *, vocabulary_size, sequence_length, embed_dim, num_heads, intermediate_dim, num_layers, dropout, classes=1
+):
+    """The checks of a Transformer builder (a classifier, BERT, GPT): :func:`check_arguments` with a fixed
+    ``sequence_length`` (the position table), positive block sizes, heads that divide ``embed_dim``."""
+    check_arguments(
+        vocabulary_size=vocabulary_size,
+        sequence_length=sequence_length,
+        embed_dim=embed_dim,
+        classes=classes,
+        dropout=dropout,
+        sequence_length_required=True,
+    )
+    check_positive(num_heads=num_heads, intermediate_dim=intermediate_dim, num_layers=num_layers)
+    if embed_dim % num_heads:
+        raise ValueError(f"embed_dim must be divisible by num_heads={num_heads}; Received: embed_dim={embed_dim}")
+
+
 def token_input(sequence_length, name="token_ids"):
     """The model's input: int32 token ids ``(batch, sequence_length)``; 0 is padding."""
     return keras.Input(shape=(sequence_length,), dtype="int32", name=name)

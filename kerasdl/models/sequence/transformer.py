@@ -2,7 +2,7 @@
 
 import keras
 
-from kerasdl.models.sequence.common import check_arguments, check_positive, classifier_head, token_input
+from kerasdl.models.sequence.common import check_transformer_arguments, classifier_head, token_input
 from kerasdl.registry import register_model
 
 
@@ -53,17 +53,16 @@ def transformer_classifier(
     """
     import keras_hub
 
-    check_arguments(
+    check_transformer_arguments(
         vocabulary_size=vocabulary_size,
         sequence_length=sequence_length,
         embed_dim=embed_dim,
-        classes=classes,
+        num_heads=num_heads,
+        intermediate_dim=intermediate_dim,
+        num_layers=num_layers,
         dropout=dropout,
-        sequence_length_required=True,
+        classes=classes,
     )
-    check_positive(num_heads=num_heads, intermediate_dim=intermediate_dim, num_layers=num_layers)
-    if embed_dim % num_heads:
-        raise ValueError(f"embed_dim must be divisible by num_heads={num_heads}; Received: embed_dim={embed_dim}")
     ids = token_input(None)  # any length up to sequence_length
     padding_mask = keras.ops.not_equal(ids, 0)
     x = keras_hub.layers.TokenAndPositionEmbedding(
