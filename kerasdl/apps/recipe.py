@@ -54,6 +54,18 @@ class Recipe:
         return TrainConfig(**{**self.training, **given})
 
 
+def sequence_training(learning_rate: float, warmup_steps: int = 0) -> dict:
+    """The training settings of the sequence-model recipes (translation, text generation): 10 epochs of
+    batches of 64, every batch of the data per epoch, ``learning_rate`` after ``warmup_steps``."""
+    return {
+        "epochs": 10,
+        "steps_per_epoch": None,
+        "batch_size": 64,
+        "learning_rate": learning_rate,
+        "warmup_steps": warmup_steps,
+    }
+
+
 def choose(recipes: Mapping[str, Recipe], name: str, *, what: str = "model") -> Recipe:
     """``recipes[name]``, or a one-line ``UserInputError`` that lists the choices (closest first)."""
     if name in recipes:

@@ -18,19 +18,9 @@ TensorFlow nor Keras.
 
 from __future__ import annotations
 
-from kerasdl.apps.recipe import Recipe
+from kerasdl.apps.recipe import Recipe, sequence_training
 
 SETTINGS = {"vocabulary_size": 5000, "sequence_length": 128}
-
-
-def _training(learning_rate: float, warmup_steps: int = 0) -> dict:
-    return {
-        "epochs": 10,
-        "steps_per_epoch": None,
-        "batch_size": 64,
-        "learning_rate": learning_rate,
-        "warmup_steps": warmup_steps,
-    }
 
 
 KERAS_IO_SHAPE = {
@@ -54,7 +44,7 @@ RECIPES = {
             "activation": "relu",
             "dropout": 0.0,
         },
-        training=_training(1e-3),
+        training=sequence_training(1e-3),
         settings=dict(SETTINGS),
         summary="GPT, 2 post-norm blocks, width 384, FF 768, 6 heads, Adam 1e-3 (the default: 0.86x keras-io's "
         "perplexity at equal steps)",
@@ -62,7 +52,7 @@ RECIPES = {
     "keras-io": Recipe(
         builder="gpt",
         options={**KERAS_IO_SHAPE, "dropout": 0.0},
-        training=_training(1e-3),
+        training=sequence_training(1e-3),
         settings=dict(SETTINGS),
         summary="keras.io text_generation_gpt.py: 2 post-norm blocks, width 256, FF 128, 3 heads, Adam 1e-3",
     ),

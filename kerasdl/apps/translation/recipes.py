@@ -29,20 +29,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from kerasdl.apps.recipe import Recipe, choose
+from kerasdl.apps.recipe import Recipe, choose, sequence_training
 from kerasdl.errors import UserInputError
 
 SETTINGS = {"vocabulary_size": 8000, "source_length": 40, "target_length": 40}
-
-
-def _training(learning_rate: float, warmup_steps: int = 0) -> dict:
-    return {
-        "epochs": 10,
-        "steps_per_epoch": None,
-        "batch_size": 64,
-        "learning_rate": learning_rate,
-        "warmup_steps": warmup_steps,
-    }
 
 
 # The keras.io English-to-Spanish example's Transformer: one encoder and one decoder layer.
@@ -58,7 +48,7 @@ RECIPES = {
     "transformer": Recipe(
         builder="transformer_seq2seq",
         options={**KERAS_IO_SHAPE, "dropout": 0.0},
-        training=_training(1.4e-3, warmup_steps=200),
+        training=sequence_training(1.4e-3, warmup_steps=200),
         settings={**SETTINGS, "label_smoothing": 0.1},
         summary="Transformer, 1+1 layers, width 256, FF 2048, 8 heads; no dropout, label smoothing 0.1, "
         "200 warm-up steps to a 1.4e-3 peak (the default: tuned for short budgets)",
@@ -66,7 +56,7 @@ RECIPES = {
     "keras-io": Recipe(
         builder="transformer_seq2seq",
         options={**KERAS_IO_SHAPE, "dropout": 0.1},
-        training=_training(1e-3),
+        training=sequence_training(1e-3),
         settings={**SETTINGS, "label_smoothing": 0.0},
         summary="the keras.io example's Transformer: 1+1 layers, width 256, FF 2048, 8 heads, plain cross-entropy",
     ),
@@ -80,7 +70,7 @@ RECIPES = {
             "bidirectional_encoder": True,
             "dropout": 0.1,
         },
-        training=_training(2e-3),
+        training=sequence_training(2e-3),
         settings={**SETTINGS, "label_smoothing": 0.1},
         summary="bidirectional LSTM encoder, LSTM decoder with Luong attention",
     ),
