@@ -134,6 +134,25 @@ def accepted(function: Callable, options: Mapping[str, Any], *, training: bool =
     return {k: v for k, v in options.items() if k in names}
 
 
+def data_source(given: Mapping[str, Any], recorded: Mapping[str, Any], *, default: Mapping[str, Any]) -> dict:
+    """Where a verb's data comes from: what it was given, else the run's record, else ``default``.
+
+    Args:
+        given: the verb's data arguments (``data``, ``dataset`` and the app's others).
+        recorded: the run's state; its ``"source"`` is what training read.
+        default: the keys that name the app's default data (``{"dataset": "reviews"}``).
+
+    Returns:
+        ``given`` when it names data or a dataset; else the recorded source with the given
+        arguments that are set laid over it; else ``given`` with ``default`` laid over it.
+    """
+    if given.get("data") is not None or given.get("dataset") is not None:
+        return dict(given)
+    if recorded.get("source"):
+        return {**recorded["source"], **{k: v for k, v in given.items() if v is not None}}
+    return {**given, **default}
+
+
 class Task:
     """An app: data in, a trained model, its evaluation beside a baseline, a served model out.
 

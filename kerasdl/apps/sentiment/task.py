@@ -7,7 +7,7 @@ import math
 from kerasdl.apps.reports import Predictions
 from kerasdl.apps.sentiment.presets import PRESET_RECIPE
 from kerasdl.apps.sentiment.recipes import DEFAULT_RECIPE, RECIPES, recipe
-from kerasdl.apps.task import ServingSpec, Task, TrainingPlan
+from kerasdl.apps.task import ServingSpec, Task, TrainingPlan, data_source
 from kerasdl.errors import UserInputError
 
 PRESET = "preset"  # the model name of a fine-tuned keras-hub preset
@@ -161,12 +161,7 @@ class Sentiment(Task):
             "text_column": text_column,
             "label_column": label_column,
         }
-        if data is not None or dataset is not None:
-            source = given
-        elif recorded.get("source"):
-            source = {**recorded["source"], **{k: v for k, v in given.items() if v is not None}}
-        else:
-            source = {**given, "dataset": "reviews"}
+        source = data_source(given, recorded, default={"dataset": "reviews"})
         if source.get("dataset_file") and source.get("dataset") != "imdb":
             raise UserInputError("--dataset-file is only for --dataset imdb")
         seed = split_seed if split_seed is not None else recorded.get("split_seed", SPLIT_SEED)

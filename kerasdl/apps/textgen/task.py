@@ -7,7 +7,7 @@ import math
 import pathlib
 
 from kerasdl.apps.reports import Predictions, Report
-from kerasdl.apps.task import Scores, ServingSpec, Task, TrainingPlan
+from kerasdl.apps.task import Scores, ServingSpec, Task, TrainingPlan, data_source
 from kerasdl.apps.textgen.recipes import DEFAULT_RECIPE, RECIPES
 from kerasdl.errors import UserInputError
 
@@ -160,12 +160,7 @@ class TextGeneration(Task):
             "test_data": None if test_data is None else str(test_data),
             "text_column": text_column,
         }
-        if data is not None or dataset is not None:
-            source = given
-        elif recorded.get("source"):
-            source = {**recorded["source"], **{k: v for k, v in given.items() if v is not None}}
-        else:
-            source = {**given, "dataset": "reviews"}
+        source = data_source(given, recorded, default={"dataset": "reviews"})
         seed = split_seed if split_seed is not None else recorded.get("split_seed", SPLIT_SEED)
         test = None
         if source.get("test_data"):
