@@ -21,6 +21,8 @@ _CONFIG_FILE = "config.json"  # the model's configuration inside a .keras archiv
 _ON_MENTION = {
     "keras_hub": ("keras_hub", "keras_nlp"),
     "kerasdl.metrics.image_quality": ("kerasdl>psnr",),  # needs TensorFlow
+    # a compiled loss function is recorded under module "builtins": its own module is named here
+    "kerasdl.models.language.skipgram": ("kerasdl>negative_sampling_loss",),
 }
 
 
