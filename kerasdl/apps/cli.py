@@ -363,7 +363,11 @@ def verb_parameters(task_class, verb: str) -> dict[str, Parameter]:
             )
         return found
     if verb in task_class.fresh_verbs:  # needs no trained model: built from the constructor
-        return {**named(task_class.__init__, task_class), **named(getattr(task_class, verb))}
+        found = {**named(task_class.__init__, task_class), **named(getattr(task_class, verb))}
+        if _takes_training(getattr(task_class, verb)):  # training settings, at the verb's own defaults
+            docs = documented(TrainConfig, "Attributes")
+            found.update({n: Parameter(None, docs.get(n, "")) for n in TrainConfig.field_names() - {"verbose"}})
+        return found
     found = {n: Parameter(None, documented(task_class.from_run).get(n, "")) for n in LOADING}
     found.update(named(getattr(task_class, verb)))
     if verb == "export":  # the app's export settings: its _serving's keyword arguments
@@ -467,7 +471,8 @@ def dispatch(app: AppCLI, namespace: dict, command_line: str) -> int:
     elif verb == "export":
         result = task.export(**_pick(task.export, rest), **_pick(task._serving, rest))
     else:
-        result = getattr(task, verb)(**_pick(getattr(task, verb), rest, training=verb == "train"))
+        function = getattr(task, verb)
+        result = function(**_pick(function, rest, training=verb == "train" or _takes_training(function)))
     if verb == "predict":
         for item, value in zip(result.inputs, result):
             print(app.show_prediction(item, value))
