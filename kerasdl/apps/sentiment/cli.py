@@ -21,6 +21,8 @@ CLI = AppCLI(
         flag("--label-column"),
         flag("--split-seed", type=int),
         flag("--preset"),
+        flag("--pretrained"),
+        flag("--unlabelled"),
         flag("--tokenizer", choices=TOKENIZERS),
         flag("--max-tokens", type=positive_int),
         flag("--sequence-length", type=positive_int),
@@ -36,4 +38,5 @@ CLI = AppCLI(
         flag("--output", verbs=("predict",)),
     ],
     show_prediction=_shown,
+    extra_verbs=("pretrain",),
 )

@@ -147,6 +147,14 @@ RECIPES = {
         summary="a Transformer encoder (keras-hub layers)",
     ),
 }
+# Trains its members (ordinary recipes above, each in its own run folder), then combines their
+# log-probabilities by logistic regression on the validation texts (kerasdl.apps.sentiment.ensemble).
+ENSEMBLE = "ensemble"
+RECIPES[ENSEMBLE] = Recipe(
+    ENSEMBLE,
+    summary="NBSVM and a CNN (from pretrained word vectors with --pretrained) combined by stacking",
+    settings={"tokenizer": None, "members": ("nbsvm", "cnn")},
+)
 DEFAULT_RECIPE = "nbsvm"
 
 
@@ -159,6 +167,12 @@ def recipe(name: str, *, tokenizer=None, max_tokens=None, sequence_length=None, 
     """
     r = choose(RECIPES, name)
     kind = r.settings["tokenizer"]
+    if kind is None:  # an ensemble: its members bring their own settings
+        given = {"tokenizer": tokenizer, "max-tokens": max_tokens, "sequence-length": sequence_length, "ngrams": ngrams}
+        for flag, value in given.items():
+            if value is not None:
+                raise UserInputError(f"--{flag} does not apply to --model {name} (its members keep their own)")
+        return r
     for setting, value in {"max_tokens": max_tokens, "sequence_length": sequence_length, "ngrams": ngrams}.items():
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
             raise UserInputError(f"{setting} must be a positive int; Received: {setting}={value!r}")

@@ -7,8 +7,9 @@ import numpy as np
 import tensorflow as tf
 
 from kerasdl.apps.labels import label_outputs
+from kerasdl.apps.sentiment.ensemble import STACKING, member_features
 from kerasdl.apps.sentiment.recipes import parts
-from kerasdl.errors import ExportParityError
+from kerasdl.errors import ExportParityError, UserInputError
 from kerasdl.export import load_serving_signature, run_tflite
 from kerasdl.export.bundle import TFLITE_FILE
 
@@ -44,6 +45,40 @@ def _pad_id(tokenizer) -> int:
     return int(pad) if pad is not None else 0
 
 
+def ensemble_members(model) -> list:
+    """The member text models of an ensemble (:mod:`kerasdl.apps.sentiment.ensemble`), in id order; [] for others.
+
+    The ids of an ensemble's LiteRT file are its members' ids side by side: the members that
+    take a fixed number of ids first, then the one (at most) that takes any number.
+    """
+    if STACKING not in [layer.name for layer in model.layers]:
+        return []
+    members = [layer for layer in model.layers if isinstance(layer, keras.Model)]
+    lengths = [parts(m)[1].input_shape[1] for m in members]
+    if sum(length is None for length in lengths) > 1:
+        raise UserInputError("an ensemble's ids are laid side by side: at most one member may take any number of them")
+    return sorted(members, key=lambda m: parts(m)[1].input_shape[1] is None)
+
+
+def _ensemble_ids_model(model):
+    """An ensemble behind its members' tokenizers: their ids side by side (float32) -> the stacked probabilities."""
+    members = ensemble_members(model)
+    lengths = [parts(m)[1].input_shape[1] for m in members]
+    width = None if None in lengths else sum(lengths)
+    ids = keras.Input(shape=(width,), dtype="float32", name="token_ids")
+    probabilities, offset = {}, 0
+    for member, length in zip(members, lengths):
+        piece = ids[:, offset:] if length is None else ids[:, offset : offset + length]
+        core = parts(member)[1]
+        member_ids = keras.Input(shape=core.input_shape[1:], dtype="int32", name=f"{member.name}_ids")
+        named = keras.Model(member_ids, core(member_ids), name=member.name)  # the cores are all "classifier"
+        probabilities[member.name] = named(keras.ops.cast(piece, "int32"))
+        offset += length or 0
+    in_model_order = [probabilities[layer.name] for layer in model.layers if layer.name in probabilities]
+    outputs = model.get_layer(STACKING)(member_features(in_model_order))
+    return keras.Model(ids, outputs, name=f"{model.name}_token_ids")
+
+
 def token_ids_model(model):
     """The classifier behind the tokenizer, taking token ids as float32 ``(batch, length)``.
 
@@ -51,6 +86,10 @@ def token_ids_model(model):
     the vocabulary size, exact in float32, cast to int32 first. For a keras-hub preset the
     padding mask (ids other than the pad id) and zero segment ids are made in the graph.
     """
+    if ensemble_members(model):
+        ids_model = _ensemble_ids_model(model)
+        ids_model.text_model = model
+        return ids_model
     tokenizer, core = parts(model)
     if not is_preset(model):
         ids = keras.Input(shape=core.input_shape[1:], dtype="float32", name="token_ids")
@@ -75,6 +114,9 @@ def token_ids_model(model):
 
 def tokenize(model, texts) -> tf.Tensor:
     """The token ids ``model``'s own tokenizer gives ``texts`` (0-padded), as float32: what the LiteRT file takes."""
+    members = ensemble_members(model)
+    if members:
+        return tf.concat([tokenize(member, texts) for member in members], axis=1)
     tokenizer, _ = parts(model)
     ids = tokenizer(tf.constant(list(texts), tf.string))
     if isinstance(ids, dict):
@@ -89,9 +131,48 @@ def vocabulary(model) -> list[str]:
     return [str(v) for v in inner.get_vocabulary()]
 
 
+def vocabulary_name(member: str) -> str:
+    """An ensemble member's vocabulary file: ``vocabulary_<member>.txt``."""
+    return f"vocabulary_{member}.txt"
+
+
+def tokenizer_record(model) -> dict:
+    """How ``model`` (the app's own, not a preset) tokenizes: :func:`~kerasdl.apps.sentiment.recipes.tokenizer_spec`
+    and its vocabulary size."""
+    from kerasdl.apps.sentiment.recipes import tokenizer_spec
+
+    return {**tokenizer_spec(parts(model)[0]), "vocabulary_size": len(vocabulary(model))}
+
+
+def ensemble_float_usage(tokenizers: dict, *, width: int | None) -> str:
+    """``metadata.json``'s ``serving_float`` line for an ensemble: each member's ids, in order, side by side."""
+    pieces = []
+    for name, t in tokenizers.items():
+        length = t.get("sequence_length")
+        count = f"{length} ids" if length else "any number of ids"
+        pieces.append(f"{name}: {count} < {t['vocabulary_size']}, by {tokenizing(t, vocabulary_name(name))}")
+    shape = f"[batch, {width}]" if width else "[batch, any length]"
+    return (
+        f"token_ids: {shape} float32, the members' ids side by side (0 = padding) -> output: [batch, classes] "
+        "probabilities. Members in order: " + " | ".join(pieces)
+    )
+
+
 def vocabulary_file(tokens) -> str:
     """``vocabulary.txt``: one token per line, a token's id its line number (0 = padding, 1 = unknown)."""
     return "".join(token.replace("\n", " ") + "\n" for token in tokens)
+
+
+def tokenizing(tokenizer: dict, vocabulary_file_name: str) -> str:
+    """How to make the app's own tokenizer's ids outside TensorFlow (``tokenizer``: ``kind``, ``ngrams``)."""
+    if tokenizer.get("kind") == "wordpiece":
+        return f"keras-hub WordPieceTokenizer(vocabulary={vocabulary_file_name}, lowercase=True, strip_accents=True)"
+    n = tokenizer.get("ngrams", 1)
+    return (
+        "kerasdl.layers.standardize_review, split on whitespace"
+        + (f", word n-grams of 1..{n} joined by spaces" if n > 1 else "")
+        + f"; id = line number in {vocabulary_file_name} (0 padding, 1 unknown)"
+    )
 
 
 def float_usage(*, tokenizer: dict | None, preset: str | None, length: int | None, vocabulary_size: int) -> str:
@@ -106,15 +187,8 @@ def float_usage(*, tokenizer: dict | None, preset: str | None, length: int | Non
     if tokenizer is None:
         source = f"Tokenizer.from_preset({preset!r})" if preset else "Tokenizer.from_preset(<the preset>)"
         how = f"the preset's tokenizer (keras_hub.tokenizers.{source}), padded"
-    elif tokenizer.get("kind") == "wordpiece":
-        how = "keras-hub WordPieceTokenizer(vocabulary=vocabulary.txt, lowercase=True, strip_accents=True)"
     else:
-        n = tokenizer.get("ngrams", 1)
-        how = (
-            "kerasdl.layers.standardize_review, split on whitespace"
-            + (f", word n-grams of 1..{n} joined by spaces" if n > 1 else "")
-            + "; id = line number in vocabulary.txt (0 padding, 1 unknown)"
-        )
+        how = tokenizing(tokenizer, VOCABULARY_FILE)
     shape = f"[batch, {length}]" if length else "[batch, any length]"
     return (
         f"token_ids: {shape} float32 (whole numbers < {vocabulary_size}; 0 = padding) -> "

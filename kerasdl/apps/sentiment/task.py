@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 
-from kerasdl.apps.reports import Predictions
+from kerasdl.apps.reports import Predictions, TrainReport
 from kerasdl.apps.sentiment.presets import PRESET_RECIPE
-from kerasdl.apps.sentiment.recipes import DEFAULT_RECIPE, RECIPES, recipe
+from kerasdl.apps.sentiment.recipes import DEFAULT_RECIPE, ENSEMBLE, RECIPES, recipe
 from kerasdl.apps.task import ServingSpec, Task, TrainingPlan, data_source
 from kerasdl.errors import UserInputError
 
@@ -45,7 +45,8 @@ class Sentiment(Task):
 
     Args:
         model: ``"nbsvm"`` (default), ``"fasttext"``, ``"cnn"``, ``"lstm"``, ``"gru"``,
-            ``"bilstm"`` or ``"transformer"``.
+            ``"bilstm"``, ``"transformer"``, or ``"ensemble"`` (NBSVM and a CNN trained
+            one after the other, combined by a logistic regression on the validation texts).
         preset: fine-tune a keras-hub text-classifier preset instead (a name such as
             ``"bert_tiny_en_uncased"``, downloaded on first use, or a local preset folder).
         tokenizer: sequence models: ``"words"`` (``TextVectorization``) or ``"wordpiece"``
@@ -54,6 +55,8 @@ class Sentiment(Task):
         sequence_length: tokens per text for sequence models (default 400).
         ngrams: bag models: word n-grams of 1 to this many words.
         model_options: builder options over the recipe's.
+        pretrained: a run of :meth:`pretrain` (or of the ``embeddings`` app) whose word
+            vectors start the token embedding of a word-sequence model (or of an ensemble's).
         run_dir: where training writes (default ``runs/sentiment``).
 
     Raises:
@@ -65,6 +68,7 @@ class Sentiment(Task):
     recipes = RECIPES
     default_model = DEFAULT_RECIPE
     bare_models = True  # the classes are read from the model's outputs
+    fresh_verbs = ("pretrain",)  # writes a new (embeddings) run: the command line builds the task afresh
 
     def __init__(
         self,
@@ -76,6 +80,7 @@ class Sentiment(Task):
         sequence_length: int | None = None,
         ngrams: int | None = None,
         model_options=None,
+        pretrained=None,
         run_dir=None,
     ):
         self.overrides = {
@@ -88,6 +93,7 @@ class Sentiment(Task):
             given = {
                 "--model": model,
                 "--model-arg": model_options,
+                "--pretrained": pretrained,
                 **{"--" + k.replace("_", "-"): v for k, v in self.overrides.items()},
             }
             for flag, value in given.items():
@@ -101,6 +107,12 @@ class Sentiment(Task):
             self.recipe = recipe(self.model_name, **self.overrides).with_options(model_options)
         else:
             self.model_name, self.recipe = PRESET, PRESET_RECIPE
+        self.pretrained = None if pretrained is None else str(pretrained)
+        if self.pretrained is not None and self.recipe.settings.get("tokenizer") not in ("words", None):
+            raise UserInputError(
+                f"--pretrained starts a word embedding; --model {self.model_name} reads "
+                f"{self.recipe.settings['tokenizer']} (use cnn, lstm, gru, bilstm, transformer or ensemble)"
+            )
         self._wrapped = None  # (model, its string-in, probabilities-out view)
 
     def _init_arguments(self) -> dict:
@@ -108,6 +120,7 @@ class Sentiment(Task):
             "model": None if self.preset else self.model_name,
             "model_options": self.model_options,
             "preset": self.preset,
+            "pretrained": self.pretrained,
             **self.overrides,
         }
 
@@ -175,7 +188,7 @@ class Sentiment(Task):
         """
         import keras
 
-        from kerasdl.apps.sentiment import presets, recipes
+        from kerasdl.apps.sentiment import presets, pretraining, recipes
 
         classes = len(split.class_names)
         if self.preset is not None:
@@ -201,15 +214,46 @@ class Sentiment(Task):
                 vocabulary_size=vocabulary_size,
             )
             token_weights = ratios / recipes.NB_RATIO_SCALE
-        recipes.build_core(r, vocabulary_size=vocabulary_size, classes=classes, token_weights=token_weights)
+        tokenizer = {k: v for k, v in spec.items() if k != "vocabulary"} | {"vocabulary_size": vocabulary_size}
+        start = None
+        if self.pretrained is not None:
+            start, found, r = self._pretrained_start(r, spec["vocabulary"])
+            tokenizer["pretrained"] = {"run": self.pretrained, "tokens_with_vectors": found}
+            if verbose:
+                print(
+                    f"{found:,} of {vocabulary_size:,} tokens start from the vectors of {self.pretrained}", flush=True
+                )
+
+        def build_core():
+            core = recipes.build_core(r, vocabulary_size=vocabulary_size, classes=classes, token_weights=token_weights)
+            if start is not None:
+                pretraining.token_embedding(core).set_weights([start])
+            return core
+
+        build_core()
         keras.backend.clear_session()
 
         def build():
-            core = recipes.build_core(r, vocabulary_size=vocabulary_size, classes=classes, token_weights=token_weights)
-            return recipes.text_model(recipes.make_tokenizer(spec), core, name=self.model_name)
+            return recipes.text_model(recipes.make_tokenizer(spec), build_core(), name=self.model_name)
 
-        tokenizer = {k: v for k, v in spec.items() if k != "vocabulary"} | {"vocabulary_size": vocabulary_size}
         return build, tokenizer
+
+    def _pretrained_start(self, r, vocabulary):
+        """``(embedding matrix, tokens found, recipe)``: the pretrained vectors for ``vocabulary``, the recipe at their width."""
+        import pathlib
+
+        from kerasdl.apps.sentiment import pretraining
+
+        if pathlib.Path(self.pretrained).resolve() == pathlib.Path(self.run_dir).resolve():
+            raise UserInputError("--pretrained is the run folder itself: train into another --run-dir")
+        words, vectors = pretraining.load_vectors(self.pretrained)
+        width = int(vectors.shape[1])
+        if self.model_options.get("embed_dim", width) != width:
+            raise UserInputError(
+                f"--pretrained vectors are {width}-wide, but --model-arg embed_dim={self.model_options['embed_dim']}"
+            )
+        start, found = pretraining.initial_embeddings(vocabulary, words, vectors)
+        return start, found, r.with_options({"embed_dim": width})
 
     # ------------------------------------------------------------ verbs
 
@@ -251,6 +295,17 @@ class Sentiment(Task):
 
         from kerasdl.files import write_json
 
+        if self.model_name == ENSEMBLE:
+            source = {
+                "data": data,
+                "dataset": dataset,
+                "test_data": test_data,
+                "dataset_file": dataset_file,
+                "text_column": text_column,
+                "label_column": label_column,
+                "split_seed": split_seed,
+            }
+            return self._train_ensemble(source, training)
         config = self.recipe.train_config(**training)
         config.validate()
         split, source = self._split(
@@ -296,6 +351,156 @@ class Sentiment(Task):
                 files={"split.json": lambda path: write_json(record, path)},
             )
         )
+
+    def _train_ensemble(self, source: dict, training: dict):
+        """Trains each member in ``<run_dir>/members/<name>`` on the same split, then fits their combination.
+
+        Every member is an ordinary run of this app (evaluate or export it alone); the
+        combination is a logistic regression on their log-probabilities for the validation
+        texts, which none of them trained on.
+        """
+        import time
+
+        import keras
+        import numpy as np
+
+        from kerasdl.apps.sentiment import ensemble
+        from kerasdl.apps.sentiment.evaluation import predict_probabilities
+        from kerasdl.apps.task import MODEL_FILE, SUMMARY_FILE, TASK_FILE
+        from kerasdl.data.images import check_writable_dir
+        from kerasdl.files import atomic_path, write_json
+
+        if self.model_options:
+            raise UserInputError("--model-arg does not apply to --model ensemble (its members keep their recipes)")
+        self.recipe.train_config(**training).validate()
+        split, recorded_source = self._split(**source, recorded={})  # bad data fails before anything trains
+        run_dir = check_writable_dir(self.run_dir)
+        start = time.perf_counter()
+        members, summaries = [], {}
+        for name in self.recipe.settings["members"]:
+            words = RECIPES[name].settings["tokenizer"] == "words"
+            member = Sentiment(name, pretrained=self.pretrained if words else None, run_dir=run_dir / "members" / name)
+            member.command, member.reporter = self.command, self.reporter
+            report = member.train(**source, **training)
+            members.append(member)
+            summaries[name] = {
+                "run_dir": str(member.run_dir),
+                "parameters": report.parameters,
+                "seconds": round(report.seconds, 1),
+                "pretrained": member.pretrained,
+            }
+        val_probabilities = [predict_probabilities(m._text_model(), split.val.texts) for m in members]
+        kernel, bias = ensemble.stacking_weights(val_probabilities, split.val.y, classes=len(split.class_names))
+        keras.backend.clear_session()
+        for m in members:  # reloaded: the combined model holds fresh copies
+            m.model, m._wrapped = type(m).from_run(m.run_dir).model, None
+        model = ensemble.ensemble_model([m._text_model() for m in members], kernel, bias, name=self.model_name)
+        val_y = np.asarray(split.val.y)
+        for name, p in zip(summaries, val_probabilities):
+            summaries[name]["val_accuracy"] = round(float(np.mean(p.argmax(1) == val_y)), 5)
+        combined = predict_probabilities(model, split.val.texts)
+        with atomic_path(run_dir / MODEL_FILE, suffix=".keras") as path:
+            model.save(path)
+        seconds = time.perf_counter() - start
+        self.model, self._wrapped, self._metrics = model, None, None
+        self.state = {
+            "class_names": split.class_names,
+            "source": recorded_source,
+            "split_seed": split.seed,
+            "members": summaries,
+        }
+        write_json({"app": self.name, "init": self._init_arguments(), "state": self.state}, run_dir / TASK_FILE)
+        summary = {
+            "app": self.name,
+            "model": self.model_name,
+            "members": summaries,
+            "stacking": {"kernel": kernel.tolist(), "bias": bias.tolist(), "C": ensemble.STACKING_C},
+            # fitted on these texts: an optimistic estimate, unlike the members'
+            "val_accuracy_in_sample": round(float(np.mean(combined.argmax(1) == val_y)), 5),
+            "counts": split.counts(),
+            "train_seconds": round(seconds, 1),
+            "parameters": model.count_params(),
+            "keras": keras.__version__,
+        }
+        write_json(summary, run_dir / SUMMARY_FILE)
+        return self._announce(
+            TrainReport(
+                app=self.name,
+                model=self.model_name,
+                builder=self.recipe.builder,
+                parameters=summary["parameters"],
+                seconds=seconds,
+                epochs_run=0,
+                resumed=False,
+                stopped_by_time_limit=False,
+                jit_compile=False,
+                train_config={},
+                history={},
+                files={
+                    "best model": run_dir / MODEL_FILE,
+                    **{f"member {name}": run_dir / "members" / name for name in summaries},
+                    "record": run_dir / TASK_FILE,
+                    "summary": run_dir / SUMMARY_FILE,
+                },
+            )
+        )
+
+    def pretrain(
+        self,
+        data=None,
+        *,
+        unlabelled=None,
+        dataset=None,
+        test_data=None,
+        dataset_file=None,
+        text_column=None,
+        label_column=None,
+        split_seed: int | None = None,
+        **training,
+    ):
+        """Learns word vectors (skip-gram) from unlabelled texts and the training texts, for ``--pretrained``.
+
+        Writes an ``embeddings`` run into ``run_dir`` (``kerasdl embeddings evaluate`` and
+        ``neighbours`` read it too). The labelled source is split as ``train`` splits it and
+        only its training part joins the unlabelled texts: validation and test texts are
+        never pretrained on.
+
+        Args:
+            data: the labelled source, as ``train`` takes it.
+            unlabelled: texts without labels: a ``.txt`` file (one a line), a CSV/TSV
+                (optionally ``.gz``) with a text column, or a folder of ``.txt`` files
+                (IMDB's ``unsup.csv.gz``, aclImdb's ``train/unsup``).
+            dataset: or a named labelled dataset (see ``train``).
+            test_data: the labelled source's test texts (kept out, as in ``train``).
+            dataset_file: for ``"imdb"``, an ``imdb.npz``.
+            text_column: CSV/TSV: the text column of ``data`` and ``unlabelled``.
+            label_column: CSV/TSV: the label column of ``data``.
+            split_seed: the split's seed (default 0): train with the same one.
+            **training: the ``embeddings`` app's training settings (default: 5 epochs, one
+                pass over the corpus's word pairs each).
+
+        Returns:
+            The embeddings run's :class:`~kerasdl.apps.reports.TrainReport`.
+        """
+        from kerasdl.apps.embeddings import Embeddings
+        from kerasdl.data.text.corpus import load_corpus
+
+        split, _ = self._split(
+            data,
+            dataset=dataset,
+            test_data=test_data,
+            dataset_file=dataset_file,
+            text_column=text_column,
+            label_column=label_column,
+            split_seed=split_seed,
+            recorded={},
+        )
+        texts = list(split.train.texts)
+        if unlabelled is not None:
+            texts += load_corpus(unlabelled, text_column=text_column)
+        embeddings = Embeddings(run_dir=self.run_dir)
+        embeddings.command, embeddings.reporter = self.command, self.reporter
+        return embeddings.train(texts, **training)
 
     def evaluate(
         self,
@@ -434,7 +639,7 @@ class Sentiment(Task):
     def _serving(self) -> ServingSpec:
         import tensorflow as tf
 
-        from kerasdl.apps.sentiment import recipes, serving
+        from kerasdl.apps.sentiment import serving
         from kerasdl.export import Endpoint
 
         model = self._text_model()
@@ -442,13 +647,20 @@ class Sentiment(Task):
         ids_model = serving.token_ids_model(model)
         length = ids_model.input_shape[1]
         sample_ids = serving.tokenize(model, EXPORT_SAMPLES)
-        vocabulary = serving.vocabulary(model)
-        tokenizer = None
-        if not serving.is_preset(model):
-            tokenizer = self.state.get("tokenizer") or {
-                **recipes.tokenizer_spec(recipes.parts(model)[0]),
-                "vocabulary_size": len(vocabulary),
-            }
+        members = serving.ensemble_members(model)
+        if members:  # each member's tokenizer and vocabulary file; their ids side by side
+            tokenizer = {m.name: serving.tokenizer_record(m) for m in members}
+            files = {serving.vocabulary_name(m.name): serving.vocabulary_file(serving.vocabulary(m)) for m in members}
+            float_line = serving.ensemble_float_usage(tokenizer, width=length)
+        else:
+            vocabulary = serving.vocabulary(model)
+            tokenizer = None
+            if not serving.is_preset(model):
+                tokenizer = self.state.get("tokenizer") or serving.tokenizer_record(model)
+            files = {serving.VOCABULARY_FILE: serving.vocabulary_file(vocabulary)}
+            float_line = serving.float_usage(
+                tokenizer=tokenizer, preset=self.preset, length=length, vocabulary_size=len(vocabulary)
+            )
         endpoint = Endpoint(
             name="serving_default",
             fn=serving.text_endpoint_fn(model, names),
@@ -465,12 +677,10 @@ class Sentiment(Task):
             usage={
                 "serving_default": "text: [batch] UTF-8 strings (raw reviews) -> label: [batch] string, "
                 f"probability: [batch] float32, probabilities: [batch, {len(names)}] float32",
-                "serving_float": serving.float_usage(
-                    tokenizer=tokenizer, preset=self.preset, length=length, vocabulary_size=len(vocabulary)
-                ),
-                "tflite": "model.tflite: the same as serving_float; vocabulary.txt beside it, one token per line",
+                "serving_float": float_line,
+                "tflite": f"model.tflite: the same as serving_float; {', '.join(files)} beside it, one token per line",
             },
-            files={serving.VOCABULARY_FILE: serving.vocabulary_file(vocabulary)},
+            files=files,
             # text -> (the model's tokenizer) -> token ids -> LiteRT, against text -> SavedModel
             checks=serving.text_to_tflite_check(EXPORT_SAMPLES, sample_ids.numpy(), atol=PARITY_ATOL),
             atol=PARITY_ATOL,
