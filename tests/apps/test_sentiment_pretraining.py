@@ -55,9 +55,12 @@ def test_stacking_favours_the_member_that_knows():
     knows = np.where(labels[:, None] == [0, 1], 0.9, 0.1)  # right with confidence 0.9
     guesses = rng.dirichlet([1, 1], 2000)  # unrelated to the labels
     kernel, bias = stacking_weights([guesses, knows], labels, classes=2)
-    assert kernel.shape == (4, 2) and bias.shape == (2,)
+    assert kernel.shape == (2, 2) and bias.shape == (2,)  # one log-odds per member
     np.testing.assert_array_equal(kernel[:, 0], 0)  # binary: class 0's logit stays 0
-    assert abs(kernel[3, 1]) > 5 * max(abs(kernel[0, 1]), abs(kernel[1, 1]))
+    assert kernel[1, 1] > 0 and abs(kernel[1, 1]) > 5 * abs(kernel[0, 1])
+    three = rng.dirichlet([1, 1, 1], 300)
+    kernel, bias = stacking_weights([three, three], rng.integers(0, 3, 300), classes=3)
+    assert kernel.shape == (4, 3) and bias.shape == (3,)
 
 
 def test_ensemble_model_computes_its_formula():
@@ -79,17 +82,17 @@ def test_ensemble_model_computes_its_formula():
         return keras.Model(text, Constant(probabilities)(text), name=name)
 
     p, q = [0.2, 0.8], [0.6, 0.4]
-    kernel = np.array([[0.0, 1.5], [0.0, -0.5], [0.0, 0.7], [0.0, 2.0]], np.float32)
+    kernel = np.array([[0.0, 1.5], [0.0, 0.7]], np.float32)
     bias = np.array([0.0, 0.3], np.float32)
     model = ensemble_model([constant_member("a", p), constant_member("b", q)], kernel, bias, name="ensemble")
     got = np.asarray(model(np.array(["x", "y"])))
-    logits = np.log(np.concatenate([p, q])) @ kernel + bias
+    logits = np.array([np.log(0.8 / 0.2), np.log(0.4 / 0.6)]) @ kernel + bias  # the members' log-odds
     expected = np.exp(logits) / np.exp(logits).sum()
     np.testing.assert_allclose(got, np.stack([expected, expected]), rtol=1e-5)
 
 
 def test_ensemble_recipe_refuses_member_settings():
-    assert RECIPES["ensemble"].settings["members"] == ("nbsvm", "cnn")
+    assert [name for name, _ in RECIPES["ensemble"].settings["members"]] == ["nbsvm", "cnn"]
     with pytest.raises(UserInputError, match="--max-tokens does not apply to --model ensemble"):
         Sentiment("ensemble", max_tokens=100)
     with pytest.raises(UserInputError, match="--pretrained starts a word embedding; --model nbsvm reads ngrams"):
@@ -121,7 +124,7 @@ def vectors(tmp_path_factory):
     unlabelled = root / "unsup.txt"
     unlabelled.write_text("".join(f"the film had a plot and a cast, scene {i}\n" for i in range(60)), encoding="utf-8")
     report = Sentiment(run_dir=root / "vectors").pretrain(
-        str(train), test_data=str(test), unlabelled=str(unlabelled), epochs=1, verbose=0
+        str(train), test_data=str(test), unlabelled=str(unlabelled), embed_dim=16, epochs=1, verbose=0
     )
     return {"root": root, "train": train, "test": test, "run": root / "vectors", "report": report}
 
@@ -133,6 +136,7 @@ def test_pretrain_writes_an_embeddings_run_without_test_texts(vectors):
     words = record["state"]["vocabulary"]["words"]
     assert "plot" in words and "moving" in words  # unlabelled and training texts
     assert UNSEEN not in words  # the test texts (5 times each) never reach pretraining
+    assert json.loads((vectors["run"] / "train_summary.json").read_text())["model_options"]["embed_dim"] == 16
 
 
 @pytest.mark.slow
@@ -168,7 +172,7 @@ def test_ensemble_trains_evaluates_predicts_and_exports(vectors, tmp_path):
     assert set(summary["members"]) == {"nbsvm", "cnn"} and summary["members"]["cnn"]["pretrained"] == str(
         vectors["run"]
     )
-    assert np.asarray(summary["stacking"]["kernel"]).shape == (4, 2) and report.parameters > 0
+    assert np.asarray(summary["stacking"]["kernel"]).shape == (2, 2) and report.parameters > 0
 
     loaded = Sentiment.from_run(run)
     assert loaded.model_name == "ensemble" and loaded.class_names == ["negative", "positive"]
@@ -183,7 +187,7 @@ def test_ensemble_trains_evaluates_predicts_and_exports(vectors, tmp_path):
     assert {"model.tflite", "vocabulary_cnn.txt", "vocabulary_nbsvm.txt", "saved_model.pb"} <= files
     assert exported.metadata["parity"]["checks"]["text_to_tflite_vs_saved_model"] <= 1e-4
     assert set(exported.metadata["tokenizer"]) == {"cnn", "nbsvm"}
-    assert "cnn: 400 ids" in exported.metadata["usage"]["serving_float"]
+    assert "cnn: 800 ids" in exported.metadata["usage"]["serving_float"]
 
 
 @pytest.mark.slow
@@ -192,7 +196,7 @@ def test_ensemble_trains_evaluates_predicts_and_exports(vectors, tmp_path):
     [
         (["--model", "cnn", "--pretrained", "{root}/nothing"], "no pretraining run at"),
         (["--model", "cnn", "--pretrained", "{root}/vectors", "--run-dir", "{root}/vectors"], "--pretrained is"),
-        (["--model", "lstm", "--pretrained", "{root}/vectors", "--model-arg", "embed_dim=7"], "100-wide"),
+        (["--model", "lstm", "--pretrained", "{root}/vectors", "--model-arg", "embed_dim=7"], "16-wide"),
         (["--model", "nbsvm", "--pretrained", "{root}/vectors"], "--pretrained starts a word embedding"),
     ],
 )

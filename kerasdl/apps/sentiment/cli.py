@@ -23,6 +23,7 @@ CLI = AppCLI(
         flag("--preset"),
         flag("--pretrained"),
         flag("--unlabelled"),
+        flag("--embed-dim", type=positive_int, verbs=("pretrain",)),
         flag("--tokenizer", choices=TOKENIZERS),
         flag("--max-tokens", type=positive_int),
         flag("--sequence-length", type=positive_int),
