@@ -295,29 +295,20 @@ class Sentiment(Task):
 
         from kerasdl.files import write_json
 
+        given = {
+            "data": data,
+            "dataset": dataset,
+            "test_data": test_data,
+            "dataset_file": dataset_file,
+            "text_column": text_column,
+            "label_column": label_column,
+            "split_seed": split_seed,
+        }
         if self.model_name == ENSEMBLE:
-            source = {
-                "data": data,
-                "dataset": dataset,
-                "test_data": test_data,
-                "dataset_file": dataset_file,
-                "text_column": text_column,
-                "label_column": label_column,
-                "split_seed": split_seed,
-            }
-            return self._train_ensemble(source, training)
+            return self._train_ensemble(given, training)
         config = self.recipe.train_config(**training)
         config.validate()
-        split, source = self._split(
-            data,
-            dataset=dataset,
-            test_data=test_data,
-            dataset_file=dataset_file,
-            text_column=text_column,
-            label_column=label_column,
-            split_seed=split_seed,
-            recorded={},
-        )
+        split, source = self._split(**given, recorded={})
         build_model, tokenizer = self._prepare(split, verbose=config.verbose)
         if config.steps_per_epoch is None:  # one pass over the training texts
             config.steps_per_epoch = math.ceil(len(split.train) / config.batch_size)
