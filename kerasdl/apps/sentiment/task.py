@@ -383,9 +383,7 @@ class Sentiment(Task):
             }
         val_probabilities = [predict_probabilities(m._text_model(), split.val.texts) for m in members]
         kernel, bias = ensemble.stacking_weights(val_probabilities, split.val.y, classes=len(split.class_names))
-        keras.backend.clear_session()
-        for m in members:  # reloaded: the combined model holds fresh copies
-            m.model, m._wrapped = type(m).from_run(m.run_dir).model, None
+        # each member's model is already its best checkpoint, reloaded by the fit path
         model = ensemble.ensemble_model([m._text_model() for m in members], kernel, bias, name=self.model_name)
         val_y = np.asarray(split.val.y)
         for name, p in zip(summaries, val_probabilities):
