@@ -497,7 +497,9 @@ class Task:
             return RunReport(train=trained, evaluation=None, export=None, files=dict(trained.files))
         evaluation = self.evaluate(test_data, **routed["evaluate"])
         exported = self.export(export_dir, tflite=tflite, **routed["export"])
-        files = {"model": trained.files["best model"], "learning curves": trained.files["learning curves"]}
+        files = {"model": trained.files["best model"]}
+        if "learning curves" in trained.files:  # an ensemble's are its members', in their own runs
+            files["learning curves"] = trained.files["learning curves"]
         files.update({k: v for k, v in evaluation.files.items()})
         files.update({"SavedModel": exported.path, "LiteRT": exported.tflite_path or "skipped"})
         return RunReport(train=trained, evaluation=evaluation, export=exported, files=files)

@@ -191,6 +191,16 @@ def test_ensemble_trains_evaluates_predicts_and_exports(vectors, tmp_path):
 
 
 @pytest.mark.slow
+def test_run_trains_evaluates_and_exports_an_ensemble(vectors, cli, tmp_path):
+    arguments = ["--data", str(vectors["train"]), "--test-data", str(vectors["test"]), "--epochs", "1"]
+    arguments += ["--run-dir", str(tmp_path / "run"), "--export-dir", str(tmp_path / "models")]
+    code, out, err = cli(["sentiment", "run", "--model", "ensemble", "--pretrained", str(vectors["run"]), *arguments])
+    assert code == 0, err
+    assert "Done: test accuracy" in out and "learning curves" not in out.split("Done:")[1]
+    assert {"1/model.tflite", "1/vocabulary_cnn.txt"} <= files_under(tmp_path / "models" / "sentiment")
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "arguments, fragment",
     [
