@@ -1,12 +1,12 @@
-"""Ensembles of sentiment models: their log-probabilities combined by logistic regression (stacking).
+"""Ensembles of sentiment models: their log-odds combined by logistic regression (stacking).
 
 Mesnil et al. (2015) reach their best IMDB accuracy by combining NBSVM with models that
 learned from unlabelled text; the models err on different reviews. Here each member is an
 ordinary run of the app (trained on the same split), and the combination is fitted on the
 split's validation texts, which no member trained on: a logistic regression on the members'
 log-probability ratios (log-odds for two classes), so a member that helps more gets a larger
-weight. The combined model is
-one Keras model (raw strings in, probabilities out) holding the members whole.
+weight. The combined model is one Keras model (raw strings in, probabilities out) holding the
+members whole.
 """
 
 from __future__ import annotations

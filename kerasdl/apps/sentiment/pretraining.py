@@ -5,7 +5,7 @@ texts given plus the training part of the labelled split (never its validation o
 texts) and writes an ordinary embeddings run; ``--pretrained RUN`` then copies its vectors
 into the token embedding of a word-sequence classifier (CNN, LSTM, GRU, Transformer) for
 every word both vocabularies share. The rest keep their random start and everything is
-fine-tuned. On IMDB this is what lifts a CNN from 0.878 to 0.904 (see the README).
+fine-tuned. On IMDB this lifts the CNN recipe from 0.887 to 0.909 (see the README).
 """
 
 from __future__ import annotations

@@ -148,7 +148,7 @@ RECIPES = {
     ),
 }
 # Trains its members (ordinary recipes above, each in its own run folder), then combines their
-# log-probabilities by logistic regression on the validation texts (kerasdl.apps.sentiment.ensemble).
+# log-odds by logistic regression on the validation texts (kerasdl.apps.sentiment.ensemble).
 ENSEMBLE = "ensemble"
 RECIPES[ENSEMBLE] = Recipe(
     ENSEMBLE,

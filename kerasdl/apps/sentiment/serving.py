@@ -60,9 +60,9 @@ def ensemble_members(model) -> list:
     return sorted(members, key=lambda m: parts(m)[1].input_shape[1] is None)
 
 
-def _ensemble_ids_model(model):
-    """An ensemble behind its members' tokenizers: their ids side by side (float32) -> the stacked probabilities."""
-    members = ensemble_members(model)
+def _ensemble_ids_model(model, members):
+    """An ensemble behind its members' tokenizers (``members`` from :func:`ensemble_members`): their ids side by
+    side (float32) -> the stacked probabilities."""
     lengths = [parts(m)[1].input_shape[1] for m in members]
     width = None if None in lengths else sum(lengths)
     ids = keras.Input(shape=(width,), dtype="float32", name="token_ids")
@@ -86,8 +86,9 @@ def token_ids_model(model):
     the vocabulary size, exact in float32, cast to int32 first. For a keras-hub preset the
     padding mask (ids other than the pad id) and zero segment ids are made in the graph.
     """
-    if ensemble_members(model):
-        ids_model = _ensemble_ids_model(model)
+    members = ensemble_members(model)
+    if members:
+        ids_model = _ensemble_ids_model(model, members)
         ids_model.text_model = model
         return ids_model
     tokenizer, core = parts(model)

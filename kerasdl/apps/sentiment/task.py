@@ -347,8 +347,8 @@ class Sentiment(Task):
         """Trains each member in ``<run_dir>/members/<name>`` on the same split, then fits their combination.
 
         Every member is an ordinary run of this app (evaluate or export it alone); the
-        combination is a logistic regression on their log-probabilities for the validation
-        texts, which none of them trained on.
+        combination is a logistic regression on their log-odds for the validation texts,
+        which none of them trained on.
         """
         import time
 
