@@ -193,12 +193,14 @@ def measure_pretrained(quick: bool) -> dict:
         "ensemble": _test_scores(runs["ensemble"], baseline=True),
         "nbsvm (the default)": _test_scores(members / "nbsvm"),
         "cnn from the pretrained vectors": _test_scores(members / "cnn"),
+        "cnn from the pretrained vectors, next seed": _test_scores(members / "cnn_2"),
         "cnn from a random start": _test_scores(runs["cnn_from_scratch"]),
     }
     sst2 = {
         "ensemble": _test_scores(sst2_run, baseline=True),
         "nbsvm (the default)": _test_scores(sst2_run / "members" / "nbsvm"),
         "cnn from the IMDB vectors": _test_scores(sst2_run / "members" / "cnn"),
+        "cnn from the IMDB vectors, next seed": _test_scores(sst2_run / "members" / "cnn_2"),
     }
     vectors_summary = json.loads((vectors / "train_summary.json").read_text())
     ensemble_summary = json.loads((runs["ensemble"] / "train_summary.json").read_text())

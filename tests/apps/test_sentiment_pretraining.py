@@ -16,7 +16,7 @@ import pytest
 from kerasdl.apps.sentiment import Sentiment
 from kerasdl.apps.sentiment.ensemble import ensemble_model, stacking_weights
 from kerasdl.apps.sentiment.pretraining import initial_embeddings, token_embedding
-from kerasdl.apps.sentiment.recipes import RECIPES, recipe
+from kerasdl.apps.sentiment.recipes import RECIPES, parts, recipe
 from kerasdl.errors import UserInputError
 from tests.helpers import files_under
 
@@ -92,7 +92,7 @@ def test_ensemble_model_computes_its_formula():
 
 
 def test_ensemble_recipe_refuses_member_settings():
-    assert [name for name, _ in RECIPES["ensemble"].settings["members"]] == ["nbsvm", "cnn"]
+    assert [name for name, _ in RECIPES["ensemble"].settings["members"]] == ["nbsvm", "cnn", "cnn"]
     with pytest.raises(UserInputError, match="--max-tokens does not apply to --model ensemble"):
         Sentiment("ensemble", max_tokens=100)
     with pytest.raises(UserInputError, match="--pretrained starts a word embedding; --model nbsvm reads ngrams"):
@@ -148,8 +148,6 @@ def test_pretrained_vectors_start_the_embedding(vectors, tmp_path):
     sentiment.train(str(vectors["train"]), test_data=str(vectors["test"]), epochs=1, learning_rate=1e-12, verbose=0)
     tokenizer = sentiment.state["tokenizer"]
     assert tokenizer["pretrained"]["run"] == str(vectors["run"]) and tokenizer["pretrained"]["tokens_with_vectors"] > 5
-    from kerasdl.apps.sentiment.recipes import parts
-
     layer_tokenizer, core = parts(sentiment.model)
     vocabulary = list(layer_tokenizer.get_vocabulary())
     table = np.asarray(token_embedding(core).embeddings)
@@ -167,12 +165,17 @@ def test_ensemble_trains_evaluates_predicts_and_exports(vectors, tmp_path):
     sentiment = Sentiment("ensemble", pretrained=vectors["run"], run_dir=run)
     report = sentiment.train(str(vectors["train"]), test_data=str(vectors["test"]), epochs=1, verbose=0)
     assert {"best.keras", "task.json", "train_summary.json"} <= files_under(run)
-    assert {"members/nbsvm/best.keras", "members/cnn/best.keras"} <= files_under(run)
+    assert {"members/nbsvm/best.keras", "members/cnn/best.keras", "members/cnn_2/best.keras"} <= files_under(run)
     summary = json.loads((run / "train_summary.json").read_text())
-    assert set(summary["members"]) == {"nbsvm", "cnn"} and summary["members"]["cnn"]["pretrained"] == str(
+    assert set(summary["members"]) == {"nbsvm", "cnn", "cnn_2"} and summary["members"]["cnn_2"]["pretrained"] == str(
         vectors["run"]
     )
-    assert np.asarray(summary["stacking"]["kernel"]).shape == (2, 2) and report.parameters > 0
+    assert np.asarray(summary["stacking"]["kernel"]).shape == (3, 2) and report.parameters > 0
+    # the repeated recipe trained from the next seed: same vectors, other random rows and shuffles
+    first, second = (json.loads((run / "members" / m / "train_summary.json").read_text()) for m in ("cnn", "cnn_2"))
+    assert (first["train_config"]["seed"], second["train_config"]["seed"]) == (0, 1)
+    cores = [parts(Sentiment.from_run(run / "members" / m).model)[1] for m in ("cnn", "cnn_2")]
+    assert not np.allclose(cores[0].get_weights()[-1], cores[1].get_weights()[-1])
 
     loaded = Sentiment.from_run(run)
     assert loaded.model_name == "ensemble" and loaded.class_names == ["negative", "positive"]
@@ -184,10 +187,11 @@ def test_ensemble_trains_evaluates_predicts_and_exports(vectors, tmp_path):
 
     exported = loaded.export(tmp_path / "models")
     files = {p.name for p in exported.path.iterdir()}
-    assert {"model.tflite", "vocabulary_cnn.txt", "vocabulary_nbsvm.txt", "saved_model.pb"} <= files
+    assert {"model.tflite", "vocabulary_cnn.txt", "vocabulary_cnn_2.txt", "vocabulary_nbsvm.txt"} <= files
     assert exported.metadata["parity"]["checks"]["text_to_tflite_vs_saved_model"] <= 1e-4
-    assert set(exported.metadata["tokenizer"]) == {"cnn", "nbsvm"}
+    assert set(exported.metadata["tokenizer"]) == {"cnn", "cnn_2", "nbsvm"}
     assert "cnn: 800 ids" in exported.metadata["usage"]["serving_float"]
+    assert "cnn_2: 800 ids" in exported.metadata["usage"]["serving_float"]
 
 
 @pytest.mark.slow

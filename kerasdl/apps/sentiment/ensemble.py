@@ -54,6 +54,13 @@ def stacking_weights(member_probabilities, labels, *, classes: int) -> tuple[np.
     return kernel.astype(np.float32), bias.astype(np.float32)
 
 
+def named(model, name: str):
+    """``model`` under ``name`` (the same layers): an ensemble's members need distinct names."""
+    import keras
+
+    return model if model.name == name else keras.Model(model.input, model.output, name=name)
+
+
 def ensemble_model(members, kernel, bias, *, name: str):
     """Raw strings -> every member's probabilities -> their log-ratios, side by side -> ``Dense`` -> softmax."""
     import keras

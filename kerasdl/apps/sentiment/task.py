@@ -367,15 +367,19 @@ class Sentiment(Task):
         split, recorded_source = self._split(**source, recorded={})  # bad data fails before anything trains
         run_dir = check_writable_dir(self.run_dir)
         start = time.perf_counter()
+        seed = self.recipe.train_config(**training).seed
         members, summaries = [], {}
         for name, settings in self.recipe.settings["members"]:
             words = RECIPES[name].settings["tokenizer"] == "words"
             pretrained = self.pretrained if words else None
-            member = Sentiment(name, pretrained=pretrained, run_dir=run_dir / "members" / name, **settings)
+            # a recipe listed again trains from the next seed (its own start and shuffles) in <name>_<k>
+            repeat = sum(member.model_name == name for member in members)
+            folder = f"{name}_{repeat + 1}" if repeat else name
+            member = Sentiment(name, pretrained=pretrained, run_dir=run_dir / "members" / folder, **settings)
             member.command, member.reporter = self.command, self.reporter
-            report = member.train(**source, **training)
+            report = member.train(**source, **{**training, "seed": seed + repeat})
             members.append(member)
-            summaries[name] = {
+            summaries[folder] = {
                 "run_dir": str(member.run_dir),
                 "parameters": report.parameters,
                 "seconds": round(report.seconds, 1),
@@ -384,7 +388,8 @@ class Sentiment(Task):
         val_probabilities = [predict_probabilities(m._text_model(), split.val.texts) for m in members]
         kernel, bias = ensemble.stacking_weights(val_probabilities, split.val.y, classes=len(split.class_names))
         # each member's model is already its best checkpoint, reloaded by the fit path
-        model = ensemble.ensemble_model([m._text_model() for m in members], kernel, bias, name=self.model_name)
+        texts = [ensemble.named(m._text_model(), folder) for m, folder in zip(members, summaries)]
+        model = ensemble.ensemble_model(texts, kernel, bias, name=self.model_name)
         val_y = np.asarray(split.val.y)
         for name, p in zip(summaries, val_probabilities):
             summaries[name]["val_accuracy"] = round(float(np.mean(p.argmax(1) == val_y)), 5)
