@@ -1,12 +1,13 @@
 """Semantic-segmentation data: image folders with class-index masks, COCO annotations, seeded splits.
 
 Every loader returns a :class:`SegmentationData`: images as float32 ``(h, w, c)`` in [0, 1], one
-int32 ``(h, w)`` mask of class indices per image (0 = background) and the class names. Two layouts
-are read:
+int32 ``(h, w)`` mask of class indices per image (0 = background, :data:`IGNORE_INDEX` = 255 a
+"void" pixel that is neither trained on nor scored) and the class names. Two layouts are read:
 
 - mask folders: ``images/NAME.png|jpg|...`` and ``masks/NAME.png`` (same name, any subfolders),
-  masks one channel of class indices (8- or 16-bit grayscale or palette PNGs), and an optional
-  ``classes.txt`` with one class name per line, ``background`` first;
+  masks one channel of class indices (8- or 16-bit grayscale or palette PNGs, as PASCAL VOC's
+  ``SegmentationClass``), and an optional ``classes.txt`` with one class name per line,
+  ``background`` first;
 - COCO: an annotations ``.json`` (polygons or RLE, rasterised by pycocotools) with its images beside
   it, in ``images/`` beside it, or beside its ``annotations/`` folder.
 
@@ -41,6 +42,9 @@ LAYOUTS = (
     "or COCO annotations (a .json file, or a folder holding exactly one)"
 )
 CLASSES_FILE = "classes.txt"
+# PASCAL VOC's "void" label: object borders and regions too hard to label, in no class. Loss and
+# scores skip these pixels (``ignore_class`` in Keras' losses and metrics); no class has this index.
+IGNORE_INDEX = 255
 LOSSY_SUFFIXES = (".jpg", ".jpeg", ".webp")
 
 
@@ -50,7 +54,8 @@ class SegmentationData(AnnotatedImages):
 
     Attributes:
         images: per image, float32 ``(h, w, c)`` in [0, 1], ``c`` = 1 or 3.
-        masks: per image, int32 ``(h, w)`` class indices; 0 is the background.
+        masks: per image, int32 ``(h, w)`` class indices; 0 is the background, :data:`IGNORE_INDEX`
+            (255) a void pixel, in no class.
         class_names: one name per class index; index 0 is ``"background"``.
         names: one per image: its file name without the suffix (relative to the images' folder).
         source: where the data came from (a folder, a file, a dataset name).
@@ -117,8 +122,15 @@ def load_mask_folders(path, *, channels: int | None = None) -> SegmentationData:
 
     A mask has its image's name (any suffix; subfolders mirror each other) and size, and holds
     class indices, 0 the background. ``path/classes.txt`` (one name per line, background first) names
-    the classes; without it they are ``background, 1, 2, ...`` up to the largest index found. Masks
-    that hold only 0 and 255 (binary masks saved white on black) are read as classes 0 and 1.
+    the classes; without it they are ``background, 1, 2, ...`` up to the largest index found.
+
+    The value 255 is read by one rule over all the masks of the folder:
+
+    - binary masks: when every mask holds only 0 and 255 and ``classes.txt`` is absent or names
+      two classes, 255 is the object (white on black) and becomes class 1;
+    - otherwise 255 is PASCAL VOC's void (:data:`IGNORE_INDEX`): kept as 255 in the masks, left out
+      of the loss and the scores, and not a class. A VOC folder whose masks hold only background
+      and void is told apart from binary masks by its ``classes.txt`` naming more than two classes.
 
     Args:
         path: the dataset folder.
@@ -127,7 +139,8 @@ def load_mask_folders(path, *, channels: int | None = None) -> SegmentationData:
     Raises:
         UserInputError: a missing folder, no images, an image without a mask or a mask without an
             image, a mask unreadable, lossy, in colour or of another size than its image, a mask
-            value beyond the class names, or masks that are all background. The file is named.
+            value beyond the class names, ``classes.txt`` naming a class 255 (the void index), or
+            masks that are all background. The file is named.
     """
     from kerasdl.data.images import load_image
 
@@ -164,22 +177,42 @@ def load_mask_folders(path, *, channels: int | None = None) -> SegmentationData:
         else None
     )
     values = np.unique(np.concatenate([np.unique(m) for m in masks]))
-    if values[-1] == 255 and set(values.tolist()) <= {0, 255} and (class_names is None or len(class_names) == 2):
+    if _binary_masks(values, class_names):
         masks = [(m > 0).astype(np.int32) for m in masks]  # binary masks saved as 0/255
         values = np.array([0, 1])
+    if class_names is not None and len(class_names) > IGNORE_INDEX:
+        raise UserInputError(
+            f"{classes_file} names {len(class_names)} classes; class indices end at {IGNORE_INDEX - 1}, "
+            f"{IGNORE_INDEX} marks void pixels (PASCAL VOC's border label)"
+        )
+    classes = values[values != IGNORE_INDEX]  # the void label is no class; masks of 255 alone were binary
     if class_names is None:
-        if values[-1] == 0:
+        if classes[-1] == 0:
             raise UserInputError(
                 f"every mask in {mask_dir} is all 0 (background); masks hold class indices 1, 2, ... where objects are"
             )
-        class_names = ["background", *(str(k) for k in range(1, int(values[-1]) + 1))]
+        class_names = ["background", *(str(k) for k in range(1, int(classes[-1]) + 1))]
     for key, mask in zip(names, masks):
-        top = int(mask.max())
+        found = mask[mask != IGNORE_INDEX]
+        top = int(found.max()) if found.size else 0
         if top >= len(class_names):
             raise UserInputError(
                 f"mask {mask_files[key]} holds class {top} but {classes_file} names only classes 0-{len(class_names) - 1}"
             )
     return SegmentationData(images, masks, class_names, names, str(path))
+
+
+def _binary_masks(values: np.ndarray, class_names: list[str] | None) -> bool:
+    """Whether masks holding ``values`` (sorted, over the whole folder) are binary masks saved as 0/255.
+
+    They are when 255 is there, nothing but 0 beside it, and no ``classes.txt`` names more than
+    two classes (which would make the 255 PASCAL VOC's void instead).
+    """
+    return (
+        values[-1] == IGNORE_INDEX
+        and set(values.tolist()) <= {0, IGNORE_INDEX}
+        and (class_names is None or len(class_names) == 2)
+    )
 
 
 # ---------------------------------------------------------------- COCO

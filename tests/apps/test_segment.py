@@ -3,8 +3,9 @@
 The harness (``tests/apps/cases/segment.py``) drives a tiny U-Net through train, evaluate, predict,
 export, ``kerasdl.load``, the command line and bad data. Here: the training crops, tiled inference
 against whole-image inference, class names kept by the run, the mask and overlay files, the served
-PNG mask of an image larger than a tile, the COCO layout with separate validation data, and the
-one-line errors of the app's own arguments.
+PNG mask of an image larger than a tile, the COCO layout with separate validation data, PASCAL VOC's
+void pixels (255) in the loss, the metric and a whole run, and the one-line errors of the app's own
+arguments.
 """
 
 import json
@@ -16,7 +17,7 @@ from PIL import Image
 from kerasdl.apps.segment import Segmentation
 from kerasdl.apps.segment.patches import random_crop, training_dataset
 from kerasdl.apps.segment.serving import segment_image
-from kerasdl.apps.segment.task import _headline, _report, _table
+from kerasdl.apps.segment.task import _headline, _report, _table, loss_and_metrics
 from kerasdl.errors import UserInputError
 from tests.app_testing import assert_rejected
 from tests.apps.cases.segment import TINY, digit_scenes, scene_folder
@@ -45,6 +46,28 @@ def test_crops_pad_small_images_with_background_and_cut_large_ones():
     np.testing.assert_array_equal(crop, big[top : top + 8, left : left + 8])
     x, y = next(iter(training_dataset([big], [labels], patch_size=8, batch_size=3)))
     assert x.shape == (3, 8, 8, 3) and y.shape == (3, 8, 8) and y.dtype.name == "int32"
+
+
+def test_crops_keep_void_pixels():
+    mask = np.full((5, 6), 255, np.int32)
+    mask[1:4, 1:5] = 2
+    _, classes = random_crop(np.ones((5, 6, 1), np.float32), mask, patch_size=8, rng=np.random.default_rng(0))
+    assert (classes == 255).sum() == 30 - 12 and (classes == 2).sum() == 12 and (classes == 0).sum() == 64 - 30
+
+
+def test_void_pixels_count_in_neither_the_loss_nor_the_mean_iou():
+    import keras
+
+    truth = np.array([[[0, 1], [2, 255]]], np.int32)  # one 2x2 mask, its last pixel void
+    probabilities = np.array([[[[0.7, 0.2, 0.1], [0.1, 0.8, 0.1]], [[0.2, 0.2, 0.6], [0.05, 0.05, 0.9]]]], np.float32)
+    loss, (mean_iou,) = loss_and_metrics(3)
+    # the mean over the three labelled pixels; were the void one background, -log(0.05) would join it
+    assert float(loss(truth, probabilities)) == pytest.approx(-np.mean(np.log([0.7, 0.8, 0.6])), rel=1e-5)
+    assert float(loss(np.where(truth == 255, 0, truth), probabilities)) > 1.0
+    mean_iou.update_state(truth, probabilities)
+    assert float(mean_iou.result()) == pytest.approx(1.0)  # every labelled pixel right; the void one is "2"
+    restored = keras.losses.deserialize(keras.losses.serialize(loss))  # as a checkpoint reloads it
+    assert float(restored(truth, probabilities)) == pytest.approx(float(loss(truth, probabilities)))
 
 
 def test_tiled_segmentation_equals_the_whole_image():
@@ -164,6 +187,29 @@ def test_served_mask_of_a_large_image_equals_predict(run, tmp_path):
     served = kerasdl.load(exported.path)([path])[0]
     assert served.shape == (72, 96) and served.dtype == np.int32
     np.testing.assert_array_equal(served, tiled)
+
+
+@pytest.mark.slow
+def test_a_run_on_masks_with_void_borders_scores_only_labelled_pixels(tmp_path):
+    from scipy.ndimage import binary_dilation
+
+    folder = scene_folder(tmp_path)
+    void = 0
+    for path in sorted((folder / "masks").glob("*.png")):
+        with Image.open(path) as png:
+            mask = np.asarray(png).copy()
+        border = binary_dilation(mask > 0) & (mask == 0)  # VOC's void ring around each object
+        mask[border] = 255
+        void += int(border.sum())
+        Image.fromarray(mask).save(path)
+    task = Segmentation(model_options=SMALL, run_dir=tmp_path / "run")
+    with quiet_cli():
+        task.train(folder, **TINY)
+        evaluation = task.evaluate(folder, baseline="logistic")  # all ten scenes
+    assert task.class_names == ["background", *"0123456789"]  # 255 is no class
+    assert void > 0 and evaluation.metrics["images_scored"] == 10
+    assert evaluation.metrics["pixels_scored"] == 10 * 32 * 32 - void
+    assert "void" in evaluation.metrics["protocol"] and (tmp_path / "run" / "segmentation.png").is_file()
 
 
 @pytest.mark.slow

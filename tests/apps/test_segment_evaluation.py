@@ -6,11 +6,13 @@ from PIL import Image
 
 from kerasdl.apps.segment.baselines import ClassicalSegmenter
 from kerasdl.apps.segment.evaluation import confusion_matrix, segmentation_scores
-from kerasdl.apps.segment.figures import colour_masks, overlay_figure
+from kerasdl.apps.segment.figures import VOID_COLOUR, blend, colour_masks, overlay_figure
 from kerasdl.data.classification import load_digits_images
 from kerasdl.data.digit_scenes import digit_scene_splits, generate_digit_scenes
+from kerasdl.data.segmentation import IGNORE_INDEX
 
 NAMES = ["background", "a", "b", "c"]
+VOID = IGNORE_INDEX
 
 
 # ---------------------------------------------------------------- evaluation
@@ -36,6 +38,24 @@ def test_one_wrong_pixel_gives_the_iou_computed_by_hand():
     assert scores["pixel_accuracy"] == pytest.approx(6 / 7, rel=1e-12)
     assert scores["mean_iou"] == pytest.approx((2 / 3 + 1 / 2 + 1 + 1) / 4, rel=1e-12)
     assert scores["mean_iou_objects"] == pytest.approx((1 / 2 + 1 + 1) / 3, rel=1e-12)
+
+
+def test_void_pixels_are_not_scored_whatever_was_predicted_there():
+    truth = [np.array([[0, 0, 1, VOID], [0, 2, 2, VOID]]), np.array([[3, VOID]])]
+    predicted = [np.array([[0, 1, 1, 2], [0, 2, 2, 1]]), np.array([[3, 2]])]  # every void pixel "wrong"
+    matrix = confusion_matrix(truth, predicted, classes=4)
+    # the matrix of the case above, which has the same pixels without the void ones
+    assert matrix.tolist() == [[2, 1, 0, 0], [0, 1, 0, 0], [0, 0, 2, 0], [0, 0, 0, 1]]
+    scores = segmentation_scores(matrix, NAMES)
+    assert scores["mean_iou"] == pytest.approx((2 / 3 + 1 / 2 + 1 + 1) / 4, rel=1e-12)
+    assert scores["pixel_accuracy"] == pytest.approx(6 / 7, rel=1e-12)
+    as_background = [np.where(t == VOID, 0, t) for t in truth]  # what counting them would do
+    counted = segmentation_scores(confusion_matrix(as_background, predicted, classes=4), NAMES)
+    assert counted["pixel_accuracy"] == pytest.approx(6 / 10) and counted["iou"]["background"] == pytest.approx(2 / 6)
+    with pytest.raises(ValueError, match=r"outside \[0, 4\); .*max=255"):
+        confusion_matrix(truth, predicted, classes=4, ignore_class=None)
+    with pytest.raises(ValueError, match=r"predicted_masks\[1\] holds class indices outside"):
+        confusion_matrix(truth, [predicted[0], np.array([[3, VOID]])], classes=4)  # a prediction is never void
 
 
 def test_a_class_only_predicted_counts_with_iou_zero():
@@ -108,6 +128,23 @@ def test_dark_digits_on_a_light_rgb_ground_segment_the_same(fitted):
     assert np.mean(dark == bright) > 0.99
 
 
+def test_the_classical_segmenter_learns_nothing_from_void():
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    scenes = generate_digit_scenes(digits.images / 16.0, digits.target, count=8, side=32, scale=(1.5, 3.0), seed=3)
+    names = ["background", *scenes.class_names]
+    images, masks = list(scenes.images), [m.astype(np.int32) for m in scenes.masks]
+    plain = ClassicalSegmenter(classifier="logistic").fit(images[:6], masks[:6], names)
+    voided = [*masks[:6], *(np.full_like(m, VOID) for m in masks[6:])]  # two images all void
+    with_void = ClassicalSegmenter(classifier="logistic").fit(images, voided, names)
+    assert with_void.fit_summary_["components"] == plain.fit_summary_["components"] > 0
+    for image in images:
+        np.testing.assert_array_equal(with_void.predict(image), plain.predict(image))
+    with pytest.raises(ValueError, match="no foreground component"):
+        ClassicalSegmenter().fit(images[:2], [np.full_like(m, VOID) for m in masks[:2]], names)
+
+
 def test_fitting_without_any_component_is_refused():
     blank = np.zeros((3, 16, 16, 1), np.float32)
     with pytest.raises(ValueError, match="no foreground component"):
@@ -131,12 +168,23 @@ def test_colour_masks_gives_each_class_its_own_colour():
         colour_masks(np.array([[11]]), 11)
 
 
+def test_void_pixels_are_drawn_light_gray_in_no_class_colour():
+    mask = np.array([[0, 1, VOID], [2, VOID, 0]])
+    colours = colour_masks(mask, 3)
+    assert colours[0, 2].tolist() == colours[1, 1].tolist() == list(VOID_COLOUR)
+    assert not np.any(np.all(colour_masks(np.arange(3)[None], 3)[0] == VOID_COLOUR, axis=-1))
+    image = np.zeros((2, 3, 1))
+    tinted = blend(image, mask, 3)
+    assert tinted[0, 0].tolist() == [0.0, 0.0, 0.0] and tinted[0, 2].tolist() == pytest.approx([0.55 * 0.75] * 3)
+
+
 def test_overlay_figure_writes_a_png(tmp_path):
     rng = np.random.default_rng(0)
     images = [rng.random((32, 32, 1)), rng.random((24, 40, 3)), rng.random((32, 32, 1))]
     masks = [rng.integers(0, 4, image.shape[:2]) for image in images]
+    truth = [np.where(rng.random(m.shape) < 0.1, VOID, m) for m in masks]  # VOC's void borders
     path = overlay_figure(
-        images, {"U-Net": masks, "classical": masks}, NAMES, tmp_path / "figs" / "overlay.png", truth=masks, count=2
+        images, {"U-Net": masks, "classical": masks}, NAMES, tmp_path / "figs" / "overlay.png", truth=truth, count=2
     )
     assert path == tmp_path / "figs" / "overlay.png"
     with Image.open(path) as png:

@@ -121,6 +121,65 @@ def test_binary_masks_without_classes(tmp_path):
     np.testing.assert_array_equal(data.masks[0], mask // 255)
 
 
+def voc_palette() -> list[int]:
+    """PASCAL VOC's colour map, flat RGB for PIL's ``putpalette``: class k's colour from k's bits, 255 cream."""
+    palette = []
+    for k in range(256):
+        r = g = b = 0
+        bits = k
+        for shift in range(7, -1, -1):
+            r, g, b = r | (bits & 1) << shift, g | (bits >> 1 & 1) << shift, b | (bits >> 2 & 1) << shift
+            bits >>= 3
+        palette += [r, g, b]
+    return palette
+
+
+def write_voc_folder(root, masks: dict, class_names=None):
+    """A mask folder whose masks are palette PNGs, as VOC's ``SegmentationClass``; returns the folder."""
+    for name, mask in masks.items():
+        write_image(root / "images" / f"{name}.jpg", mask.shape, "RGB")
+        png = Image.fromarray(mask.astype(np.uint8))
+        png.putpalette(voc_palette())  # an "L" image with a palette is a "P" image
+        (root / "masks").mkdir(parents=True, exist_ok=True)
+        png.save(root / "masks" / f"{name}.png")
+        with Image.open(root / "masks" / f"{name}.png") as saved:
+            assert saved.mode == "P"
+    if class_names is not None:
+        (root / "classes.txt").write_text("\n".join(class_names) + "\n")
+    return root
+
+
+def test_voc_palette_masks_keep_void_pixels_out_of_the_classes(tmp_path):
+    aeroplane = np.zeros((6, 8), np.uint8)
+    aeroplane[0:5, 0:5] = seg.IGNORE_INDEX  # the void border around the object, as VOC draws it
+    aeroplane[1:4, 1:4] = 1
+    car = np.zeros((6, 8), np.uint8)
+    car[2:5, 3:7] = 3
+    car[1, 3:7] = seg.IGNORE_INDEX
+    masks = {"a": aeroplane, "b": car}
+    data = seg.load_mask_folders(write_voc_folder(tmp_path / "numbered", masks))
+    assert data.class_names == ["background", "1", "2", "3"]  # 255 is no class
+    for loaded, mask in zip(data.masks, masks.values()):
+        assert loaded.dtype == np.int32
+        np.testing.assert_array_equal(loaded, mask)  # void stays 255
+    named = ["background", "aeroplane", "bicycle", "bird", "boat"]
+    data = seg.load_segmentation_data(write_voc_folder(tmp_path / "named", masks, named))
+    assert data.class_names == named
+    np.testing.assert_array_equal(data.masks[0], aeroplane)
+
+
+@pytest.mark.parametrize(
+    ("class_names", "binary"),
+    [(None, True), (["background", "object"], True), (["background", "cat", "dog"], False)],
+)
+def test_background_and_255_alone_are_binary_masks_unless_more_classes_are_named(tmp_path, class_names, binary):
+    mask = np.zeros((5, 6), np.uint8)
+    mask[1:3, 2:5] = 255
+    data = seg.load_mask_folders(write_voc_folder(tmp_path / "d", {"x": mask}, class_names))
+    assert data.class_names == (class_names or ["background", "1"])
+    np.testing.assert_array_equal(data.masks[0], mask // 255 if binary else mask)
+
+
 def test_split(scenes):
     data = seg.scenes_as_data(scenes.subset(list(range(6)) * 2))  # 12 images
     data.names = [f"n{i}" for i in range(12)]
@@ -161,6 +220,14 @@ def edit_json(folder, change):
 
 
 M0, M1 = f"{scene_name(0)}.png", f"{scene_name(1)}.png"
+
+
+def beyond_classes_beside_void(folder):
+    mask = np.full((32, 32), seg.IGNORE_INDEX, np.uint8)
+    mask[0, 0] = 11  # classes.txt names 0-10
+    Image.fromarray(mask).save(folder / "masks" / M1)
+
+
 BAD_INPUTS = {
     "mask without image": (mask_folder, lambda f: (f / "images" / M1).unlink(), ["mask", M1, "has no image"]),
     "image without mask": (mask_folder, lambda f: (f / "masks" / M0).unlink(), ["image", M0, "has no mask"]),
@@ -185,6 +252,12 @@ BAD_INPUTS = {
         mask_folder,
         lambda f: Image.fromarray(np.full((32, 32), 12, np.uint8)).save(f / "masks" / M1),
         [M1, "class 12", "classes.txt", "0-10"],
+    ),
+    "value beyond classes beside void": (mask_folder, beyond_classes_beside_void, [M1, "class 11", "0-10"]),
+    "class 255 named": (
+        mask_folder,
+        lambda f: (f / "classes.txt").write_text("\n".join(["background", *map(str, range(1, 256))])),
+        ["classes.txt", "256 classes", "255 marks void"],
     ),
     "all background": (
         mask_folder,

@@ -13,6 +13,8 @@ import time
 
 import numpy as np
 
+from kerasdl.data.segmentation import IGNORE_INDEX
+
 CROP = 28  # side of the square each component is resized to, as MNIST's digits
 MARGIN = 4 / 28  # blank border around the component in the crop (MNIST: 20-pixel digits in 28)
 # HOG cells of 7 x 7 px: 4 x 4 cells per crop, 2 x 2 cells per block -> 3 x 3 blocks x 4 cells x 9 bins =
@@ -92,7 +94,8 @@ class ClassicalSegmenter:
     cropped to its bounding box (other pixels zeroed, padded to a square, resized to 28 x 28),
     described by HOG features and classified; its pixels are painted with the class, every other
     pixel is background (0). Fitting labels each training component with the majority object class
-    of the true mask under its pixels (0 when most of them are background).
+    of the true mask under its pixels (0 when most of them are background); void pixels (255,
+    PASCAL VOC's borders) have no say, and a component on void alone is not trained on.
 
     The default classifier is ``StandardScaler`` + an RBF ``SVC`` (C=10), chosen by measurement:
     fitted on the 2,000 training scenes of ``digit_scene_splits("digits")`` (64 x 64) and scored
@@ -171,7 +174,7 @@ class ClassicalSegmenter:
 
         Args:
             images: ``(h, w, c)`` images (c = 1 or 3, or ``(h, w)``), a list or an array; sizes may differ.
-            masks: one ``(h, w)`` mask of class indices per image, 0 = background.
+            masks: one ``(h, w)`` mask of class indices per image, 0 = background, 255 = void.
             class_names: one name per mask value, index 0 the background.
 
         Returns:
@@ -192,19 +195,25 @@ class ClassicalSegmenter:
                 raise ValueError(
                     f"masks[{i}] differs in size from its image; Received: {mask.shape} vs {np.shape(image)[:2]}"
                 )
-            if mask.size and (mask.min() < 0 or mask.max() >= len(class_names)):
+            labelled = mask[mask != IGNORE_INDEX]
+            if labelled.size and (labelled.min() < 0 or labelled.max() >= len(class_names)):
                 raise ValueError(
-                    f"masks[{i}] holds class indices outside [0, {len(class_names)}) for "
-                    f"{len(class_names)} class names; Received: max={int(mask.max())}"
+                    f"masks[{i}] holds class indices outside [0, {len(class_names)}) (or {IGNORE_INDEX}, void) "
+                    f"for {len(class_names)} class names; Received: min={int(labelled.min())}, "
+                    f"max={int(labelled.max())}"
                 )
             for region, feature in self.components(image):
-                counts = np.bincount(mask[region.slice][region.image].astype(np.int64), minlength=len(class_names))
+                under = mask[region.slice][region.image].astype(np.int64)
+                counts = np.bincount(under[under != IGNORE_INDEX], minlength=len(class_names))
+                if counts.sum() == 0:  # all void: no label to learn
+                    continue
                 targets.append(0 if counts[0] * 2 > counts.sum() else int(np.argmax(counts[1:]) + 1))
                 features.append(feature)
         if not features:
             raise ValueError(
                 f"no foreground component of at least the minimum area in any of the {len(images)} "
-                "training images (Otsu threshold + connected components found nothing to classify); "
+                "training images (Otsu threshold + connected components found nothing to classify, "
+                "or only components on void pixels); "
                 f"Received: min_area={self.min_area!r}"
             )
         targets = np.asarray(targets)

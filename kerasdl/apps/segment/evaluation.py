@@ -1,18 +1,22 @@
 """Scoring a segmentation: a pixel confusion matrix over many images, pixel accuracy and IoU per class.
 
 IoU (intersection over union, the Jaccard index) of class ``k`` is ``TP / (TP + FP + FN)`` counted
-over every pixel of every image, as the PASCAL VOC and Cityscapes benchmarks count it. A class that
-appears neither in the truth nor in the prediction has no IoU (``None``) and is left out of the
-means. No TensorFlow here: the app's CLI imports it lazily.
+over every pixel of every image, as the PASCAL VOC and Cityscapes benchmarks count it. Pixels whose
+true value is :data:`~kerasdl.data.segmentation.IGNORE_INDEX` (255, VOC's void) are not counted at
+all, whatever was predicted there. A class that appears neither in the truth nor in the prediction
+has no IoU (``None``) and is left out of the means. No TensorFlow here: the app's CLI imports it
+lazily.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from kerasdl.data.segmentation import IGNORE_INDEX
 
-def _class_indices(mask, *, name: str, classes: int) -> np.ndarray:
-    """``mask`` flattened to int64, after checking it holds class indices in ``[0, classes)``."""
+
+def _class_indices(mask, *, name: str, classes: int, ignore_class: int | None = None) -> np.ndarray:
+    """``mask`` flattened to int64, after checking it holds class indices in ``[0, classes)`` (or ``ignore_class``)."""
     mask = np.asarray(mask)
     if mask.ndim == 3 and mask.shape[-1] == 1:
         mask = mask[..., 0]
@@ -22,30 +26,36 @@ def _class_indices(mask, *, name: str, classes: int) -> np.ndarray:
         if not np.array_equal(mask, np.round(mask)):
             raise ValueError(f"{name} must hold integer class indices; Received: dtype={mask.dtype}")
     flat = mask.reshape(-1).astype(np.int64)
-    if flat.size and (flat.min() < 0 or flat.max() >= classes):
+    checked = flat if ignore_class is None else flat[flat != ignore_class]
+    if checked.size and (checked.min() < 0 or checked.max() >= classes):
+        void = "" if ignore_class is None else f" (or {ignore_class}, void)"
         raise ValueError(
-            f"{name} holds class indices outside [0, {classes}); "
-            f"Received: min={int(flat.min())}, max={int(flat.max())}, classes={classes}"
+            f"{name} holds class indices outside [0, {classes}){void}; "
+            f"Received: min={int(checked.min())}, max={int(checked.max())}, classes={classes}"
         )
     return flat
 
 
-def confusion_matrix(true_masks, predicted_masks, *, classes: int) -> np.ndarray:
+def confusion_matrix(
+    true_masks, predicted_masks, *, classes: int, ignore_class: int | None = IGNORE_INDEX
+) -> np.ndarray:
     """The pixel confusion matrix summed over images that may differ in size.
 
     Args:
         true_masks: the true ``(h, w)`` masks of class indices (0 = background), a list or an array.
         predicted_masks: the predicted masks, one per true mask and of its size.
         classes: the number of classes, background included.
+        ignore_class: the true value of pixels left out (``keras.metrics.MeanIoU``'s
+            ``ignore_class``); default 255, PASCAL VOC's void. ``None`` counts every pixel.
 
     Returns:
         ``(classes, classes)`` int64 array: row = true class, column = predicted class
         (scikit-learn's ``confusion_matrix`` orientation).
 
     Example:
-        >>> truth = [np.array([[0, 1], [1, 1]])]
+        >>> truth = [np.array([[0, 1], [1, 255]])]  # 255: void, not counted
         >>> confusion_matrix(truth, [np.array([[0, 1], [0, 1]])], classes=2).tolist()
-        [[1, 0], [1, 2]]
+        [[1, 0], [1, 1]]
     """
     from sklearn.metrics import confusion_matrix as sklearn_confusion
 
@@ -64,8 +74,11 @@ def confusion_matrix(true_masks, predicted_masks, *, classes: int) -> np.ndarray
                 f"predicted mask {i} differs in size from its true mask; "
                 f"Received: {np.shape(predicted)[:2]} vs {np.shape(truth)[:2]}"
             )
-        t = _class_indices(truth, name=f"true_masks[{i}]", classes=classes)
+        t = _class_indices(truth, name=f"true_masks[{i}]", classes=classes, ignore_class=ignore_class)
         p = _class_indices(predicted, name=f"predicted_masks[{i}]", classes=classes)
+        if ignore_class is not None:
+            scored = t != ignore_class
+            t, p = t[scored], p[scored]
         if t.size:
             total += sklearn_confusion(t, p, labels=np.arange(classes))
     return total

@@ -10,10 +10,13 @@ import textwrap
 
 import numpy as np
 
+from kerasdl.data.segmentation import IGNORE_INDEX
 from kerasdl.files import save_figure
 from kerasdl.image_panels import show_image
 
 ALPHA = 0.55  # the mask colour's weight where it covers an object
+VOID_COLOUR = (0.75, 0.75, 0.75)  # light gray, no class's colour: void pixels (255, PASCAL VOC's borders)
+VOID_LABEL = "void (not scored)"
 TITLE_WIDTH = 28  # characters per line of a panel's title (a 2.2-inch panel at font size 9)
 
 
@@ -39,22 +42,30 @@ def palette(classes: int) -> np.ndarray:
 def colour_masks(mask, classes) -> np.ndarray:
     """A mask of class indices as an ``(h, w, 3)`` float RGB image: background black, each class its :func:`palette` colour.
 
+    Void pixels (255, :data:`~kerasdl.data.segmentation.IGNORE_INDEX`) are light gray
+    (:data:`VOID_COLOUR`).
+
     Example:
-        >>> colour_masks(np.array([[0, 1]]), 3)[0, 0].tolist()
-        [0.0, 0.0, 0.0]
+        >>> colour_masks(np.array([[0, 1, 255]]), 3)[0, ::2].tolist()
+        [[0.0, 0.0, 0.0], [0.75, 0.75, 0.75]]
     """
     mask = np.asarray(mask)
     mask = mask[..., 0] if mask.ndim == 3 and mask.shape[-1] == 1 else mask
     colours = palette(classes)
-    if mask.size and (mask.min() < 0 or mask.max() >= classes):
+    void = mask == IGNORE_INDEX
+    labelled = mask[~void]
+    if labelled.size and (labelled.min() < 0 or labelled.max() >= classes):
         raise ValueError(
-            f"mask holds class indices outside [0, {classes}); Received: min={int(mask.min())}, max={int(mask.max())}"
+            f"mask holds class indices outside [0, {classes}) (or {IGNORE_INDEX}, void); "
+            f"Received: min={int(labelled.min())}, max={int(labelled.max())}"
         )
-    return colours[mask.astype(np.int64)]
+    rgb = colours[np.where(void, 0, mask).astype(np.int64)]
+    rgb[void] = VOID_COLOUR
+    return rgb
 
 
 def blend(image, mask, classes, *, alpha: float = ALPHA) -> np.ndarray:
-    """The image in RGB with each object pixel tinted by its class colour (background pixels unchanged)."""
+    """The image in RGB with each object pixel tinted by its class colour, void ones gray (background pixels unchanged)."""
     image = np.clip(np.asarray(image, np.float64), 0, 1)
     image = image[..., None] if image.ndim == 2 else image
     rgb = np.repeat(image, 3, axis=-1) if image.shape[-1] == 1 else image[..., :3]
@@ -70,7 +81,8 @@ def overlay_figure(images, masks_by_method: dict, class_names, path, *, truth=No
     Args:
         images: ``(h, w, c)`` images in [0, 1] (c = 1 or 3); sizes may differ.
         masks_by_method: ``{method name: [one (h, w) mask per image]}``, in column order.
-        class_names: one name per class, index 0 the background; the legend names the others.
+        class_names: one name per class, index 0 the background; the legend names the others
+            (and void, where a mask drawn holds 255).
         path: PNG to write (atomically).
         truth: the true masks, drawn as the last column titled ``truth``; ``None``: no such column.
         count: rows drawn (the first ``count`` images).
@@ -109,6 +121,8 @@ def overlay_figure(images, masks_by_method: dict, class_names, path, *, truth=No
             show_image(axes[r][c], blend(image, masks[r], len(class_names)), textwrap.fill(str(method), TITLE_WIDTH))
     colours = palette(len(class_names))
     handles = [Patch(color=colours[k], label=name) for k, name in enumerate(class_names) if k > 0]
+    if any(np.any(np.asarray(masks[r]) == IGNORE_INDEX) for masks in columns.values() for r in range(rows)):
+        handles.append(Patch(color=VOID_COLOUR, label=VOID_LABEL))
     if handles:
         fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 10), fontsize=8, frameon=False)
     fig.tight_layout(rect=(0, 0.6 / (side * rows + 0.7), 1, 1))

@@ -1,7 +1,8 @@
 """Training crops for segmentation: random square patches of images and their masks, as ``tf.data``.
 
 An image smaller than the patch is placed at a random position in it and the rest is
-background (black pixels, class 0). No flips or rotations: a mirrored digit is another shape.
+background (black pixels, class 0). Void mask pixels (255, PASCAL VOC's borders) stay 255 in the
+crops, for the loss to skip. No flips or rotations: a mirrored digit is another shape.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from kerasdl.errors import UserInputError
 BASELINES = ("svc", "logistic")  # kerasdl.apps.segment.baselines.CLASSIFIERS
 DEFAULT_PATCH = 64  # the default scenes' side: a crop is a whole scene
 TILE = 256
-MAX_CLASSES = 256  # the mask PNGs hold 8-bit class indices
+MAX_CLASSES = 255  # the mask PNGs hold 8-bit class indices; 255 is void (kerasdl.data.segmentation.IGNORE_INDEX)
 # The served signature runs the model on the whole image: its activations grow with the pixels.
 SERVING_MAX_PIXELS = 16_000_000
 QUALITY_IMAGES = 50  # test images the quantized LiteRT variants are scored on
@@ -61,16 +61,41 @@ def check_segmenter(model, source) -> None:
         )
 
 
+def loss_and_metrics(classes: int) -> tuple:
+    """The training loss and metrics: sparse categorical cross-entropy and mean IoU, both blind to void pixels.
+
+    Pixels whose true value is :data:`~kerasdl.data.segmentation.IGNORE_INDEX` (255, PASCAL
+    VOC's void) are left out (Keras' ``ignore_class``): the loss is the mean over the other pixels,
+    the mean IoU's confusion matrix counts only them.
+
+    Args:
+        classes: the model's classes, background included.
+
+    Returns:
+        ``(loss, [mean_iou])`` for ``model.compile``.
+    """
+    import keras
+
+    from kerasdl.data.segmentation import IGNORE_INDEX
+
+    loss = keras.losses.SparseCategoricalCrossentropy(ignore_class=IGNORE_INDEX)
+    mean_iou = keras.metrics.MeanIoU(
+        num_classes=classes, sparse_y_pred=False, ignore_class=IGNORE_INDEX, name="mean_iou"
+    )
+    return loss, [mean_iou]
+
+
 class Segmentation(AnnotatedImagesTask):
     """Semantic segmentation: a class for every pixel (U-Net), scored beside a classical segmenter.
 
     The model is the registered ``unet`` builder (Ronneberger, Fischer and Brox, 2015) with a
     softmax over the classes, background included, trained with sparse categorical
-    cross-entropy on random crops. The classical baseline, fitted on the same training images
-    in the same run, thresholds the image (Otsu), splits it into connected components and
-    classifies each from its HOG features (scikit-learn). With no data, both learn generated
-    scenes of scikit-learn's handwritten digits on black canvases (the mask holds ``1 + d``
-    where digit ``d`` is).
+    cross-entropy on random crops. Mask pixels of 255 (PASCAL VOC's void: object borders and
+    unlabelled regions) count in neither the loss nor any score. The classical baseline, fitted
+    on the same training images in the same run, thresholds the image (Otsu), splits it into
+    connected components and classifies each from its HOG features (scikit-learn). With no data,
+    both learn generated scenes of scikit-learn's handwritten digits on black canvases (the mask
+    holds ``1 + d`` where digit ``d`` is).
 
     Example:
         >>> segmenter = Segmentation()                               # U-Net on the digit scenes
@@ -156,7 +181,8 @@ class Segmentation(AnnotatedImagesTask):
 
         Args:
             data: a folder of ``images/`` and ``masks/`` (PNG masks of class indices, the same
-                file names; an optional ``classes.txt`` names the classes, background first),
+                file names, 255 for void pixels that are not trained on; an optional
+                ``classes.txt`` names the classes, background first),
                 or a COCO ``annotations.json`` (or a folder holding one) with its images; 80% of
                 the images train, 10% validate and 10% are held out for ``evaluate``.
             val_data: validation data in the same layouts; then all of ``data`` trains and the
@@ -173,8 +199,6 @@ class Segmentation(AnnotatedImagesTask):
         return self._fit(self._plan(data, val_data, dataset, dataset_file, patch_size=patch_size, training=training))
 
     def _plan(self, data, val_data, dataset, dataset_file, *, patch_size, training) -> TrainingPlan:
-        import keras
-
         from kerasdl.apps.image_to_image import _check_patch_size
         from kerasdl.apps.segment.patches import training_dataset, validation_dataset
 
@@ -217,11 +241,11 @@ class Segmentation(AnnotatedImagesTask):
             f"{config.epochs} epochs x {config.steps_per_epoch} steps of {config.batch_size} "
             f"{patch_size}x{patch_size} crops"
         )
-        mean_iou = keras.metrics.MeanIoU(num_classes=len(names), sparse_y_pred=False, name="mean_iou")
+        loss, metrics = loss_and_metrics(len(names))
         return TrainingPlan(
             build_model=lambda: self.build_model(channels=channels, classes=len(names)),
-            loss="sparse_categorical_crossentropy",
-            metrics=[mean_iou],
+            loss=loss,
+            metrics=metrics,
             train_data=training_dataset(
                 train.images, train.masks, patch_size=patch_size, batch_size=config.batch_size, seed=config.seed
             ),
@@ -247,10 +271,13 @@ class Segmentation(AnnotatedImagesTask):
         Returns:
             An :class:`~kerasdl.apps.reports.EvaluationReport`.
         """
+        import numpy as np
+
         from kerasdl.apps.segment.baselines import ClassicalSegmenter
         from kerasdl.apps.segment.evaluation import confusion_matrix
         from kerasdl.apps.segment.figures import overlay_figure
         from kerasdl.apps.segment.serving import segment_image
+        from kerasdl.data.segmentation import IGNORE_INDEX
 
         model = self._require_model()
         if baseline not in BASELINES:
@@ -258,6 +285,10 @@ class Segmentation(AnnotatedImagesTask):
         self._check_tile(tile)
         test, dataset = self._test_data(data)
         self._check_sizes(test.images, test.names)
+        if all(np.all(mask == IGNORE_INDEX) for mask in test.masks):
+            raise UserInputError(
+                f"every pixel of the {len(test.masks)} test masks is void ({IGNORE_INDEX}): nothing to score"
+            )
         names, classes = self.class_names, len(self.class_names)
         predicted = {"model": [segment_image(model, image, tile=tile) for image in test.images]}
         train = self._run_data()["train"]
@@ -489,8 +520,9 @@ def _report(confusion: dict, names, *, dataset: str, images: int) -> dict:
         "images_scored": images,
         "pixels_scored": int(confusion["model"].sum()),
         "class_names": list(names),
-        "protocol": "every pixel of the whole test images; IoU = TP / (TP + FP + FN) per class over all pixels "
-        "(PASCAL VOC), mean IoU over the classes in the truth or the prediction, background included",
+        "protocol": "every pixel of the whole test images but void ones (255 in the true mask); IoU = TP / "
+        "(TP + FP + FN) per class over all pixels (PASCAL VOC), mean IoU over the classes in the truth or the "
+        "prediction, background included",
         "methods": methods,
         "mean_iou_gain_over_classical": _rounded(gain),
         "confusion_matrix": {method: matrix.tolist() for method, matrix in confusion.items()},
