@@ -213,8 +213,9 @@ def test_yolo_overfits_one_box_and_reloads(tmp_path):
 
     The model is probed with batch statistics, as it trains: 60 steps at batch size 1 leave
     the batch norms' moving averages (momentum 0.97) far from this image's statistics.
-    Measured (seeds 0, 1, 2): loss 2.73 -> 1.76, 4.20 -> 1.38, 4.07 -> 2.69; top box IoU
-    0.87, 0.93, 0.73 with class 1 at 0.66-0.89.
+    Adam, not SGD: SGD (3e-2, momentum 0.9) left seed 0 at 2.73 -> 1.76 on one CPU and
+    2.73 -> 2.39 on another, too near the bar. Measured with Adam (seeds 0-3): loss 2.73 -> 1.00,
+    4.20 -> 1.20, 4.07 -> 1.07, 3.99 -> 1.13; top box IoU 0.94-0.96 with class 1 at 0.95-0.99.
     """
     from kerasdl.models.detection import anchor_points, decode_boxes, yolo
 
@@ -223,7 +224,7 @@ def test_yolo_overfits_one_box_and_reloads(tmp_path):
     image[0, 12:40, 16:44] = [1.0, 0.6, 0.2]
     targets = {"boxes": np.array([[BOX, [0.0] * 4]], "float32"), "labels": np.array([[1, -1]], "int32")}
     trainer = YOLOTrainer(yolo(input_shape=(64, 64, 3), classes=2))
-    trainer.compile(optimizer=keras.optimizers.SGD(3e-2, momentum=0.9))
+    trainer.compile(optimizer=keras.optimizers.Adam(2e-3))
 
     def loss():
         losses = trainer.losses_of(image, targets, trainer(image, training=True))
@@ -236,7 +237,7 @@ def test_yolo_overfits_one_box_and_reloads(tmp_path):
     )
     assert sorted(history.history) == ["box_loss", "cls_loss", "dfl_loss", "loss"]
     after = loss()
-    assert after < 0.8 * before, (before, after)
+    assert after < 0.6 * before, (before, after)
 
     raw = numpy(trainer(image, training=True))
     points, strides = anchor_points(64, 64)
