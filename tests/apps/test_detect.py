@@ -7,6 +7,7 @@ letterbox rule, the YOLO layout with class names of its own kept by the run, the
 detections to compare, and the one-line errors of the app's own arguments.
 """
 
+import dataclasses
 import json
 
 import numpy as np
@@ -14,7 +15,8 @@ import pytest
 
 from kerasdl.apps.detect import Detection
 from kerasdl.apps.detect.serving import prepare, prepare_array, restore_boxes
-from kerasdl.apps.detect.task import _headline
+from kerasdl.apps.detect.task import EVALUATION_CONFIDENCE, _headline
+from kerasdl.data.detection import load_yolo_txt, write_yolo_txt
 from kerasdl.errors import UserInputError
 from tests.app_testing import assert_rejected
 from tests.apps.cases.detect import TINY, TINY_FLAGS, assert_detections_close, yolo_folder
@@ -131,3 +133,30 @@ def test_served_boxes_equal_predicts(trained):
     assert len(served) == 2 and sum(len(f["scores"]) for f in ours) > 0  # boxes to compare
     for mine, theirs in zip(ours, served):
         assert_detections_close(mine, theirs)
+
+
+@pytest.mark.slow
+def test_quantized_litert_variants_are_scored_by_evaluates_map(trained, tmp_path):
+    """The LiteRT files' raw outputs, decoded and suppressed as ``evaluate``'s, scored by COCO's mAP@.5.
+
+    The scenes are relabelled with the model's own best detection in each (a barely trained
+    model finds no digit: its mAP would be 0 whatever the decoding), so the Keras model's mAP is
+    well above 0; it is ``evaluate``'s on the same images (whose JSON keeps 4 decimals).
+    """
+    task, root = trained
+    scenes = load_yolo_txt(root / "yolo")
+    best = task._detect(scenes.images, confidence=EVALUATION_CONFIDENCE)
+    own = dataclasses.replace(scenes, boxes=[b[:1] for b, _, _ in best], labels=[k[:1] for _, _, k in best])
+    data = write_yolo_txt(own, tmp_path / "own")
+    exported = task.export(tmp_path / "models", quantize="int8", quantize_data=data, max_loss=float("inf"))
+    litert = exported.metadata["litert"]
+    assert litert["metric"] == "map_50" and litert["unit"] == "points" and litert["data"] == f"{data}, 10 images"
+    assert set(litert["variants"]) == {"none", "int8"}
+    evaluated = task.evaluate(data, output=tmp_path / "evaluation.json").metrics["methods"]["model"]["map_50"]
+    keras = litert["keras"]["map_50"]
+    assert 0.1 < keras <= 1 and keras == pytest.approx(evaluated, rel=1e-3, abs=5e-5)
+    assert litert["variants"]["none"]["map_50"] == pytest.approx(keras, rel=1e-3)
+    for entry in litert["variants"].values():
+        assert 0 <= entry["map_50"] <= 1
+        assert entry["loss"] == pytest.approx(100 * (keras - entry["map_50"]), abs=1e-3)
+    print(json.dumps(litert, indent=1))

@@ -17,6 +17,7 @@ import tensorflow as tf
 from kerasdl.apps.segment.serving import as_served, to_model_channels
 
 MULTIPLE = 32  # YOLO's largest stride: the model's input side is a multiple of it
+DECODER = "decoder"  # the name of the YOLODecoder layer in yolo_detector's model
 
 
 def letterbox_scale(height, width, size):
@@ -81,13 +82,30 @@ def detector_for(model, *, confidence: float, max_detections: int):
     return yolo_detector(model, max_detections=max_detections, confidence_threshold=confidence)
 
 
-def detect_arrays(detector, images, *, size: int, channels: int, batch_size: int = 32) -> list[tuple]:
-    """Detections in each image's own pixels: ``[(boxes (k, 4), scores (k,), labels (k,))]``, best first."""
+def detect_arrays(detector, images, *, size: int, channels: int, batch_size: int = 32, predict=None) -> list[tuple]:
+    """Detections in each image's own pixels: ``[(boxes (k, 4), scores (k,), labels (k,))]``, best first.
+
+    Args:
+        detector: :func:`detector_for`'s model.
+        images: float ``(h, w, 1 or 3)`` arrays in [0, 1], of any size.
+        size: the model's input side.
+        channels: the model's channels.
+        batch_size: images letterboxed and decoded at a time.
+        predict: another copy of the detector's network (a LiteRT file), as a function from a
+            batch of one letterboxed image to its raw head outputs; they are decoded by the
+            detector's own decoder (the same boxes, confidence and NMS). None: the detector's network.
+    """
+    decoder = None if predict is None else detector.get_layer(DECODER)
     results = []
     for start in range(0, len(images), batch_size):
         chunk = images[start : start + batch_size]
         prepared = [prepare_array(image, size=size, channels=channels) for image in chunk]
-        found = detector(np.stack([p[0] for p in prepared]), training=False)
+        batch = np.stack([p[0] for p in prepared])
+        if decoder is None:
+            found = detector(batch, training=False)
+        else:
+            raw = np.concatenate([np.asarray(predict(batch[i : i + 1]), np.float32) for i in range(len(batch))])
+            found = decoder(tf.constant(raw), tf.constant(batch))
         found = {k: np.asarray(v) for k, v in found.items()}
         for i, (image, (_, scale)) in enumerate(zip(chunk, prepared)):
             n = int(found["num_detections"][i])

@@ -16,6 +16,7 @@ MAX_IMAGE_SIZE = 1280
 CONFIDENCE = 0.25  # what predict and the served model report
 EVALUATION_CONFIDENCE = 0.001  # mAP is measured on (nearly) every detection, as COCO's protocol asks
 MAX_DETECTIONS = 100  # per image (COCO's limit)
+QUALITY_IMAGES = 200  # test images the quantized LiteRT variants are scored on (all of the default scenes' test part)
 SERVING_MAX_PIXELS = 40_000_000
 # YOLOv8n (3.0M parameters at 10 classes) on batches of 16 64x64 scenes: about 0.09 s a step on two
 # CPU cores, 2,000 steps in about 3.5 minutes; Adam with cosine decay. Measured on the digit scenes'
@@ -307,7 +308,6 @@ class Detection(AnnotatedImagesTask):
             An :class:`~kerasdl.apps.reports.EvaluationReport`.
         """
         from kerasdl.apps.detect.baselines import ClassicalDetector
-        from kerasdl.apps.detect.evaluation import coco_map
         from kerasdl.apps.detect.figures import detection_figure
 
         self._require_model()
@@ -325,17 +325,7 @@ class Detection(AnnotatedImagesTask):
         else:
             baseline_error = None
             found["classical"] = classical.predict_many(test.images)
-        scores = {
-            method: coco_map(
-                test.boxes,
-                test.labels,
-                [d[0] for d in detections],
-                [d[1] for d in detections],
-                [d[2] for d in detections],
-                class_names=names,
-            )
-            for method, detections in found.items()
-        }
+        scores = {method: _coco(test, detections, names) for method, detections in found.items()}
         metrics = _report(scores, names, dataset=dataset, images=len(test.images), objects=test.boxes)
         metrics["model"] = self.model_name
         metrics["baseline"] = {"name": classical.name, **classical.fit_summary_}
@@ -470,6 +460,53 @@ class Detection(AnnotatedImagesTask):
             tflite_input_shape=(1, size, size, channels),
         )
 
+    def _litert_quality(self, data=None):
+        """mAP@.5 on the test images (the first 200), as ``evaluate`` scores it; int8 calibrated on training images.
+
+        The LiteRT file is the network alone (letterboxed pixels in, raw head outputs out): each
+        file's outputs, one image at a time, are decoded by the app's own decoder and NMS at
+        ``evaluate``'s confidence, the boxes mapped back to the images and scored with COCO's
+        protocol, as the Keras model's are.
+
+        Args:
+            data: test data in a layout ``train`` takes; None: the run's held-out test images.
+        """
+        import numpy as np
+
+        from kerasdl.apps.detect.serving import detect_arrays, prepare_array
+        from kerasdl.export.quantize import CALIBRATION_SAMPLES, LiteRTQuality
+
+        self._require_model()
+        test, dataset = self._test_data(data)
+        test = test.subset(range(min(len(test), QUALITY_IMAGES)))
+        if not test.images:
+            raise UserInputError(f"{dataset} has no images to score the quantized variants on")
+        train = self._run_data()["train"]
+        names, size, channels = self.class_names, self.image_size, self.channels
+        detector = self._detector(EVALUATION_CONFIDENCE)
+
+        def representative():
+            for k in np.random.default_rng(0).permutation(len(train.images))[:CALIBRATION_SAMPLES]:
+                yield prepare_array(train.images[k], size=size, channels=channels)[0][None]
+
+        def score(predict):
+            found = detect_arrays(detector, test.images, size=size, channels=channels, predict=predict)
+            return _coco(test, found, names)["map_50"]
+
+        latency_input = prepare_array(test.images[0], size=size, channels=channels)[0][None]
+        return LiteRTQuality(
+            metric="map_50",
+            data=f"{dataset}, {len(test.images)} images",
+            score=score,
+            representative=representative,
+            latency_input=latency_input,
+            max_loss=1.0,
+            unit="points",
+            points_per_unit=100.0,
+            parity_inputs=latency_input,
+            calibration=f"{min(CALIBRATION_SAMPLES, len(train.images))} training images, letterboxed, seeded",
+        )
+
     # ------------------------------------------------------------ a served model's inputs and outputs
 
     @staticmethod
@@ -506,6 +543,20 @@ def _confident(detections: tuple, confidence: float) -> tuple:
     boxes, scores, labels = detections
     keep = scores > confidence
     return boxes[keep], scores[keep], labels[keep]
+
+
+def _coco(truth, detections: list, names) -> dict:
+    """:func:`~kerasdl.apps.detect.evaluation.coco_map` of per-image ``(boxes, scores, labels)`` against ``truth``'s boxes."""
+    from kerasdl.apps.detect.evaluation import coco_map
+
+    return coco_map(
+        truth.boxes,
+        truth.labels,
+        [d[0] for d in detections],
+        [d[1] for d in detections],
+        [d[2] for d in detections],
+        class_names=names,
+    )
 
 
 def _rounded(value):

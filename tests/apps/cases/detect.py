@@ -84,5 +84,5 @@ CASE = AppCase(
     },
     compare=assert_detections_close,
     predict_flags=("--output-dir", "predicted"),
-    quantize=None,
+    quantize=None,  # mAP@.5 through LiteRT: tests/apps/test_detect.py::test_quantized_litert_variants_are_scored_by_evaluates_map
 )
