@@ -36,8 +36,11 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# Side-by-side measurements written to benchmarks/results/*.json (uses ../shared/data).
+# Side-by-side measurements written to benchmarks/results/*.json (uses ../shared/data). The
+# peers extra (keras-cv's YOLOv8 for the detection benchmark) is optional: a part whose peer
+# does not install is recorded as skipped.
 bench: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[peers]' || echo "the peers extra did not install: its benchmark parts are skipped"
 	$(PY) benchmarks/run.py
 
 clean:

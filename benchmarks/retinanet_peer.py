@@ -26,7 +26,7 @@ import numpy as np
 BACKBONE = "ResNet-18-like (basic blocks 2-2-2-2, filters 64-128-256-512), FPN P3-P7, random init"
 
 
-def _rgb(images) -> np.ndarray:
+def rgb_batch(images) -> np.ndarray:
     """Images as float32 ``(n, h, w, 3)``: a gray channel is repeated to three."""
     batch = np.stack([np.asarray(image, np.float32) for image in images])
     if batch.shape[-1] == 1:
@@ -34,7 +34,7 @@ def _rgb(images) -> np.ndarray:
     return batch
 
 
-def _padded_targets(boxes, labels) -> tuple[np.ndarray, np.ndarray]:
+def padded_targets(boxes, labels) -> tuple[np.ndarray, np.ndarray]:
     """Per-image boxes and labels padded with -1 to the most boxes in any image (at least 1)."""
     most = max(1, max((len(b) for b in boxes), default=0))
     padded_boxes = np.full((len(boxes), most, 4), -1.0, np.float32)
@@ -44,6 +44,54 @@ def _padded_targets(boxes, labels) -> tuple[np.ndarray, np.ndarray]:
         padded_boxes[i, : len(b)] = b
         padded_labels[i, : len(b)] = np.asarray(lab, np.int32).reshape(-1)
     return padded_boxes, padded_labels
+
+
+def step_clock(seconds: float):
+    """A Keras callback that stops ``fit`` after ``seconds`` of wall time; ``.record()`` tells the steps it saw."""
+    import keras
+
+    class StepClock(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.ends: list[float] = []
+            self.start = 0.0
+
+        def on_train_begin(self, logs=None):
+            self.start = time.monotonic()
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.ends.append(time.monotonic())
+            if self.ends[-1] - self.start >= seconds:
+                self.model.stop_training = True
+
+        def record(self) -> dict:
+            """steps, train_seconds (the first step's tracing included) and seconds_per_step (excluded)."""
+            steps = len(self.ends)
+            train_seconds = (self.ends[-1] - self.start) if steps else 0.0
+            per_step = (self.ends[-1] - self.ends[0]) / (steps - 1) if steps > 1 else train_seconds
+            return {"steps": steps, "train_seconds": round(train_seconds, 2), "seconds_per_step": round(per_step, 4)}
+
+    return StepClock()
+
+
+def score_padded_detections(predicted: dict, test, *, labels: str, class_names) -> dict:
+    """pycocotools' mAP of a Keras detector's padded output (``boxes``, ``confidence``, ``labels``, ``num_detections``).
+
+    ``labels`` names the class key (keras-hub: "labels", keras-cv: "classes").
+    """
+    from kerasdl.apps.detect.evaluation import coco_map
+
+    counts = np.asarray(predicted["num_detections"]).astype(int)
+    detected_boxes = [np.asarray(predicted["boxes"][i][:n], np.float64) for i, n in enumerate(counts)]
+    detected_scores = [np.asarray(predicted["confidence"][i][:n], np.float64) for i, n in enumerate(counts)]
+    detected_labels = [np.asarray(predicted[labels][i][:n], np.int64) for i, n in enumerate(counts)]
+    scores = coco_map(
+        test.boxes, test.labels, detected_boxes, detected_scores, detected_labels, class_names=class_names
+    )
+    return {
+        "detections_per_image": round(float(counts.mean()), 2) if len(counts) else 0.0,
+        **{key: float(scores[key]) for key in ("map", "map_50", "map_75")},
+    }
 
 
 def build_retinanet(num_classes: int, *, image_size: int, confidence_threshold: float = 0.01):
@@ -119,8 +167,6 @@ def train_and_score_retinanet(
     import keras
     import tensorflow as tf
 
-    from kerasdl.apps.detect.evaluation import coco_map
-
     del val
     if quick:
         max_steps = min(max_steps, 3)
@@ -129,8 +175,8 @@ def train_and_score_retinanet(
     model = build_retinanet(num_classes, image_size=image_size)
     model.compile(optimizer=keras.optimizers.Adam(1e-4, global_clipnorm=10.0))
 
-    images = _rgb(train.images)
-    boxes, labels = _padded_targets(train.boxes, train.labels)
+    images = rgb_batch(train.images)
+    boxes, labels = padded_targets(train.boxes, train.labels)
     data = (
         tf.data.Dataset.from_tensor_slices((images, {"boxes": boxes, "labels": labels}))
         .shuffle(len(images), seed=0, reshuffle_each_iteration=True)
@@ -139,57 +185,28 @@ def train_and_score_retinanet(
         .prefetch(2)
     )
 
-    class _Clock(keras.callbacks.Callback):
-        def __init__(self):
-            super().__init__()
-            self.ends: list[float] = []
-            self.start = 0.0
-
-        def on_train_begin(self, logs=None):
-            self.start = time.monotonic()
-
-        def on_train_batch_end(self, batch, logs=None):
-            self.ends.append(time.monotonic())
-            if self.ends[-1] - self.start >= seconds:
-                self.model.stop_training = True
-
-    clock = _Clock()
+    clock = step_clock(seconds)
     history = model.fit(data, epochs=1, steps_per_epoch=max_steps, callbacks=[clock], shuffle=False, verbose=0)
-    steps = len(clock.ends)
-    train_seconds = (clock.ends[-1] - clock.start) if steps else 0.0
-    per_step = (clock.ends[-1] - clock.ends[0]) / (steps - 1) if steps > 1 else train_seconds
     losses = history.history.get("loss", [])
 
     started = time.monotonic()
     # Whole batches only: keras-hub's NonMaxSuppression fails when predict retraces for a smaller last
     # batch (its batch dimension becomes None), so the test images are padded with blank ones.
-    images = _rgb(test.images)
+    images = rgb_batch(test.images)
     padding = -len(images) % batch_size
     images = np.concatenate([images, np.zeros((padding, *images.shape[1:]), np.float32)])
     predicted = model.predict(images, batch_size=batch_size, verbose=0)
     predicted = {key: np.asarray(value)[: len(test.images)] for key, value in predicted.items()}
     predict_seconds = time.monotonic() - started
-    counts = np.asarray(predicted["num_detections"]).astype(int)
-    detected_boxes = [np.asarray(predicted["boxes"][i][:n], np.float64) for i, n in enumerate(counts)]
-    detected_scores = [np.asarray(predicted["confidence"][i][:n], np.float64) for i, n in enumerate(counts)]
-    detected_labels = [np.asarray(predicted["labels"][i][:n], np.int64) for i, n in enumerate(counts)]
-    scores = coco_map(
-        test.boxes, test.labels, detected_boxes, detected_scores, detected_labels, class_names=train.class_names
-    )
     return {
         "model": "keras-hub RetinaNetObjectDetector",
         "backbone": BACKBONE,
         "parameters": int(model.count_params()),
-        "steps": steps,
+        **clock.record(),
         "batch_size": batch_size,
-        "train_seconds": round(train_seconds, 2),
-        "seconds_per_step": round(per_step, 4),
         "final_loss": float(losses[-1]) if losses else None,
         "predict_seconds": round(predict_seconds, 2),
-        "detections_per_image": round(float(counts.mean()), 2) if len(counts) else 0.0,
-        "map": float(scores["map"]),
-        "map_50": float(scores["map_50"]),
-        "map_75": float(scores["map_75"]),
+        **score_padded_detections(predicted, test, labels="labels", class_names=train.class_names),
         "note": (
             "trained from scratch (no pretrained weights: nothing is downloaded) for the same wall time as "
             "our detector; anchor_size 2 instead of keras-hub's 4 so P3 anchors (16-25 px) fit the digits; "
