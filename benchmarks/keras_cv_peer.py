@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from benchmarks.retinanet_peer import padded_targets, rgb_batch, score_padded_detections, step_clock
+from benchmarks.retinanet_peer import rgb_batch, score_padded_detections, step_clock, training_batches
 
 BACKBONE = "keras-cv YOLOV8Backbone at yolo_v8_xs sizes (channels 32-64-128-256, depths 1-2-2-1), random init"
 
@@ -79,7 +79,6 @@ def train_and_score_yolov8(
         predict_seconds, note.
     """
     import keras
-    import tensorflow as tf
 
     if quick:
         steps = min(steps, 3)
@@ -90,15 +89,7 @@ def train_and_score_yolov8(
         classification_loss="binary_crossentropy",
         box_loss="ciou",
     )
-    images = rgb_batch(train.images)
-    boxes, labels = padded_targets(train.boxes, train.labels)
-    data = (
-        tf.data.Dataset.from_tensor_slices((images, {"boxes": boxes, "classes": labels.astype(np.float32)}))
-        .shuffle(len(images), seed=0, reshuffle_each_iteration=True)
-        .repeat()
-        .batch(batch_size, drop_remainder=len(images) >= batch_size)
-        .prefetch(2)
-    )
+    data = training_batches(train, batch_size, labels="classes", label_dtype=np.float32)
     clock = step_clock(seconds)
     history = model.fit(data, epochs=1, steps_per_epoch=steps, callbacks=[clock], shuffle=False, verbose=0)
     losses = history.history.get("loss", [])

@@ -46,6 +46,28 @@ def padded_targets(boxes, labels) -> tuple[np.ndarray, np.ndarray]:
     return padded_boxes, padded_labels
 
 
+def training_batches(train, batch_size: int, *, labels: str = "labels", label_dtype=np.int32):
+    """``train``'s scenes as an endless, shuffled (seed 0) ``tf.data`` pipeline of RGB images and padded targets.
+
+    Args:
+        train: :class:`~kerasdl.data.detection.DetectionData`.
+        batch_size: images per batch (whole batches only when there are enough images).
+        labels: the key of the class targets (keras-hub: "labels", keras-cv: "classes").
+        label_dtype: their dtype (padding -1).
+    """
+    import tensorflow as tf
+
+    images = rgb_batch(train.images)
+    boxes, padded_labels = padded_targets(train.boxes, train.labels)
+    return (
+        tf.data.Dataset.from_tensor_slices((images, {"boxes": boxes, labels: padded_labels.astype(label_dtype)}))
+        .shuffle(len(images), seed=0, reshuffle_each_iteration=True)
+        .repeat()
+        .batch(batch_size, drop_remainder=len(images) >= batch_size)
+        .prefetch(2)
+    )
+
+
 def step_clock(seconds: float):
     """A Keras callback that stops ``fit`` after ``seconds`` of wall time; ``.record()`` tells the steps it saw."""
     import keras
@@ -165,7 +187,6 @@ def train_and_score_retinanet(
         map_75, predict_seconds, note.
     """
     import keras
-    import tensorflow as tf
 
     del val
     if quick:
@@ -175,15 +196,7 @@ def train_and_score_retinanet(
     model = build_retinanet(num_classes, image_size=image_size)
     model.compile(optimizer=keras.optimizers.Adam(1e-4, global_clipnorm=10.0))
 
-    images = rgb_batch(train.images)
-    boxes, labels = padded_targets(train.boxes, train.labels)
-    data = (
-        tf.data.Dataset.from_tensor_slices((images, {"boxes": boxes, "labels": labels}))
-        .shuffle(len(images), seed=0, reshuffle_each_iteration=True)
-        .repeat()
-        .batch(batch_size, drop_remainder=len(images) >= batch_size)
-        .prefetch(2)
-    )
+    data = training_batches(train, batch_size)
 
     clock = step_clock(seconds)
     history = model.fit(data, epochs=1, steps_per_epoch=max_steps, callbacks=[clock], shuffle=False, verbose=0)
