@@ -128,8 +128,9 @@ def finish(out: pathlib.Path, results: dict, goals: dict) -> int:
 def run_parts(name: str, doc: str, runners: dict, goals, *, quick_help: str) -> int:
     """A benchmark made of parts, as its ``main``: ``--quick`` and ``--parts``, then each chosen part in order.
 
-    Each part's results (with its ``part_seconds``) replace the previous run's in
-    ``benchmarks/results/<name>.json`` as soon as it ends; the goals come last.
+    Each part's results (with its ``part_seconds`` and the ``machine`` that measured it) replace
+    the previous run's in ``benchmarks/results/<name>.json`` as soon as it ends; the goals come
+    last. The top-level ``machine`` is the latest run's.
 
     Args:
         name: the results file's name.
@@ -146,10 +147,16 @@ def run_parts(name: str, doc: str, runners: dict, goals, *, quick_help: str) -> 
     if chosen is None:
         return 2
     out, results = previous_results(name, args.quick)
-    results.update({"machine": machine(), "quick": args.quick})
+    earlier = results.get("machine")
+    for part in runners:  # parts kept from an earlier run say which machine measured them
+        if isinstance(results.get(part), dict) and earlier and "machine" not in results[part]:
+            results[part]["machine"] = earlier
+    here = machine()
+    results.update({"machine": here, "quick": args.quick})
     for part in chosen:
         start = time.monotonic()
         results[part] = runners[part](args.quick, results)
         results[part]["part_seconds"] = round(time.monotonic() - start, 1)
+        results[part]["machine"] = here
         write_results(out, results)
     return finish(out, results, goals(results))
