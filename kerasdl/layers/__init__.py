@@ -8,6 +8,7 @@ from kerasdl.layers.image_preprocessing import ImagePreprocessing
 from kerasdl.layers.lenet import ConnectionTableConv2D, TrainableSubsampling, scaled_tanh
 from kerasdl.layers.local_response_normalization import LocalResponseNormalization
 from kerasdl.layers.masking_noise import MaskingNoise
+from kerasdl.layers.mean_update_embedding import MeanUpdateEmbedding
 from kerasdl.layers.padding import CropToReference, PadToMultiple
 from kerasdl.layers.pixel_shuffle import ICNR, PixelShuffle, PixelUnshuffle
 from kerasdl.layers.sampling import DecoderLikelihood, GaussianSampling, gaussian_kl
@@ -27,6 +28,7 @@ __all__ = [
     "KLSparsity",
     "LocalResponseNormalization",
     "MaskingNoise",
+    "MeanUpdateEmbedding",
     "PadToMultiple",
     "ICNR",
     "PixelShuffle",

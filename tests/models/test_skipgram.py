@@ -34,6 +34,43 @@ def test_logits_are_dot_products_of_word_and_context_vectors():
     np.testing.assert_allclose(logits, expected, rtol=1e-5, atol=1e-5)
 
 
+def _table_gradients(model, target, context):
+    import tensorflow as tf
+
+    with tf.GradientTape() as tape:
+        loss = keras.ops.sum(negative_sampling_loss(np.eye(1, 1 + K, dtype="float32"), model([target, context])))
+    words, contexts = model.get_layer("word_embedding").embeddings, model.get_layer("context_embedding").embeddings
+    return [tf.convert_to_tensor(g).numpy() for g in tape.gradient(loss, [words, contexts])]
+
+
+def test_mean_updates_average_a_rows_gradients_over_its_occurrences():
+    rng = np.random.default_rng(2)
+    tables = [rng.normal(size=(V, D)).astype("float32") for _ in range(2)]
+    target = np.array([[3], [3], [3], [7]], "int32")  # word 3 three times, word 7 once
+    context = np.array([[1, 2, 3, 1], [5, 6, 2, 8], [9, 1, 4, 5], [1, 0, 11, 12]], "int32")  # row 1 four times
+    summed, averaged = (
+        skipgram(vocabulary_size=V, embed_dim=D, negatives=K),
+        skipgram(vocabulary_size=V, embed_dim=D, negatives=K, mean_updates=True),
+    )
+    for model in (summed, averaged):
+        model.get_layer("word_embedding").set_weights([tables[0]])
+        model.get_layer("context_embedding").set_weights([tables[1]])
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(averaged([target, context])), keras.ops.convert_to_numpy(summed([target, context]))
+    )
+    (word_sum, context_sum), (word_mean, context_mean) = (
+        _table_gradients(m, target, context) for m in (summed, averaged)
+    )
+    scale = np.abs(word_sum).max()
+    np.testing.assert_allclose(word_mean[3], word_sum[3] / 3, rtol=1e-5, atol=1e-6 * scale)
+    np.testing.assert_allclose(word_mean[7], word_sum[7], rtol=1e-5, atol=1e-6 * scale)
+    counts = np.bincount(context.ravel(), minlength=V)
+    seen = counts > 0
+    np.testing.assert_allclose(
+        context_mean[seen], context_sum[seen] / counts[seen][:, None], rtol=1e-5, atol=1e-6 * np.abs(context_sum).max()
+    )
+
+
 def test_initial_tables_follow_word2vec():
     model = skipgram(vocabulary_size=V, embed_dim=D, negatives=K)
     words = model.get_layer("word_embedding").get_weights()[0]
@@ -58,6 +95,7 @@ def test_negative_sampling_loss_is_the_papers_objective():
         ({"vocabulary_size": 1}, "vocabulary_size must be an int >= 2; Received: vocabulary_size=1"),
         ({"embed_dim": 0}, "embed_dim must be a positive int; Received: embed_dim=0"),
         ({"negatives": -1}, "negatives must be an int >= 0; Received: negatives=-1"),
+        ({"mean_updates": 1}, "mean_updates must be"),
     ],
 )
 def test_bad_arguments_name_the_argument(kwargs, message):

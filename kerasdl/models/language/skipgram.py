@@ -2,7 +2,8 @@
 
 import keras
 
-from kerasdl.models.arguments import check_int_at_least, check_positive_int
+from kerasdl.layers.mean_update_embedding import MeanUpdateEmbedding
+from kerasdl.models.arguments import check_bool, check_int_at_least, check_positive_int
 from kerasdl.registry import register_model
 
 WORD_EMBEDDING = "word_embedding"  # the layer whose table is the word vectors
@@ -34,6 +35,7 @@ def skipgram(
     vocabulary_size=30000,
     embed_dim=100,
     negatives=5,
+    mean_updates=False,
     name="skipgram",
 ):
     """Skip-gram with negative sampling, the word2vec model.
@@ -52,11 +54,18 @@ def skipgram(
     As in the reference C implementation, the word vectors start uniform in
     ``[-0.5 / embed_dim, 0.5 / embed_dim]`` and the context vectors at zero.
 
+    The paper's SGD takes one pair at a time; trained in batches, a row's gradient is the sum
+    over its occurrences in the batch. ``mean_updates=True`` makes it their mean instead
+    (:class:`~kerasdl.layers.MeanUpdateEmbedding`), so frequent words take one averaged step a
+    batch: large batches and light subsampling stay stable at word2vec's per-pair rates.
+
     Args:
         vocabulary_size: number of word ids (rows of both tables).
         embed_dim: width of the word vectors.
         negatives: negative samples per example: the context input holds ``1 + negatives``
             ids, the true context first.
+        mean_updates: each table row learns from the mean of its gradients in a batch, not
+            their sum (the outputs are the same).
         name: the model's name.
 
     Returns:
@@ -73,18 +82,20 @@ def skipgram(
     check_int_at_least("vocabulary_size", vocabulary_size, 2)
     check_positive_int("embed_dim", embed_dim)
     check_int_at_least("negatives", negatives, 0)
+    check_bool("mean_updates", mean_updates)
     scale = 0.5 / embed_dim
     target = keras.Input(shape=(1,), dtype="int32", name="target")
     context = keras.Input(shape=(1 + negatives,), dtype="int32", name="context")
-    word_vectors = keras.layers.Embedding(
+    Embedding = MeanUpdateEmbedding if mean_updates else keras.layers.Embedding  # noqa: N806 (a layer class)
+    word_vectors = Embedding(
         vocabulary_size,
         embed_dim,
         embeddings_initializer=keras.initializers.RandomUniform(-scale, scale),
         name=WORD_EMBEDDING,
     )(target)  # (batch, 1, embed_dim)
-    context_vectors = keras.layers.Embedding(
-        vocabulary_size, embed_dim, embeddings_initializer="zeros", name=CONTEXT_EMBEDDING
-    )(context)  # (batch, 1 + negatives, embed_dim)
+    context_vectors = Embedding(vocabulary_size, embed_dim, embeddings_initializer="zeros", name=CONTEXT_EMBEDDING)(
+        context
+    )  # (batch, 1 + negatives, embed_dim)
     scores = keras.layers.Dot(axes=2, name="dot")([word_vectors, context_vectors])  # (batch, 1, 1 + negatives)
     logits = keras.layers.Reshape((1 + negatives,), dtype="float32", name="logits")(scores)
     return keras.Model([target, context], logits, name=name)
