@@ -56,8 +56,8 @@ def skipgram(
 
     The paper's SGD takes one pair at a time; trained in batches, a row's gradient is the sum
     over its occurrences in the batch. ``mean_updates=True`` makes it their mean instead
-    (:class:`~kerasdl.layers.MeanUpdateEmbedding`), so frequent words take one averaged step a
-    batch: large batches and light subsampling stay stable at word2vec's per-pair rates.
+    (:class:`~kerasdl.layers.MeanUpdateEmbedding`), so a frequent word takes one averaged step a
+    batch instead of many steps at once computed from the same point.
 
     Args:
         vocabulary_size: number of word ids (rows of both tables).
