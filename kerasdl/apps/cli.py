@@ -141,6 +141,7 @@ def _training_flags() -> list[Flag]:
         flag("--epochs", type=int, help="number of epochs"),
         flag("--steps-per-epoch", type=int, fixed_help=True, help="batches per epoch"),
         flag("--batch-size", type=int, help="examples per batch"),
+        flag("--steps-per-execution", type=int, help="training steps per call of the compiled step"),
         flag("--learning-rate", type=float, fixed_help=True, help="peak learning rate (Adam, cosine decay to 1%%)"),
         flag("--warmup-steps", type=int, help="linear learning-rate warm-up steps before the decay"),
         flag(

@@ -21,6 +21,10 @@ class TrainConfig:
             else float16 with loss scaling (ignored on CPU, with a warning).
         batch_size: examples per training batch (the app batches its data; ``fit`` takes
             batched datasets).
+        steps_per_execution: training steps run in one call of the compiled step (Keras'
+            ``steps_per_execution``): more saves Python's per-step overhead for small models,
+            callbacks then run every this many steps; ``steps_per_epoch`` must be a multiple.
+            Training across workers runs one step at a time.
         seed: seeds Python, NumPy, TensorFlow and Keras.
         deterministic: also make TensorFlow's ops deterministic, so a rerun with the same
             seed gives the same numbers (slower; multithreaded CPU kernels otherwise differ
@@ -37,6 +41,7 @@ class TrainConfig:
     learning_rate: float = 1e-3
     warmup_steps: int = 0
     batch_size: int = 32
+    steps_per_execution: int = 1
     jit_compile: bool | None = None
     mixed_precision: bool = False
     seed: int = 0
@@ -56,9 +61,14 @@ class TrainConfig:
         """Raises ``UserInputError`` for values no training can use."""
         from kerasdl.errors import UserInputError
 
-        for name in ("epochs", "steps_per_epoch", "batch_size"):
+        for name in ("epochs", "steps_per_epoch", "batch_size", "steps_per_execution"):
             if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise UserInputError(f"--{name.replace('_', '-')} must be at least 1; got {getattr(self, name)}")
+        if self.steps_per_epoch is not None and self.steps_per_epoch % self.steps_per_execution:
+            raise UserInputError(
+                f"--steps-per-epoch ({self.steps_per_epoch}) must be a multiple of --steps-per-execution "
+                f"({self.steps_per_execution})"
+            )
         if not self.learning_rate > 0:
             raise UserInputError(f"--learning-rate must be positive; got {self.learning_rate}")
         if self.warmup_steps is not None and self.warmup_steps < 0:

@@ -169,7 +169,11 @@ def fit(
             model = build_model()
             schedule = learning_rate_schedule(config)
             model.compile(
-                optimizer=(optimizer or keras.optimizers.Adam)(schedule), loss=loss, metrics=metrics, jit_compile=jit
+                optimizer=(optimizer or keras.optimizers.Adam)(schedule),
+                loss=loss,
+                metrics=metrics,
+                jit_compile=jit,
+                steps_per_execution=config.steps_per_execution,
             )
         all_callbacks = standard_callbacks(
             log_dir,

@@ -101,15 +101,23 @@ def test_fit_writes_checkpoint_log_and_curves(tmp_path, data):
         ("learning_rate", float("nan"), "--learning-rate must be positive; got nan"),
         ("time_limit", 0.0, "--time-limit must be positive minutes; got 0.0"),
         ("patience", -2, "--patience must be 0 .* got -2"),
+        ("steps_per_execution", 0, "--steps-per-execution must be at least 1; got 0"),
+        ("steps_per_execution", 3, r"--steps-per-epoch \(2\) must be a multiple of --steps-per-execution \(3\)"),
     ],
 )
 def test_train_config_validate(field, value, message, tmp_path, data):
-    config = dataclasses.replace(TrainConfig(), **{field: value})
+    config = dataclasses.replace(TrainConfig(steps_per_epoch=2), **{field: value})
     with pytest.raises(UserInputError, match=message):
         config.validate()
     with pytest.raises(UserInputError, match=message):  # fit checks before touching run_dir
         train(tmp_path / "never", data, **{field: value})
     assert not (tmp_path / "never").exists()
+
+
+def test_steps_per_execution_runs_the_same_steps(tmp_path, data):
+    result = train(tmp_path / "run", data, epochs=2, steps_per_epoch=4, steps_per_execution=2)
+    assert int(result.model.optimizer.iterations) == 8  # 2 epochs x 4 steps, 2 per call
+    assert result.history["epoch"] == [0, 1]
 
 
 def test_train_config_defaults_are_valid():
