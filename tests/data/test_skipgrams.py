@@ -122,6 +122,21 @@ def test_batches_hold_a_true_context_then_negatives():
     assert dataset.cardinality() == 3 and len(list(dataset)) == 3
 
 
+@pytest.mark.parametrize("block", [1, 3, 64])
+def test_the_dataset_hands_over_the_batches_in_order(block):
+    documents = [[f"w{i % 7}" for i in range(40)], [f"v{i % 5}" for i in range(23)]]
+    vocabulary = build_vocabulary(documents, min_count=1)
+    ids, offsets = encode_corpus(documents, vocabulary)
+    examples = SkipGrams(ids, offsets, vocabulary, window=2, negatives=2, sample=0, seed=3)
+    expected = list(examples.batches(4, epochs=2))  # a finite stream: the last block is partial
+    found = list(skipgram_dataset(examples, 4, epochs=2, block=block).as_numpy_iterator())
+    assert len(found) == len(expected) > 3
+    for ((t, c), y), ((t2, c2), y2) in zip(expected, found):
+        np.testing.assert_array_equal(t, t2)
+        np.testing.assert_array_equal(c, c2)
+        np.testing.assert_array_equal(y, y2)
+
+
 def test_a_corpus_without_vocabulary_words_is_refused():
     vocabulary = build_vocabulary([["a", "b"]], min_count=1)
     with pytest.raises(UserInputError, match="no words of the vocabulary"):

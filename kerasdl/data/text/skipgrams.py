@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import itertools
 from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
@@ -251,21 +252,33 @@ class SkipGrams:
             epoch += 1
 
 
-def skipgram_dataset(skipgrams: SkipGrams, batch_size: int, *, epochs: int | None = None, batches: int | None = None):
+def skipgram_dataset(
+    skipgrams: SkipGrams, batch_size: int, *, epochs: int | None = None, batches: int | None = None, block: int = 16
+):
     """:meth:`SkipGrams.batches` as a prefetched ``tf.data.Dataset``: endless, or ``epochs`` passes, or ``batches`` batches.
 
-    With ``batches`` every iteration gives the same batches (a fixed validation set).
+    With ``batches`` every iteration gives the same batches (a fixed validation set). Python
+    hands TensorFlow ``block`` batches at a time, stacked, which ``unbatch`` splits again: a
+    generator call costs about as much as a small model's training step, so one per batch would
+    halve the training speed.
     """
     import tensorflow as tf
 
     k = 1 + skipgrams.negatives
     signature = (
-        (tf.TensorSpec((batch_size, 1), tf.int32), tf.TensorSpec((batch_size, k), tf.int32)),
-        tf.TensorSpec((batch_size, k), tf.float32),
+        (tf.TensorSpec((None, batch_size, 1), tf.int32), tf.TensorSpec((None, batch_size, k), tf.int32)),
+        tf.TensorSpec((None, batch_size, k), tf.float32),
     )
-    dataset = tf.data.Dataset.from_generator(
-        lambda: skipgrams.batches(batch_size, epochs=epochs), output_signature=signature
-    )
+
+    def blocks():
+        stream = skipgrams.batches(batch_size, epochs=epochs)
+        while group := list(itertools.islice(stream, block)):
+            yield (
+                (np.stack([x[0] for x, _ in group]), np.stack([x[1] for x, _ in group])),
+                np.stack([y for _, y in group]),
+            )
+
+    dataset = tf.data.Dataset.from_generator(blocks, output_signature=signature).unbatch()
     if batches is not None:
         dataset = dataset.take(batches).apply(tf.data.experimental.assert_cardinality(batches))
-    return dataset.prefetch(4)
+    return dataset.prefetch(2 * block)
