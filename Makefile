@@ -22,10 +22,10 @@ demo: $(STAMP)
 
 # One pytest worker per CPU core (pytest-xdist), each test module on one worker.
 test: $(STAMP)
-	$(PY) -m pytest -q -n auto --dist loadfile --durations=25
+	$(PY) -m pytest -q -n auto --dist loadfile --no-loadscope-reorder --durations=25
 
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -n auto --dist loadfile -m "not slow"
+	$(PY) -m pytest -q -n auto --dist loadfile --no-loadscope-reorder -m "not slow"
 
 # ruff, configured in pyproject.toml: the linter, and the formatter in check mode (CI runs this).
 lint: $(STAMP)
