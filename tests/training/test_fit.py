@@ -114,6 +114,7 @@ def test_train_config_validate(field, value, message, tmp_path, data):
     assert not (tmp_path / "never").exists()
 
 
+@pytest.mark.slow
 def test_steps_per_execution_runs_the_same_steps(tmp_path, data):
     result = train(tmp_path / "run", data, epochs=2, steps_per_epoch=4, steps_per_execution=2)
     assert int(result.model.optimizer.iterations) == 8  # 2 epochs x 4 steps, 2 per call

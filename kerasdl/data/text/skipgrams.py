@@ -259,8 +259,9 @@ def skipgram_dataset(
 
     With ``batches`` every iteration gives the same batches (a fixed validation set). Python
     hands TensorFlow ``block`` batches at a time, stacked, which ``unbatch`` splits again: a
-    generator call costs about as much as a small model's training step, so one per batch would
-    halve the training speed.
+    generator call costs about as much as the skip-gram's training step (on IMDB, batches of
+    4,096: one call a batch fed 117 steps a second, blocks of 16 fed 160, and 226 with 16 steps
+    a call of the compiled step).
     """
     import tensorflow as tf
 
