@@ -6,6 +6,7 @@ data (``KERASDL_CACHE``) included.
 
 from __future__ import annotations
 
+import collections
 import gc
 
 import pytest
@@ -103,9 +104,7 @@ LONGEST_FILES = ("tests/test_readme.py",)
 
 def pytest_collection_modifyitems(config, items):
     """Longest files first, then the files with most tests (xdist's order), each file's tests in order."""
-    per_file: dict[str, int] = {}
-    for item in items:
-        per_file[item.nodeid.split("::")[0]] = per_file.get(item.nodeid.split("::")[0], 0) + 1
+    per_file = collections.Counter(item.nodeid.split("::")[0] for item in items)
     first = {name: rank for rank, name in enumerate(LONGEST_FILES)}
 
     def rank(item):
