@@ -365,3 +365,20 @@ def test_importing_the_figure_modules_keeps_the_matplotlib_backend():
         assert matplotlib.get_backend() == "svg"
     finally:
         matplotlib.use(previous)
+
+
+def test_the_training_step_is_traced_once(tmp_path, data, monkeypatch):
+    # Keras creates the optimizer's and metrics' variables inside the first trace unless they
+    # exist already, and tf.function then traces the step again: twice the tracing time.
+    from keras.src.backend.tensorflow.trainer import TensorFlowTrainer
+
+    traces = []
+    step = TensorFlowTrainer.train_step
+
+    def counted(self, batch):
+        traces.append(1)
+        return step(self, batch)
+
+    monkeypatch.setattr(TensorFlowTrainer, "train_step", counted)
+    train(tmp_path / "run", data, epochs=2)
+    assert len(traces) == 1
