@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import pathlib
 import re
 
@@ -56,7 +57,7 @@ def data_for_the_examples(work: pathlib.Path) -> None:
 
 @pytest.fixture
 def tiny_apps(monkeypatch):
-    """Every app built and trained with its harness case's tiny settings, whatever the example asks."""
+    """Every app built, trained and evaluated with its harness case's tiny settings, whatever the example asks."""
     for app in list_apps():
         task_class, case = get_app(app), case_for(app)
         init, train = task_class.__init__, task_class.train
@@ -71,8 +72,15 @@ def tiny_apps(monkeypatch):
         def tiny_train(self, data=None, _train=train, _case=case, **kwargs):
             return _train(self, data, **{**kwargs, **_case.train})
 
+        # The harness's quick evaluation (fewer baselines and samples); the wrapper keeps the
+        # verb's signature, from which ``run`` routes its options.
+        @functools.wraps(task_class.evaluate)
+        def tiny_evaluate(self, data=None, _evaluate=task_class.evaluate, _case=case, **kwargs):
+            return _evaluate(self, data, **{**kwargs, **_case.evaluate})
+
         monkeypatch.setattr(task_class, "__init__", tiny_init)
         monkeypatch.setattr(task_class, "train", tiny_train)
+        monkeypatch.setattr(task_class, "evaluate", tiny_evaluate)
     export = Task.export
 
     def without_litert(self, *args, **kwargs):  # the export path is tested elsewhere; LiteRT conversion takes seconds
