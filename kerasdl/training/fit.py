@@ -91,7 +91,7 @@ def _build_state(model: keras.Model, batch_spec) -> None:
 
     With no distribution strategy set, Keras creates them inside the first trace, and
     ``tf.function`` then traces the step a second time, without variable creation: twice the
-    Python tracing of every model (the tiny YOLO's 2-step training took 63 s, 21 s built
+    Python tracing of every model (the tiny YOLO's 2-step training took 43 s, 22 s built
     first). Under a strategy Keras builds them first itself, from a batch's shapes: this
     calls that same build with the dataset's ``element_spec``. Where it cannot run (a model
     whose ``call`` does not take the batch's inputs), the optimizer alone is built, as
