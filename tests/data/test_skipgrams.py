@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from kerasdl.data.text import skipgrams as skipgrams_module
 from kerasdl.data.text.skipgrams import (
     SkipGrams,
     Vocabulary,
@@ -122,19 +123,50 @@ def test_batches_hold_a_true_context_then_negatives():
     assert dataset.cardinality() == 3 and len(list(dataset)) == 3
 
 
-@pytest.mark.parametrize("block", [1, 3, 64])
-def test_the_dataset_hands_over_the_batches_in_order(block):
+def test_the_dataset_hands_over_the_batches_in_order():
     documents = [[f"w{i % 7}" for i in range(40)], [f"v{i % 5}" for i in range(23)]]
     vocabulary = build_vocabulary(documents, min_count=1)
     ids, offsets = encode_corpus(documents, vocabulary)
     examples = SkipGrams(ids, offsets, vocabulary, window=2, negatives=2, sample=0, seed=3)
-    expected = list(examples.batches(4, epochs=2))  # a finite stream: the last block is partial
-    found = list(skipgram_dataset(examples, 4, epochs=2, block=block).as_numpy_iterator())
-    assert len(found) == len(expected) > 3
-    for ((t, c), y), ((t2, c2), y2) in zip(expected, found):
-        np.testing.assert_array_equal(t, t2)
-        np.testing.assert_array_equal(c, c2)
-        np.testing.assert_array_equal(y, y2)
+    expected = list(examples.batches(4, epochs=2))  # a finite stream: pairs left over at the end are dropped
+    dataset = skipgram_dataset(examples, 4, epochs=2)
+    for _ in range(2):  # every iteration gives the stream from its start
+        found = list(dataset.as_numpy_iterator())
+        assert len(found) == len(expected) > 3
+        for ((t, c), y), ((t2, c2), y2) in zip(expected, found):
+            np.testing.assert_array_equal(t, t2)
+            np.testing.assert_array_equal(c, c2)
+            np.testing.assert_array_equal(y, y2)
+
+
+def test_blocks_are_the_batches_of_a_chunk_stacked(monkeypatch):
+    monkeypatch.setattr(skipgrams_module, "CHUNK_TOKENS", 20)  # several chunks in a tiny corpus
+    documents = [[f"w{i % 7}" for i in range(40)], [f"v{i % 5}" for i in range(23)], [f"u{i % 3}" for i in range(35)]]
+    vocabulary = build_vocabulary(documents, min_count=1)
+    ids, offsets = encode_corpus(documents, vocabulary)
+    examples = SkipGrams(ids, offsets, vocabulary, window=2, negatives=2, sample=0, seed=3)
+    assert examples.chunk_count() == 3
+    blocks = list(examples.blocks(8, epochs=2))
+    assert len(blocks) == 2 * examples.chunk_count()
+    for targets, contexts, labels in blocks:
+        assert targets.shape[1:] == (8, 1) and contexts.shape[1:] == (8, 3) and labels.shape == contexts.shape
+    # By hand, a batch at a time: each chunk's pairs after those the last one left over, cut
+    # into whole batches, each batch's negatives drawn as it is made.
+    rng, expected = np.random.default_rng(3), []
+    held_t, held_c = np.zeros(0, np.int32), np.zeros(0, np.int32)
+    for _ in range(2):
+        for start, stop in examples.chunks(rng):
+            targets, contexts = examples.pairs(rng, start, stop)
+            targets, contexts = np.concatenate([held_t, targets]), np.concatenate([held_c, contexts])
+            full = len(targets) // 8 * 8
+            for i in range(0, full, 8):
+                negatives = examples.draw_negatives(rng, 8)
+                expected.append((targets[i : i + 8, None], np.concatenate([contexts[i : i + 8, None], negatives], 1)))
+            held_t, held_c = targets[full:], contexts[full:]
+    assert len(expected) > 6
+    np.testing.assert_array_equal(np.concatenate([b[0] for b in blocks]), np.stack([t for t, _ in expected]))
+    np.testing.assert_array_equal(np.concatenate([b[1] for b in blocks]), np.stack([c for _, c in expected]))
+    np.testing.assert_array_equal(np.concatenate([b[2] for b in blocks])[:, :, 0], 1)
 
 
 def test_a_corpus_without_vocabulary_words_is_refused():
