@@ -14,7 +14,8 @@ DATASETS = ("reviews", "imdb")
 # Measured on the IMDB texts (2 CPU cores): XLA runs the skip-gram step 3-5 times faster than
 # without it, batches of 4,096 pairs fastest; the data handed over 16 batches at a time and 16
 # steps a call of the compiled step took the pipeline from 0.48M to 0.92M pairs a second (AMD EPYC;
-# 32 and 32: 1.0M), and 32 steps a call on blocks of 16 trained at 0.56M-0.68M over whole IMDB runs;
+# 32 and 32: 1.0M), and 32 steps a call on blocks of 16 trained at 0.56M-0.68M over whole IMDB runs
+# (the data is now handed over a chunk at a time: see skipgram_dataset);
 # plain SGD keeps the embedding updates sparse, as word2vec's are. Each row takes the mean of its
 # gradients in a batch (mean_updates): at equal steps on IMDB (2 epochs, per-pair rate 0.1) it read
 # WordSim353 0.549, SimLex 0.303, analogies 15.6% against the summed gradients' 0.524, 0.274, 12.8%.
