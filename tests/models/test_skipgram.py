@@ -89,6 +89,19 @@ def test_negative_sampling_loss_is_the_papers_objective():
     assert np.isfinite(big).all() and big[0] < 1e-6  # no overflow for large logits
 
 
+@pytest.mark.parametrize("logit", [0.0, 1.5, -30.0])
+def test_negative_sampling_loss_gradient_is_sigmoid_minus_label(logit):
+    # at 0 too, where every pair starts (the context vectors start at zero)
+    import tensorflow as tf
+
+    logits = tf.Variable(np.full((2, 3), logit, "float32"))
+    labels = np.array([[1, 0, 0], [1, 0, 0]], "float32")
+    with tf.GradientTape() as tape:
+        loss = keras.ops.sum(negative_sampling_loss(labels, logits))
+    expected = 1 / (1 + np.exp(-logit)) - labels
+    np.testing.assert_allclose(tape.gradient(loss, logits).numpy(), expected, rtol=1e-5, atol=1e-7)
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [
