@@ -28,11 +28,15 @@ class MeanUpdateEmbedding(keras.layers.Embedding):
         (1, 3, 4)
     """
 
+    def gradient_scale(self, ids, dtype="float32"):
+        """``1 / n`` for each id in ``ids``, where ``n`` is how many times that id occurs in ``ids`` (same shape)."""
+        ids = ops.cast(ids, "int32")
+        flat = ops.reshape(ids, (-1,))
+        counts = ops.segment_sum(ops.ones_like(flat, dtype=dtype), flat, num_segments=self.input_dim)
+        return 1.0 / ops.take(counts, ids)
+
     def call(self, inputs):
         vectors = super().call(inputs)
-        ids = ops.cast(inputs, "int32")
-        flat = ops.reshape(ids, (-1,))
-        counts = ops.segment_sum(ops.ones_like(flat, dtype=vectors.dtype), flat, num_segments=self.input_dim)
-        scale = ops.expand_dims(1.0 / ops.take(counts, ids), -1)
+        scale = ops.expand_dims(self.gradient_scale(inputs, vectors.dtype), -1)
         frozen = ops.stop_gradient(vectors)
         return frozen + (vectors - frozen) * scale  # the value of `vectors`, the gradient divided by the count

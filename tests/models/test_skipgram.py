@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from kerasdl.models.language import negative_sampling_loss, skipgram
+from kerasdl.models.language import SkipGram, negative_sampling_loss, skipgram
 from tests.testing import run_builder_test
 
 V, D, K = 30, 4, 3  # vocabulary, width, negatives: tiny and quick
@@ -69,6 +69,51 @@ def test_mean_updates_average_a_rows_gradients_over_its_occurrences():
     np.testing.assert_allclose(
         context_mean[seen], context_sum[seen] / counts[seen][:, None], rtol=1e-5, atol=1e-6 * np.abs(context_sum).max()
     )
+
+
+class SGDSubclass(keras.optimizers.SGD):
+    """Plain SGD under another type: the model takes Keras' own (dense-gradient) step."""
+
+
+@pytest.mark.parametrize("mean_updates", [False, True])
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_sparse_sgd_step_updates_the_tables_as_keras_dense_step(monkeypatch, mean_updates, jit_compile):
+    sparse_steps = []
+    sparse_step = SkipGram._sparse_sgd_step
+    monkeypatch.setattr(SkipGram, "_sparse_sgd_step", lambda self, *a: sparse_steps.append(1) or sparse_step(self, *a))
+    rng = np.random.default_rng(3)
+    tables = [rng.normal(size=(V, D)).astype("float32") for _ in range(2)]
+    target = rng.integers(0, 6, (12, 1)).astype("int32")  # few ids: rows repeat within a batch
+    context = rng.integers(0, 9, (12, 1 + K)).astype("int32")
+    labels = np.tile(np.eye(1, 1 + K, dtype="float32"), (12, 1))
+    results = {}
+    for optimizer in (keras.optimizers.SGD, SGDSubclass):
+        model = skipgram(vocabulary_size=V, embed_dim=D, negatives=K, mean_updates=mean_updates)
+        model.set_weights(tables)
+        schedule = keras.optimizers.schedules.PolynomialDecay(0.5, 8, 0.05)  # the rate read at each step
+        model.compile(optimizer=optimizer(schedule), loss=negative_sampling_loss, jit_compile=jit_compile)
+        history = model.fit([target, context], labels, batch_size=4, epochs=2, shuffle=False, verbose=0)
+        results[optimizer] = model.get_weights(), history.history["loss"], int(model.optimizer.iterations.numpy())
+        if optimizer is keras.optimizers.SGD:
+            assert sparse_steps, "plain SGD should take the sparse step"
+            sparse_steps.clear()
+    assert not sparse_steps, "another optimizer type should take Keras' step"
+    (sparse_tables, sparse_losses, sparse_count), (dense_tables, dense_losses, dense_count) = results.values()
+    assert sparse_count == dense_count == 6
+    np.testing.assert_allclose(sparse_losses, dense_losses, rtol=1e-5)
+    for ours, keras_step, start in zip(sparse_tables, dense_tables, tables):
+        assert np.abs(keras_step - start).max() > 1e-2  # the tables moved
+        np.testing.assert_allclose(ours, keras_step, rtol=1e-5, atol=1e-6 * np.abs(start).max())
+
+
+def test_other_optimizers_train_with_kerass_step():
+    model = skipgram(vocabulary_size=V, embed_dim=D, negatives=K)
+    model.compile(optimizer=keras.optimizers.Adam(0.1), loss=negative_sampling_loss)
+    rng = np.random.default_rng(4)
+    inputs = [rng.integers(0, V, (8, 1)).astype("int32"), rng.integers(0, V, (8, 1 + K)).astype("int32")]
+    history = model.fit(inputs, np.tile(np.eye(1, 1 + K, dtype="float32"), (8, 1)), epochs=3, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert len(model.optimizer.variables) > 2  # Adam built its moments: Keras' step applied them
 
 
 def test_initial_tables_follow_word2vec():
