@@ -116,6 +116,18 @@ def test_other_optimizers_train_with_kerass_step():
     assert len(model.optimizer.variables) > 2  # Adam built its moments: Keras' step applied them
 
 
+def test_a_frozen_table_stays_frozen_under_sgd():
+    model = skipgram(vocabulary_size=V, embed_dim=D, negatives=K)
+    model.get_layer("word_embedding").trainable = False
+    words = model.get_layer("word_embedding").get_weights()[0]
+    model.compile(optimizer=keras.optimizers.SGD(1.0), loss=negative_sampling_loss)
+    rng = np.random.default_rng(5)
+    inputs = [rng.integers(0, V, (8, 1)).astype("int32"), rng.integers(0, V, (8, 1 + K)).astype("int32")]
+    model.fit(inputs, np.tile(np.eye(1, 1 + K, dtype="float32"), (8, 1)), epochs=2, verbose=0)
+    np.testing.assert_array_equal(model.get_layer("word_embedding").get_weights()[0], words)
+    assert np.any(model.get_layer("context_embedding").get_weights()[0])
+
+
 def test_initial_tables_follow_word2vec():
     model = skipgram(vocabulary_size=V, embed_dim=D, negatives=K)
     words = model.get_layer("word_embedding").get_weights()[0]

@@ -50,7 +50,7 @@ class SkipGram(keras.Model):
     repeated in the batch included (averaged under ``mean_updates``), written with
     ``keras.ops`` so every backend runs it (JAX through a stateless scope). The schedule's
     learning rate is read at the optimizer's step count, which it advances. Any other
-    optimizer, loss or a distribution strategy takes Keras' step.
+    optimizer or loss, a frozen table or a distribution strategy takes Keras' step.
 
     On IMDB's vocabulary (50,496 words, 100-D, batches of 4,096, XLA, 2 AVX2 cores) a step on
     batches in memory took 10.7 ms against Keras' 17.8 ms, and a whole epoch of the app 188 s
@@ -68,6 +68,8 @@ class SkipGram(keras.Model):
         if optimizer.momentum or optimizer.weight_decay or optimizer.use_ema or optimizer.gradient_accumulation_steps:
             return False
         if optimizer.clipnorm or optimizer.clipvalue or optimizer.global_clipnorm:
+            return False
+        if not all(self.get_layer(name).trainable for name in (WORD_EMBEDDING, CONTEXT_EMBEDDING)):
             return False
         if keras.backend.backend() == "tensorflow":
             import tensorflow as tf
