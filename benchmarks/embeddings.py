@@ -50,7 +50,7 @@ from benchmarks.common import (  # noqa: E402
     shared_data,
 )
 
-# About 140 s each in batches of 1,024 on an AVX2-only AMD EPYC's 2 cores at t = 3e-4 (18.7 minutes), within
+# 135 s each in batches of 1,024 on an AVX2-only AMD EPYC's 2 cores at t = 3e-4 (1,080 s in the recorded run), within
 # the 20-minute budget; a slower CPU is stopped by the time limit after fewer. (In batches of 4,096, before the
 # model's sparse step, 10 epochs took 96 to 104 s each on an AVX-512 EPYC and 248 s on the AVX2 one.)
 EPOCHS = 8
