@@ -109,25 +109,20 @@ class SkipGram(keras.Model):
         self._loss_tracker.update_state(loss, sample_weight=batch)
         return self.compute_metrics(x, labels, logits, sample_weight=None)
 
-    def train_step(self, *args):
-        if keras.backend.backend() != "jax":  # train_step(data), variables assigned in place
-            (data,) = args
-            x, labels, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
-            if not self._takes_sparse_step(sample_weight):
-                return super().train_step(data)
+    def train_step(self, *args):  # (data), or on JAX (state, data) -> (logs, state)
+        x, labels, sample_weight = keras.utils.unpack_x_y_sample_weight(args[-1])
+        if not self._takes_sparse_step(sample_weight):
+            return super().train_step(*args)
+        if keras.backend.backend() != "jax":  # variables assigned in place
             return self._sparse_sgd_step(x, labels)
 
-        state, data = args  # JAX: train_step(state, data) -> (logs, state), run statelessly
-        x, labels, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
-        if not self._takes_sparse_step(sample_weight):
-            return super().train_step(state, data)
-        references = (
+        references = (  # JAX: the same step, run statelessly on the state given
             self.trainable_variables,
             self.non_trainable_variables,
             self.optimizer.variables,
             self.metrics_variables,
         )
-        mapping = [(ref, value) for refs, values in zip(references, state) for ref, value in zip(refs, values)]
+        mapping = [(ref, value) for refs, values in zip(references, args[0]) for ref, value in zip(refs, values)]
         with keras.StatelessScope(state_mapping=mapping) as scope:
             logs = self._sparse_sgd_step(x, labels)
         return logs, tuple([scope.get_current_value(ref) for ref in refs] for refs in references)
